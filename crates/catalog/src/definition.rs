@@ -1,0 +1,260 @@
+//! The on-disk shape of a connector: what `connectors/<key>/connector.json` and
+//! `connectors/<key>/actions/*.json` may contain. Every struct denies unknown keys so that a
+//! typo in a definition is an error at start-up, not a silently ignored field.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Number, Value};
+
+/// Connector-level settings (`connector.json`) and, once loaded, its actions.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Connector {
+    /// Short key used as the action id prefix and in URLs (`front`).
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    /// Where the provider's API lives unless configuration points elsewhere.
+    pub base_url: String,
+    pub docs_url: String,
+    pub credential: CredentialField,
+    pub verify: Verification,
+    pub list_envelope: ListEnvelope,
+    /// Every scope a token can be given, in the order the provider's settings page lists them.
+    pub scopes: Vec<ScopeDefinition>,
+    pub guide: Guide,
+    /// Filled by the loader from the `actions/` files.
+    #[serde(skip)]
+    pub(crate) actions: Vec<Action>,
+}
+
+/// The one secret an end user pastes to link an account.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialField {
+    pub key: String,
+    pub label: String,
+    pub secret: bool,
+    pub placeholder: String,
+    pub description: String,
+}
+
+/// How a credential is checked before it is saved, and which response fields identify the
+/// provider-side tenant (for Front: the company behind the token).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verification {
+    pub method: Method,
+    pub path: String,
+    pub identity: IdentityFields,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityFields {
+    /// Response field holding the tenant id.
+    pub id: String,
+    /// Response field holding the tenant's display name.
+    pub name: String,
+}
+
+/// Where a list response keeps its items and its next-page URL (dotted paths).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListEnvelope {
+    pub results: String,
+    pub next: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeDefinition {
+    pub name: String,
+    pub description: String,
+}
+
+/// The end-user guide: creating a token, then linking it in the Hub.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guide {
+    pub title: String,
+    pub summary: String,
+    pub warning: String,
+    pub sections: Vec<GuideSection>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuideSection {
+    pub title: String,
+    pub intro: String,
+    pub steps: Vec<GuideStep>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outro: Option<String>,
+}
+
+/// One step. Text uses a tiny inline markup: `**strong**` and `[label](https://…)`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuideStep {
+    pub title: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bullets: Vec<String>,
+    /// True for the step where the user ticks resource permissions: it concerns every scope
+    /// and shows the scopes the current selection of actions needs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shows_selected_scopes: bool,
+}
+
+/// HTTP methods that provider operations use.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One action as written in `actions/*.json`, plus what the loader derives from it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    pub id: String,
+    pub label: String,
+    pub description: String,
+    pub scopes: Vec<String>,
+    pub method: Method,
+    /// The provider operation's path template, e.g. `/conversations/{conversation_id}`.
+    pub path: String,
+    pub hints: Hints,
+    #[serde(default)]
+    pub inputs: Inputs,
+    /// One valid input in nested style; checked against the schema at load.
+    pub example: Value,
+    /// Schemas and validator derived from `inputs` by the loader.
+    #[serde(skip)]
+    pub(crate) compiled: crate::schema::Compiled,
+}
+
+/// Risk hints, surfaced to agents (MCP annotations) and to the catalogue.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Hints {
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+}
+
+/// An action's inputs by where they go in the provider request.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inputs {
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub path: IndexMap<String, Field>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub query: IndexMap<String, Field>,
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub body: IndexMap<String, Field>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array,
+    Object,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Integer => "integer",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Array => "array",
+            FieldType::Object => "object",
+        }
+    }
+
+    /// Whether a JSON value is of this type (integers are numbers too).
+    pub fn accepts(self, value: &Value) -> bool {
+        match self {
+            FieldType::String => value.is_string(),
+            FieldType::Integer => value.is_i64() || value.is_u64(),
+            FieldType::Number => value.is_number(),
+            FieldType::Boolean => value.is_boolean(),
+            FieldType::Array => value.is_array(),
+            FieldType::Object => value.is_object(),
+        }
+    }
+}
+
+/// How a query object is written on the wire.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Style {
+    /// `q[key]=v`, arrays as `q[key][]=a&q[key][]=b` (Front's query object).
+    DeepObject,
+}
+
+/// One input field: a small, checked subset of JSON Schema.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    /// `null` is accepted as well (Front uses it to clear a value).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nullable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(rename = "enum", default, skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<Number>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<Number>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Box<Field>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<IndexMap<String, Field>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<Style>,
+}

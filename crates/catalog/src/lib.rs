@@ -1,0 +1,113 @@
+//! The connector catalogue of actionhub.
+//!
+//! Connectors are declared as data under `connectors/<key>/` (one `connector.json` and
+//! `actions/*.json`) and embedded in the binary. This crate loads and checks them, derives each
+//! action's input JSON Schema in StackOne's three parameter styles, validates inputs against
+//! them, and answers the scope-guide questions (which scopes a selection needs, which actions
+//! some scopes enable, the guide URL).
+//!
+//! It does no I/O beyond reading its own embedded files.
+
+mod definition;
+mod guide;
+mod load;
+mod schema;
+
+use std::sync::OnceLock;
+
+pub use definition::{
+    Action, Connector, CredentialField, Field, FieldType, Guide, GuideSection, GuideStep, Hints,
+    IdentityFields, Inputs, ListEnvelope, Method, ScopeDefinition, Style, Verification,
+};
+pub use guide::{Separator, UnknownAction, parse_guide_selection};
+pub use load::{ConnectorSource, DefinitionError, SourceFile};
+pub use schema::{DRAFT_2020_12, InvalidInput, Location, NEXT_CURSOR_FIELD, ParamStyle, Violation};
+
+/// Declares the embedded files of a connector directory, keeping each file's path for messages.
+macro_rules! embedded {
+    ($($path:literal),+ $(,)?) => {
+        &[$(SourceFile {
+            path: $path,
+            text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../", $path)),
+        }),+]
+    };
+}
+
+const FRONT_CONNECTOR: &[SourceFile<'static>] = embedded!("connectors/front/connector.json");
+const FRONT_ACTIONS: &[SourceFile<'static>] = embedded!(
+    "connectors/front/actions/conversations.json",
+    "connectors/front/actions/contacts.json",
+    "connectors/front/actions/teammates.json",
+    "connectors/front/actions/inboxes.json",
+    "connectors/front/actions/channels.json",
+    "connectors/front/actions/tags.json",
+    "connectors/front/actions/accounts.json",
+    "connectors/front/actions/events.json",
+    "connectors/front/actions/messages.json",
+);
+
+/// Every connector the binary ships with.
+pub const BUILTIN: &[ConnectorSource<'static>] = &[ConnectorSource {
+    connector: FRONT_CONNECTOR[0],
+    actions: FRONT_ACTIONS,
+}];
+
+/// The loaded connectors.
+#[derive(Debug)]
+pub struct Catalog {
+    connectors: Vec<Connector>,
+}
+
+impl Catalog {
+    /// Loads and checks connector definitions; the first broken one is reported.
+    pub fn load(sources: &[ConnectorSource<'_>]) -> Result<Catalog, DefinitionError> {
+        let connectors = sources
+            .iter()
+            .map(load::load_connector)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Catalog { connectors })
+    }
+
+    /// The built-in catalogue, loaded once.
+    ///
+    /// # Panics
+    /// If an embedded definition is broken. The test suite loads it, so a release cannot ship
+    /// one; call [`Catalog::load`] with [`BUILTIN`] to handle the error instead.
+    pub fn builtin() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| match Catalog::load(BUILTIN) {
+            Ok(catalog) => catalog,
+            Err(error) => panic!("embedded connector definition is broken: {error}"),
+        })
+    }
+
+    pub fn connectors(&self) -> &[Connector] {
+        &self.connectors
+    }
+
+    /// A connector by key.
+    pub fn connector(&self, key: &str) -> Option<&Connector> {
+        self.connectors.iter().find(|c| c.key == key)
+    }
+
+    /// An action of any connector, found by its id (ids start with the connector key).
+    pub fn action(&self, id: &str) -> Result<&Action, UnknownAction> {
+        let key = id.split('_').next().unwrap_or_default();
+        match self.connector(key) {
+            Some(connector) => connector.action(id),
+            None => Err(UnknownAction {
+                id: id.to_owned(),
+                suggestions: self
+                    .connectors
+                    .iter()
+                    .flat_map(|c| {
+                        c.action(id)
+                            .err()
+                            .map(|e| e.suggestions)
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}

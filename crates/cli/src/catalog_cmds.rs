@@ -1,0 +1,281 @@
+//! `actions list|show` and `scopes`: the catalogue and the scope guide on the command line.
+
+use std::fmt::Write as _;
+
+use actionhub_catalog::{Action, Catalog, Connector, Location, ParamStyle, Separator};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::error::CliError;
+use crate::output::emit;
+
+/// The connector these commands describe.
+const CONNECTOR: &str = "front";
+
+#[derive(Debug, Subcommand)]
+pub enum ActionsCommand {
+    /// List every action: id, label, Front operation, scopes and risk hints.
+    ///
+    /// With --json, prints an array of objects with the keys id, label, description, scopes,
+    /// method, path, hints {read_only, destructive, idempotent} and paginated.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one action: its description, inputs, example and input JSON Schema.
+    ///
+    /// With --json, prints an object with the keys of `actions list --json` plus
+    /// param_style, input_schema and example.
+    Show {
+        /// The action id, e.g. front_list_conversations.
+        id: String,
+        /// The parameter style of the schema shown.
+        #[arg(long, default_value = "nested", value_parser = parse_style)]
+        param_style: ParamStyle,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScopesArgs {
+    /// Comma-separated action ids (default: every action).
+    #[arg(long, value_delimiter = ',')]
+    actions: Vec<String>,
+    /// How to separate the scopes: space, comma, semicolon, pipe or newline.
+    #[arg(long, default_value = "space", value_parser = parse_separator)]
+    separator: Separator,
+    /// Print the Dynamic Guide URL for the selection instead of the scopes.
+    #[arg(long)]
+    url: bool,
+    /// Where the hub is reached, for --url.
+    #[arg(
+        long,
+        env = "ACTIONHUB_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    base_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address the demo hub will listen on.
+    #[arg(long, env = "ACTIONHUB_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+}
+
+fn parse_style(s: &str) -> Result<ParamStyle, String> {
+    s.parse()
+}
+
+fn parse_separator(s: &str) -> Result<Separator, String> {
+    s.parse()
+}
+
+fn front() -> &'static Connector {
+    Catalog::builtin()
+        .connector(CONNECTOR)
+        .expect("the Front connector is built in")
+}
+
+pub fn actions(command: &ActionsCommand) -> Result<(), CliError> {
+    match command {
+        ActionsCommand::List { json } => {
+            let actions = front().actions();
+            if *json {
+                let list: Vec<Value> = actions.iter().map(summary).collect();
+                emit(&pretty(&Value::Array(list)))?;
+            } else {
+                let rows: Vec<Vec<String>> = actions
+                    .iter()
+                    .map(|a| {
+                        vec![
+                            a.id.clone(),
+                            a.label.clone(),
+                            a.method.to_string(),
+                            a.path.clone(),
+                            a.scopes.join(" "),
+                            hint_flags(a),
+                        ]
+                    })
+                    .collect();
+                emit(&table(
+                    &["ID", "LABEL", "METHOD", "PATH", "SCOPES", "HINTS"],
+                    &rows,
+                ))?;
+                eprintln!(
+                    "{} actions. HINTS: r = read-only, d = destructive, i = idempotent.",
+                    actions.len()
+                );
+            }
+        }
+        ActionsCommand::Show {
+            id,
+            param_style,
+            json,
+        } => {
+            let action = front().action(id)?;
+            let schema = action.input_schema(*param_style);
+            if *json {
+                let mut shown = summary(action);
+                shown["param_style"] = json!(param_style.as_str());
+                shown["input_schema"] = schema.clone();
+                shown["example"] = action.example.clone();
+                emit(&pretty(&shown))?;
+            } else {
+                emit(&describe_action(action, *param_style, schema))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn scopes(args: &ScopesArgs) -> Result<(), CliError> {
+    let front = front();
+    let selected = if args.actions.is_empty() {
+        front.actions().iter().collect()
+    } else {
+        front.select(&args.actions)?
+    };
+    if args.url {
+        // An empty selection means "every action", which the guide shows without a query.
+        let chosen = if args.actions.is_empty() {
+            &[][..]
+        } else {
+            &selected[..]
+        };
+        emit(&format!(
+            "{}{}",
+            args.base_url.trim_end_matches('/'),
+            front.guide_url(chosen)
+        ))
+    } else {
+        let scopes = front.scopes_for(&selected);
+        emit(&args.separator.join(scopes.iter().map(|s| s.name.as_str())))
+    }
+}
+
+pub fn demo(args: &DemoArgs) -> Result<(), CliError> {
+    eprintln!(
+        "actionhub demo is not yet available: the hub (accounts, /actions/rpc, MCP, Hub pages) is still being built.\n\
+         It will serve everything offline on {bind}. What works today:\n  \
+         actionhub actions list            the 52 Front actions\n  \
+         actionhub actions show ID         one action with its input schema\n  \
+         actionhub scopes --actions ID,ID  the Front scopes a selection needs (--url for the guide URL)",
+        bind = args.bind
+    );
+    Ok(())
+}
+
+/// The stable JSON summary of an action shared by `list --json` and `show --json`.
+fn summary(action: &Action) -> Value {
+    json!({
+        "id": action.id,
+        "label": action.label,
+        "description": action.description,
+        "scopes": action.scopes,
+        "method": action.method.as_str(),
+        "path": action.path,
+        "hints": {
+            "read_only": action.hints.read_only,
+            "destructive": action.hints.destructive,
+            "idempotent": action.hints.idempotent,
+        },
+        "paginated": action.is_paginated(),
+    })
+}
+
+fn hint_flags(action: &Action) -> String {
+    [
+        (action.hints.read_only, 'r'),
+        (action.hints.destructive, 'd'),
+        (action.hints.idempotent, 'i'),
+    ]
+    .iter()
+    .map(|(on, flag)| if *on { *flag } else { '-' })
+    .collect()
+}
+
+fn describe_action(action: &Action, style: ParamStyle, schema: &Value) -> String {
+    let mut out = String::new();
+    let hints = format!(
+        "read-only {}, destructive {}, idempotent {}",
+        yes_no(action.hints.read_only),
+        yes_no(action.hints.destructive),
+        yes_no(action.hints.idempotent)
+    );
+    let _ = writeln!(out, "{}  ({})", action.id, action.label);
+    let _ = writeln!(out, "Front operation: {} {}", action.method, action.path);
+    let _ = writeln!(out, "Scopes:          {}", action.scopes.join(" "));
+    let _ = writeln!(out, "Hints:           {hints}");
+    let _ = writeln!(out, "\n{}\n", action.description);
+    let rows: Vec<Vec<String>> = Location::ALL
+        .into_iter()
+        .flat_map(|location| {
+            action.fields(location).iter().map(move |(name, field)| {
+                vec![
+                    location.as_str().to_owned(),
+                    name.clone(),
+                    field.ty.as_str().to_owned(),
+                    if field.required { "yes" } else { "" }.to_owned(),
+                    field.description.clone().unwrap_or_default(),
+                ]
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        out.push_str("Inputs: none\n");
+    } else {
+        out.push_str(&table(
+            &["IN", "NAME", "TYPE", "REQUIRED", "DESCRIPTION"],
+            &rows,
+        ));
+    }
+    let _ = writeln!(
+        out,
+        "\nExample input (nested):\n{}",
+        pretty(&action.example)
+    );
+    let _ = write!(out, "\nInput schema ({style}):\n{}", pretty(schema));
+    out
+}
+
+fn yes_no(flag: bool) -> &'static str {
+    if flag { "yes" } else { "no" }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).expect("JSON values serialise")
+}
+
+/// Lays rows out under a header, every column but the last padded to its widest cell.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| {
+        let last = cells.len() - 1;
+        let text: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                if i == last {
+                    (*cell).to_owned()
+                } else {
+                    format!("{cell:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        format!("{}\n", text.join("  ").trim_end())
+    };
+    let mut out = line(header);
+    for row in rows {
+        out.push_str(&line(&row.iter().map(String::as_str).collect::<Vec<_>>()));
+    }
+    out
+}

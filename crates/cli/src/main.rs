@@ -1,0 +1,55 @@
+//! `actionhub`: the one binary. Each subcommand lives in its own module; this file only parses
+//! the command line, dispatches, and turns an error into one line on stderr and a non-zero exit.
+
+mod catalog_cmds;
+mod error;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// actionhub: a self-hostable integration hub for Front.
+///
+/// End users link their Front account with an API token; developers and AI agents then run
+/// 52 Front actions against it. Commands that create something print its identifier alone on
+/// stdout; notes and progress go to stderr.
+#[derive(Debug, Parser)]
+#[command(
+    name = "actionhub",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Everything offline in one command (not yet available: see the README for what works today).
+    Demo(catalog_cmds::DemoArgs),
+    /// The action catalogue: list actions or show one with its input schema.
+    #[command(subcommand)]
+    Actions(catalog_cmds::ActionsCommand),
+    /// The Front scopes a selection of actions needs, or the guide URL for it.
+    Scopes(catalog_cmds::ScopesArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Demo(args) => catalog_cmds::demo(&args),
+        Command::Actions(command) => catalog_cmds::actions(&command),
+        Command::Scopes(args) => catalog_cmds::scopes(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is_closed_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("actionhub: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
