@@ -155,7 +155,7 @@ impl Connector {
             .filter(|scope| {
                 actions
                     .iter()
-                    .any(|action| action.scopes.iter().any(|s| *s == scope.name))
+                    .any(|action| action.scopes.contains(&scope.name))
             })
             .collect()
     }

@@ -5,10 +5,10 @@ use std::io::{self, Write};
 
 use crate::error::CliError;
 
-/// Writes `text` and a final newline to stdout.
+/// Writes `text` to stdout, ending with exactly one newline.
 pub fn emit(text: &str) -> Result<(), CliError> {
     let mut stdout = io::stdout().lock();
-    writeln!(stdout, "{text}")
+    writeln!(stdout, "{}", text.trim_end_matches('\n'))
         .and_then(|()| stdout.flush())
         .map_err(CliError::Output)
 }

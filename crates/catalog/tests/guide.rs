@@ -1,0 +1,149 @@
+//! Scope guide logic: unions, separators, the guide URL and unknown ids.
+
+use actionhub_catalog::{Action, Catalog, Connector, Separator, parse_guide_selection};
+
+fn front() -> &'static Connector {
+    Catalog::builtin()
+        .connector("front")
+        .expect("front is built in")
+}
+
+fn ids(actions: &[&Action]) -> Vec<String> {
+    actions.iter().map(|a| a.id.clone()).collect()
+}
+
+#[test]
+fn every_separator_joins_the_selected_scopes() {
+    let front = front();
+    let selection = front
+        .select([
+            "front_send_message",
+            "front_list_conversations",
+            "front_get_conversation",
+        ])
+        .unwrap();
+    let names: Vec<&str> = front
+        .scopes_for(&selection)
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["conversations:read", "messages:send"]);
+    let expected = [
+        (Separator::Space, "conversations:read messages:send"),
+        (Separator::Comma, "conversations:read,messages:send"),
+        (Separator::Semicolon, "conversations:read;messages:send"),
+        (Separator::Pipe, "conversations:read|messages:send"),
+        (Separator::Newline, "conversations:read\nmessages:send"),
+    ];
+    assert_eq!(expected.len(), Separator::ALL.len());
+    for (separator, text) in expected {
+        assert_eq!(separator.join(names.iter().copied()), text, "{separator}");
+    }
+}
+
+#[test]
+fn selection_is_canonical_catalogue_order_without_repeats() {
+    let front = front();
+    let ids: Vec<&str> = front
+        .select(["front_get_tag", "front_list_conversations", "front_get_tag"])
+        .unwrap()
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    assert_eq!(ids, ["front_list_conversations", "front_get_tag"]);
+}
+
+#[test]
+fn the_guide_url_round_trips() {
+    let front = front();
+    let selection = front
+        .select([
+            "front_create_draft",
+            "front_list_tags",
+            "front_delete_conversation",
+        ])
+        .unwrap();
+    let url = front.guide_url(&selection);
+    assert_eq!(
+        url,
+        "/connectors/front/guides/link-account/api-token?actions=front_delete_conversation,front_list_tags,front_create_draft"
+    );
+    assert_eq!(parse_guide_selection(&url), ids(&selection));
+    let absolute = format!("https://hub.example{url}");
+    assert_eq!(parse_guide_selection(&absolute), ids(&selection));
+    assert_eq!(
+        front.guide_url(&[]),
+        "/connectors/front/guides/link-account/api-token"
+    );
+    assert!(parse_guide_selection(&front.guide_url(&[])).is_empty());
+}
+
+#[test]
+fn every_action_round_trips_alone() {
+    let front = front();
+    for action in front.actions() {
+        let url = front.guide_url(&[action]);
+        assert_eq!(
+            parse_guide_selection(&url),
+            std::slice::from_ref(&action.id)
+        );
+    }
+}
+
+#[test]
+fn scopes_enable_exactly_the_actions_they_fully_cover() {
+    let front = front();
+    let labels: Vec<&str> = front
+        .actions_enabled_by(&["tags:read", "conversations:read"])
+        .iter()
+        .map(|a| a.label.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Get Conversation",
+            "Get Tag",
+            "List Child Tags",
+            "List Contact Conversations",
+            "List Conversations",
+            "List Inbox Conversations",
+            "List Tagged Conversations",
+            "List Tags",
+            "Search Conversations",
+        ]
+    );
+    assert!(front.actions_enabled_by(&["messages:write"]).is_empty());
+    assert!(front.actions_enabled_by::<&str>(&[]).is_empty());
+}
+
+#[test]
+fn an_unknown_id_suggests_the_nearest() {
+    let front = front();
+    let error = front.action("front_list_conversation").unwrap_err();
+    assert_eq!(
+        error.suggestions.first().map(String::as_str),
+        Some("front_list_conversations")
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("unknown action `front_list_conversation`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("did you mean front_list_conversations"),
+        "{message}"
+    );
+
+    let error = front
+        .select(["front_get_tag", "front_gte_tag"])
+        .unwrap_err();
+    assert_eq!(error.id, "front_gte_tag");
+    assert_eq!(
+        error.suggestions.first().map(String::as_str),
+        Some("front_get_tag")
+    );
+
+    assert!(front.action("zzz").unwrap_err().suggestions.is_empty());
+    let error = Catalog::builtin().action("slack_post_message").unwrap_err();
+    assert_eq!(error.id, "slack_post_message");
+}

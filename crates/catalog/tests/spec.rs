@@ -1,0 +1,289 @@
+//! Every action must match Front's own OpenAPI contract (`core-api.json`): operation, scopes,
+//! path parameters, and the type of every query and body field it declares.
+//!
+//! The spec is read from `FRONT_OPENAPI`, or from `shared/front/core-api.json` beside the
+//! repository. If it cannot be found these tests fail and say where they looked.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use actionhub_catalog::{Action, Catalog, Field, FieldType, Location};
+use serde_json::Value;
+
+/// Body fields the catalogue leaves out on purpose: Front takes them only as
+/// `multipart/form-data` uploads, and actions send JSON.
+const MULTIPART_ONLY: [&str; 2] = ["attachments", "avatar"];
+
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let path = std::env::var_os("FRONT_OPENAPI").map(PathBuf::from).unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/front/core-api.json")
+        });
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+            panic!(
+                "Front's OpenAPI spec is needed to check the catalogue but could not be read at {} ({error}). \
+                 Set FRONT_OPENAPI to the path of core-api.json.",
+                path.display()
+            )
+        });
+        serde_json::from_str(&text).expect("core-api.json is JSON")
+    })
+}
+
+/// Follows `$ref` chains within the spec.
+fn resolve(mut value: &'static Value) -> &'static Value {
+    while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
+        let pointer = reference.strip_prefix('#').expect("only local references");
+        value = spec()
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("dangling $ref {reference}"));
+    }
+    value
+}
+
+/// A schema's properties and required names, with `allOf` parts merged.
+fn object_parts(
+    schema: &'static Value,
+) -> (Vec<(&'static str, &'static Value)>, Vec<&'static str>) {
+    let schema = resolve(schema);
+    let mut properties = Vec::new();
+    let mut required = Vec::new();
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (p, r) = object_parts(part);
+        properties.extend(p);
+        required.extend(r);
+    }
+    if let Some(own) = schema.get("properties").and_then(Value::as_object) {
+        properties.extend(own.iter().map(|(k, v)| (k.as_str(), v)));
+    }
+    if let Some(own) = schema.get("required").and_then(Value::as_array) {
+        required.extend(own.iter().filter_map(Value::as_str));
+    }
+    (properties, required)
+}
+
+fn operation(action: &Action) -> &'static Value {
+    let method = action.method.as_str().to_lowercase();
+    spec()["paths"]
+        .get(&action.path)
+        .and_then(|item| item.get(&method))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: {} {} is not in core-api.json",
+                action.id, action.method, action.path
+            )
+        })
+}
+
+fn parameters(action: &Action, location: &str) -> Vec<&'static Value> {
+    let op = operation(action);
+    let path_level = spec()["paths"][&action.path].get("parameters");
+    [op.get("parameters"), path_level]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .map(resolve)
+        .filter(|p| p["in"] == location)
+        .collect()
+}
+
+fn actions() -> &'static [Action] {
+    Catalog::builtin().connector("front").unwrap().actions()
+}
+
+/// Compares one declared field with the spec's schema for it, recursively.
+fn assert_field_matches(at: &str, ours: &Field, theirs: &'static Value) {
+    let theirs = resolve(theirs);
+    let (spec_properties, _) = object_parts(theirs);
+    let spec_type =
+        theirs
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or(if spec_properties.is_empty() {
+                "(none)"
+            } else {
+                "object"
+            });
+    assert_eq!(
+        ours.ty.as_str(),
+        spec_type,
+        "{at}: type differs from the spec"
+    );
+    if let (Some(ours), Some(theirs)) =
+        (&ours.allowed, theirs.get("enum").and_then(Value::as_array))
+    {
+        for value in ours {
+            assert!(
+                theirs.contains(value),
+                "{at}: enum value {value} is not in the spec"
+            );
+        }
+    }
+    if let (Some(ours), Some(theirs)) =
+        (&ours.maximum, theirs.get("maximum").and_then(Value::as_f64))
+    {
+        assert!(
+            ours.as_f64().unwrap() <= theirs,
+            "{at}: maximum above the spec's"
+        );
+    }
+    if let Some(items) = &ours.items {
+        let spec_items = theirs
+            .get("items")
+            .unwrap_or_else(|| panic!("{at}: the spec has no items"));
+        assert_field_matches(&format!("{at}[]"), items, spec_items);
+    }
+    if let Some(properties) = &ours.properties {
+        for (name, field) in properties {
+            let (_, spec_schema) = spec_properties
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("{at}.{name}: not in the spec"));
+            assert_field_matches(&format!("{at}.{name}"), field, spec_schema);
+        }
+    }
+}
+
+#[test]
+fn every_operation_exists_with_the_same_scopes() {
+    for action in actions() {
+        let scopes: Vec<&str> = operation(action)["x-required-scopes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: the spec names no scopes", action.id))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            action.scopes, scopes,
+            "{}: scopes differ from x-required-scopes",
+            action.id
+        );
+    }
+}
+
+#[test]
+fn path_parameters_equal_the_spec() {
+    for action in actions() {
+        let mut spec_names: Vec<&str> = parameters(action, "path")
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        let mut ours: Vec<&str> = action.inputs.path.keys().map(String::as_str).collect();
+        spec_names.sort_unstable();
+        ours.sort_unstable();
+        assert_eq!(ours, spec_names, "{}: path parameters", action.id);
+        for parameter in parameters(action, "path") {
+            assert_eq!(parameter["schema"]["type"], "string", "{}", action.id);
+        }
+    }
+}
+
+#[test]
+fn query_fields_exist_in_the_spec_with_the_same_type() {
+    for action in actions() {
+        let spec_params = parameters(action, "query");
+        for (name, field) in &action.inputs.query {
+            let at = format!("{}: query.{name}", action.id);
+            let parameter = spec_params
+                .iter()
+                .find(|p| p["name"] == name.as_str())
+                .unwrap_or_else(|| panic!("{at}: not a query parameter in the spec"));
+            if field.style.is_some() {
+                // Front's `q` is declared `type: string`, but its description (and Front's
+                // "query object q" guide) defines it as an object sent as `q[key]=value`; the
+                // catalogue declares that object so agents see its keys.
+                assert_eq!(name, "q", "{at}: only q is a query object");
+                assert_eq!(field.ty, FieldType::Object, "{at}");
+                assert_eq!(parameter["schema"]["type"], "string", "{at}");
+                continue;
+            }
+            assert_field_matches(&at, field, &parameter["schema"]);
+        }
+        for parameter in &spec_params {
+            let name = parameter["name"].as_str().unwrap();
+            assert!(
+                action.inputs.query.contains_key(name),
+                "{}: the spec's query parameter {name} is not declared",
+                action.id
+            );
+            if parameter["required"] == true {
+                assert!(
+                    action.inputs.query[name].required,
+                    "{}: query.{name} must be required",
+                    action.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn body_fields_exist_in_the_spec_with_the_same_type_and_required_ones_are_required() {
+    for action in actions() {
+        let body = operation(action)
+            .get("requestBody")
+            .map(resolve)
+            .and_then(|b| b.pointer("/content/application~1json/schema"));
+        let Some(body) = body else {
+            assert!(
+                action.inputs.body.is_empty(),
+                "{}: the spec takes no body",
+                action.id
+            );
+            continue;
+        };
+        let (spec_properties, spec_required) = object_parts(body);
+        for (name, field) in &action.inputs.body {
+            let at = format!("{}: body.{name}", action.id);
+            let (_, schema) = spec_properties
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("{at}: not in the spec's request body"));
+            assert_field_matches(&at, field, schema);
+        }
+        for (name, _) in &spec_properties {
+            assert!(
+                action.inputs.body.contains_key(*name) || MULTIPART_ONLY.contains(name),
+                "{}: the spec's body field {name} is not declared",
+                action.id
+            );
+        }
+        for name in spec_required {
+            let field = action.fields(Location::Body).get(name);
+            assert!(
+                field.is_some_and(|f| f.required),
+                "{}: body.{name} must be required",
+                action.id
+            );
+        }
+    }
+}
+
+#[test]
+fn limits_never_exceed_100() {
+    for action in actions() {
+        if let Some(limit) = action.inputs.query.get("limit") {
+            let maximum = limit.maximum.as_ref().and_then(|m| m.as_u64());
+            assert!(
+                maximum.is_some_and(|m| m <= 100),
+                "{}: limit needs a maximum ≤ 100",
+                action.id
+            );
+        }
+    }
+    let events = Catalog::builtin().action("front_list_events").unwrap();
+    assert_eq!(
+        events.inputs.query["limit"]
+            .maximum
+            .as_ref()
+            .and_then(|m| m.as_u64()),
+        Some(15)
+    );
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: formatting, lints and all test suites.
+# It installs or starts what the tests need and says what it is doing on stderr.
+#
+# Environment:
+#   FRONT_OPENAPI  path to Front's core-api.json (default: ../shared/front/core-api.json beside
+#                  the repository). The catalogue and simulator contract tests read it and fail,
+#                  saying where they looked, when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+note() { printf '\n== %s\n' "$*" >&2; }
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "scripts/test.sh: cargo is not installed; install the Rust toolchain with rustup first" >&2
+  exit 1
+fi
+
+export FRONT_OPENAPI="${FRONT_OPENAPI:-$(cd .. && pwd)/shared/front/core-api.json}"
+if [ ! -f "$FRONT_OPENAPI" ]; then
+  echo "scripts/test.sh: warning: FRONT_OPENAPI=$FRONT_OPENAPI does not exist; the contract tests will fail" >&2
+fi
+
+note "formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+note "lints (cargo clippy -D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+note "tests (cargo test)"
+cargo test --workspace --locked
