@@ -21,6 +21,25 @@ if [ ! -f "$FRONT_OPENAPI" ]; then
   echo "scripts/test.sh: warning: FRONT_OPENAPI=$FRONT_OPENAPI does not exist; the contract tests will fail" >&2
 fi
 
+# The store suite runs against Postgres too; start the machine's server if it is down.
+# The suite also reads a Postgres dump (pg_dump) to prove no secret is stored in plaintext.
+start_postgres() {
+  if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v pg_dump >/dev/null 2>&1; then
+    note "installing PostgreSQL"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-client >/dev/null
+  fi
+  if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then return; fi
+  note "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
+  for _ in $(seq 1 30); do
+    pg_isready -h 127.0.0.1 -p 5432 -q && return
+    sleep 1
+  done
+  echo "scripts/test.sh: PostgreSQL did not start on 127.0.0.1:5432" >&2
+  exit 1
+}
+start_postgres
+
 note "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 

@@ -6,8 +6,9 @@ use actionhub_catalog::{Action, Catalog, Connector, Location, ParamStyle, Separa
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
+use crate::config;
 use crate::error::CliError;
-use crate::output::emit;
+use crate::output::{emit, table};
 
 /// The connector these commands describe.
 const CONNECTOR: &str = "front";
@@ -50,13 +51,10 @@ pub struct ScopesArgs {
     /// Print the Dynamic Guide URL for the selection instead of the scopes.
     #[arg(long)]
     url: bool,
-    /// Where the hub is reached, for --url.
-    #[arg(
-        long,
-        env = "ACTIONHUB_PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    base_url: String,
+    /// Where the hub is reached, for --url [default: ACTIONHUB_PUBLIC_URL, else
+    /// http:// + ACTIONHUB_BIND, else http://127.0.0.1:8080].
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -146,9 +144,13 @@ pub fn scopes(args: &ScopesArgs) -> Result<(), CliError> {
         } else {
             &selected[..]
         };
+        let base = args
+            .base_url
+            .clone()
+            .unwrap_or_else(config::configured_public_url);
         emit(&format!(
             "{}{}",
-            args.base_url.trim_end_matches('/'),
+            base.trim_end_matches('/'),
             front.guide_url(chosen)
         ))
     } else {
@@ -248,34 +250,4 @@ fn yes_no(flag: bool) -> &'static str {
 
 fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).expect("JSON values serialise")
-}
-
-/// Lays rows out under a header, every column but the last padded to its widest cell.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[&str]| {
-        let last = cells.len() - 1;
-        let text: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                if i == last {
-                    (*cell).to_owned()
-                } else {
-                    format!("{cell:<w$}", w = widths[i])
-                }
-            })
-            .collect();
-        format!("{}\n", text.join("  ").trim_end())
-    };
-    let mut out = line(header);
-    for row in rows {
-        out.push_str(&line(&row.iter().map(String::as_str).collect::<Vec<_>>()));
-    }
-    out
 }

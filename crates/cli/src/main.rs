@@ -1,9 +1,16 @@
 //! `actionhub`: the one binary. Each subcommand lives in its own module; this file only parses
 //! the command line, dispatches, and turns an error into one line on stderr and a non-zero exit.
 
+mod accounts;
 mod catalog_cmds;
+mod config;
+mod connect_link;
 mod error;
+mod keys;
 mod output;
+mod serve;
+mod sim;
+mod vault;
 
 use std::process::ExitCode;
 
@@ -35,6 +42,15 @@ enum Command {
     Actions(catalog_cmds::ActionsCommand),
     /// The Front scopes a selection of actions needs, or the guide URL for it.
     Scopes(catalog_cmds::ScopesArgs),
+    Sim(sim::SimArgs),
+    Serve(serve::ServeArgs),
+    /// API keys for the HTTP API: create (printed once), list, revoke.
+    Keys(keys::KeysArgs),
+    /// Linked Front accounts: link with a token (checked with Front first), list, remove.
+    Accounts(accounts::AccountsArgs),
+    ConnectLink(connect_link::ConnectLinkArgs),
+    /// The credential vault: re-encrypt every stored secret under the newest master key.
+    Vault(vault::VaultArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +59,12 @@ fn main() -> ExitCode {
         Command::Demo(args) => catalog_cmds::demo(&args),
         Command::Actions(command) => catalog_cmds::actions(&command),
         Command::Scopes(args) => catalog_cmds::scopes(&args),
+        Command::Sim(args) => sim::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Keys(args) => keys::run(&args),
+        Command::Accounts(args) => accounts::run(&args),
+        Command::ConnectLink(args) => connect_link::run(&args),
+        Command::Vault(args) => vault::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

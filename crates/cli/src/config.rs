@@ -1,0 +1,160 @@
+//! Where the hub's settings come from, resolved in one place for every command: flags override
+//! environment variables, which override defaults.
+//!
+//! | setting | flag | environment | default |
+//! |---|---|---|---|
+//! | data directory | | `ACTIONHUB_DATA_DIR` | `$XDG_DATA_HOME/actionhub`, else `~/.local/share/actionhub` |
+//! | database | `--database` | `ACTIONHUB_DATABASE_URL` | `sqlite://<data dir>/actionhub.db` |
+//! | master keyring | | `ACTIONHUB_MASTER_KEY`, `ACTIONHUB_MASTER_KEY_FILE` | SQLite: `<database file>.master-key`, created on first use; Postgres: required |
+//! | listen address | `--bind` | `ACTIONHUB_BIND` | `127.0.0.1:8080` |
+//! | public URL | | `ACTIONHUB_PUBLIC_URL` | `http://<listen address>` |
+//! | Front API | | `ACTIONHUB_FRONT_BASE_URL` | `https://api2.frontapp.com` |
+//!
+//! The master keyring is read from the environment here rather than through clap, so that no
+//! `--help` output can ever show its value.
+
+use std::path::PathBuf;
+
+use actionhub_store::{Backend, Keyring, Store, backend_of, sqlite_file};
+use clap::Args;
+
+use crate::error::CliError;
+
+/// Default listen address of `serve`.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// The `--database` flag, shared by every command that opens the database.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: sqlite://PATH (the default, a file in the data directory) or
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (several hubs may share one).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ACTIONHUB_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub database: Option<String>,
+}
+
+/// The directory for the default SQLite database and its key file.
+pub fn data_dir() -> PathBuf {
+    if let Some(dir) = non_empty_env("ACTIONHUB_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = non_empty_env("XDG_DATA_HOME") {
+        return PathBuf::from(dir).join("actionhub");
+    }
+    match non_empty_env("HOME") {
+        Some(home) => PathBuf::from(home).join(".local/share/actionhub"),
+        None => PathBuf::from(".actionhub"),
+    }
+}
+
+/// The database URL: `--database`, else `ACTIONHUB_DATABASE_URL` (clap reads both), else the
+/// SQLite file in the data directory.
+pub fn database_url(args: &DatabaseArgs) -> String {
+    match &args.database {
+        Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
+        _ => format!("sqlite://{}", data_dir().join("actionhub.db").display()),
+    }
+}
+
+/// The master keyring for `database_url`: `ACTIONHUB_MASTER_KEY`, else the file named by
+/// `ACTIONHUB_MASTER_KEY_FILE`, else (SQLite only) the key file beside the database, created
+/// with a new random key on first use and announced once on stderr.
+pub fn keyring(database_url: &str) -> Result<Keyring, CliError> {
+    if let Some(keys) = non_empty_env("ACTIONHUB_MASTER_KEY") {
+        return Ok(Keyring::parse(&keys)?);
+    }
+    if let Some(path) = non_empty_env("ACTIONHUB_MASTER_KEY_FILE") {
+        return Ok(Keyring::read_file(std::path::Path::new(&path))?);
+    }
+    match backend_of(database_url)? {
+        Backend::Postgres => Err(CliError::Config(
+            "a master key is required with Postgres: set ACTIONHUB_MASTER_KEY (e.g. `1:$(openssl rand -base64 32)`) or ACTIONHUB_MASTER_KEY_FILE, the same on every hub sharing the database".to_owned(),
+        )),
+        Backend::Sqlite => {
+            let Some(database) = sqlite_file(database_url)? else {
+                return Err(CliError::Config(
+                    "an in-memory SQLite database has no place for a key file: set ACTIONHUB_MASTER_KEY".to_owned(),
+                ));
+            };
+            let mut path = database.into_os_string();
+            path.push(".master-key");
+            let path = PathBuf::from(path);
+            let (keyring, created) = Keyring::read_or_create_file(&path)?;
+            if created {
+                eprintln!(
+                    "actionhub: created the master key file {} (mode 0600); back it up, since the stored credentials cannot be decrypted without it",
+                    path.display()
+                );
+            }
+            Ok(keyring)
+        }
+    }
+}
+
+/// Opens the store the command line points at.
+pub async fn open_store(args: &DatabaseArgs) -> Result<Store, CliError> {
+    let url = database_url(args);
+    let keyring = keyring(&url)?;
+    Ok(Store::open(&url, keyring).await?)
+}
+
+/// The address `serve` listens on: `--bind`, else `ACTIONHUB_BIND` (clap reads both), else
+/// [`DEFAULT_BIND`].
+pub fn bind(flag: Option<&str>) -> String {
+    flag.map(str::trim)
+        .filter(|bind| !bind.is_empty())
+        .unwrap_or(DEFAULT_BIND)
+        .to_owned()
+}
+
+/// Where end users reach the hub (the base of connect links): `ACTIONHUB_PUBLIC_URL`, else
+/// `http://<bind>`.
+pub fn public_url(bind: &str) -> String {
+    non_empty_env("ACTIONHUB_PUBLIC_URL")
+        .unwrap_or_else(|| format!("http://{bind}"))
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// The public URL for commands without a `--bind` of their own (`connect-link`): from
+/// `ACTIONHUB_PUBLIC_URL`, else `http://` + `ACTIONHUB_BIND` or its default.
+pub fn configured_public_url() -> String {
+    public_url(&bind(non_empty_env("ACTIONHUB_BIND").as_deref()))
+}
+
+/// Front's API base URL: `ACTIONHUB_FRONT_BASE_URL` (the simulator, in tests and the demo),
+/// else `None` for the catalogue's (Front's production API).
+pub fn front_base_url() -> Option<String> {
+    non_empty_env("ACTIONHUB_FRONT_BASE_URL")
+}
+
+/// A multi-threaded runtime for a command's async work.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: `default_filter`).
+pub fn init_logging(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}

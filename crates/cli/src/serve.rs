@@ -1,0 +1,83 @@
+//! `actionhub serve`: the hub's HTTP API, in the foreground until Ctrl-C or SIGTERM.
+
+use actionhub_engine::FrontClient;
+use actionhub_server::AppState;
+use clap::Args;
+use tokio::net::TcpListener;
+
+use crate::config::{self, DatabaseArgs};
+use crate::error::CliError;
+
+/// Run the hub: the HTTP API (accounts, connect sessions, the Hub's /hub routes, /healthz).
+///
+/// Opens (and migrates) the database, then serves until interrupted (Ctrl-C or SIGTERM),
+/// finishing the requests in flight. With SQLite and no ACTIONHUB_MASTER_KEY or
+/// ACTIONHUB_MASTER_KEY_FILE, a master key file is created beside the database on first start.
+/// Tokens are checked against ACTIONHUB_FRONT_BASE_URL (default Front's API). Connect links
+/// point at ACTIONHUB_PUBLIC_URL (default http://<bind>). Logs go to stderr, filtered by
+/// RUST_LOG (default info).
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080] (port 0 picks a free one; the address
+    /// is logged).
+    #[arg(long, value_name = "ADDR", env = "ACTIONHUB_BIND")]
+    bind: Option<String>,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+pub fn run(args: &ServeArgs) -> Result<(), CliError> {
+    config::init_logging("info");
+    config::runtime()?.block_on(async {
+        let bind = config::bind(args.bind.as_deref());
+        let store = config::open_store(&args.database).await?;
+        let front = FrontClient::new(config::front_base_url().as_deref())?;
+        let listener = TcpListener::bind(&bind)
+            .await
+            .map_err(|source| CliError::Bind {
+                addr: bind.clone(),
+                source,
+            })?;
+        let local = listener.local_addr().map_err(CliError::Serve)?;
+        // A port-0 bind only learns its port now; links must carry the real one.
+        let public_url = config::public_url(&local.to_string());
+        tracing::info!(
+            address = %local,
+            public_url = %public_url,
+            backend = ?store.backend(),
+            front = %front.base_url(),
+            "actionhub serving"
+        );
+        let state = AppState::new(store.clone(), front, &public_url);
+        actionhub_server::serve(listener, state, shutdown_signal())
+            .await
+            .map_err(CliError::Serve)?;
+        store.close().await;
+        tracing::info!("actionhub stopped");
+        Ok(())
+    })
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what service managers send).
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = interrupt => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await;
+}

@@ -1,0 +1,640 @@
+//! The hub's commands run as a user runs them: the real `actionhub` binary (`serve`, `keys`,
+//! `accounts`, `connect-link`, `vault rotate`) against a temporary database and the Front
+//! simulator (in this test process).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use actionhub_store::{Keyring, Store};
+use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_actionhub");
+
+/// A simulator plus the environment every command of one test shares.
+struct Env {
+    sim: frontsim::RunningSim,
+    data_dir: tempfile::TempDir,
+    db: TestDatabase,
+    master_key: Option<String>,
+}
+
+impl Env {
+    async fn new(db: TestDatabase, master_key: Option<String>) -> Env {
+        let sim = frontsim::bind(frontsim::SimConfig::unlimited(), "127.0.0.1:0")
+            .await
+            .expect("start the simulator");
+        Env {
+            sim,
+            data_dir: tempfile::tempdir().unwrap(),
+            db,
+            master_key,
+        }
+    }
+
+    fn token(&self) -> String {
+        self.sim.demo_token().unwrap().to_owned()
+    }
+
+    /// `actionhub ARGS` with this test's environment and nothing inherited that could point
+    /// it elsewhere.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BIN);
+        command.args(args);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("ACTIONHUB_") || name == "RUST_LOG" {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env("ACTIONHUB_DATA_DIR", self.data_dir.path())
+            .env("ACTIONHUB_DATABASE_URL", self.db.url())
+            .env("ACTIONHUB_FRONT_BASE_URL", self.sim.base_url());
+        if let Some(key) = &self.master_key {
+            command.env("ACTIONHUB_MASTER_KEY", key);
+        }
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run actionhub")
+    }
+
+    /// Runs a command that must succeed; returns its stdout without the final newline.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "actionhub {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .trim_end()
+            .to_owned()
+    }
+
+    /// Starts `actionhub serve` on a free port, its stderr going to `log`.
+    fn serve(&self, log: &Path, extra_env: &[(&str, &str)]) -> Server {
+        let stderr = std::fs::File::create(log).unwrap();
+        let mut command = self.command(&["serve", "--bind", "127.0.0.1:0"]);
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("start actionhub serve");
+        // Owned by a Server from the start, so that a failed start still kills and reaps it.
+        let mut server = Server {
+            child,
+            url: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if let Some(address) = text
+                .lines()
+                .find(|line| line.contains("actionhub serving"))
+                .and_then(|line| line.split("address=").nth(1))
+                .and_then(|rest| rest.split_whitespace().next())
+            {
+                server.url = format!("http://{address}");
+                return server;
+            }
+            assert!(Instant::now() < deadline, "serve did not start: {text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn kill(&mut self) {
+        // SIGKILL: no chance to flush or close anything.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn link_body(owner: &str, token: &str) -> Value {
+    json!({
+        "provider": "front",
+        "credentials": {"api_token": token},
+        "origin_owner_id": owner,
+        "origin_owner_name": format!("Owner {owner}"),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_accounts_and_connect_links_from_the_command_line() {
+    let env = Env::new(TestDatabase::sqlite(), None).await;
+    let token = env.token();
+
+    // First use creates the key file beside the database, says so once, mode 0600.
+    let first = env.run(&["keys", "create", "--name", "ci"]);
+    assert!(first.status.success());
+    let key = String::from_utf8(first.stdout)
+        .unwrap()
+        .trim_end()
+        .to_owned();
+    assert!(key.starts_with("ahk_live_") && !key.contains(char::is_whitespace));
+    let note = String::from_utf8_lossy(&first.stderr);
+    assert!(note.contains("created the master key file"), "{note}");
+    let key_file = PathBuf::from(format!(
+        "{}.master-key",
+        env.db.url().trim_start_matches("sqlite://")
+    ));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let second = env.run(&["keys", "create", "--name", "other", "--project", "acme"]);
+    assert!(!String::from_utf8_lossy(&second.stderr).contains("master key file"));
+
+    let keys = env.ok(&["keys", "list"]);
+    assert!(keys.contains("ci") && keys.contains("acme"), "{keys}");
+    assert!(!keys.contains(&key), "keys are never shown again");
+    let acme_only = env.ok(&["keys", "list", "--project", "acme"]);
+    assert!(!acme_only.contains(" ci "), "{acme_only}");
+
+    let account = env.ok(&[
+        "accounts",
+        "link",
+        "--token",
+        &token,
+        "--owner-id",
+        "c1",
+        "--owner-name",
+        "C One",
+        "--actions",
+        "front_list_tags,front_get_tag",
+    ]);
+    assert!(
+        account.starts_with("acc_") && !account.contains('\n'),
+        "{account}"
+    );
+    let again = env.ok(&[
+        "accounts",
+        "link",
+        "--token",
+        &token,
+        "--owner-id",
+        "c1",
+        "--owner-name",
+        "C One",
+    ]);
+    assert_eq!(again, account, "relinking keeps the id");
+    let company = env.ok(&["accounts", "link", "--token", &token]);
+    assert_ne!(
+        company, account,
+        "without an owner, the Front company is the owner"
+    );
+    let listed = env.ok(&["accounts", "list"]);
+    assert!(
+        listed.contains(&account) && listed.contains(&company),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("front_get_tag,front_list_tags")
+            || listed.contains("front_list_tags,front_get_tag")
+    );
+    assert!(!listed.contains(&token));
+
+    let rejected = env.run(&["accounts", "link", "--token", "not-a-valid-token"]);
+    assert!(!rejected.status.success());
+    let message = String::from_utf8_lossy(&rejected.stderr);
+    assert!(
+        message.contains("Front rejected the API token"),
+        "{message}"
+    );
+    assert!(!message.contains("not-a-valid-token"));
+    let unknown = env.run(&[
+        "accounts",
+        "link",
+        "--token",
+        &token,
+        "--actions",
+        "front_list_tag",
+    ]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("did you mean front_list_tags"));
+
+    let url = env.ok(&[
+        "connect-link",
+        "--owner-id",
+        "c2",
+        "--owner-name",
+        "C Two",
+        "--actions",
+        "front_list_tags",
+    ]);
+    assert!(
+        url.starts_with("http://127.0.0.1:8080/link?token=ahs_"),
+        "{url}"
+    );
+    let mut custom = env.command(&[
+        "connect-link",
+        "--owner-id",
+        "c3",
+        "--owner-name",
+        "C Three",
+    ]);
+    let custom = custom
+        .env("ACTIONHUB_PUBLIC_URL", "https://hub.example.test/")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&custom.stdout)
+            .starts_with("https://hub.example.test/link?token=ahs_")
+    );
+
+    env.ok(&["accounts", "remove", &company]);
+    let gone = env.run(&["accounts", "remove", &company]);
+    assert!(!gone.status.success());
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("not found"));
+    let other_project = env.run(&["accounts", "remove", &account, "--project", "acme"]);
+    assert!(
+        !other_project.status.success(),
+        "another project's account is not found"
+    );
+    assert!(env.ok(&["accounts", "list"]).contains(&account));
+
+    let key_id = env
+        .ok(&["keys", "list", "--project", "default"])
+        .lines()
+        .nth(1)
+        .and_then(|line| line.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    env.ok(&["keys", "revoke", &key_id]);
+    assert!(
+        env.ok(&["keys", "list"]).contains("Z"),
+        "the revocation time is shown"
+    );
+    let missing = env.run(&["keys", "revoke", "key_missing"]);
+    assert!(!missing.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_requires_a_master_key() {
+    let env = Env::new(TestDatabase::postgres().await, None).await;
+    let output = env.run(&["keys", "list"]);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("a master key is required with Postgres"),
+        "{message}"
+    );
+}
+
+/// No secret in the server's log at the most verbose level, nor in any response.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_reach_the_log_even_at_trace() {
+    let env = Env::new(TestDatabase::sqlite(), Some(format!("1:{KEY_V1}"))).await;
+    let token = env.token();
+    let key = env.ok(&["keys", "create", "--name", "ci"]);
+    let log = env.data_dir.path().join("serve.log");
+    let mut server = env.serve(&log, &[("RUST_LOG", "trace")]);
+    let http = reqwest::Client::new();
+    let mut bodies = String::new();
+
+    let response = http
+        .post(format!("{}/accounts", server.url))
+        .basic_auth(&key, Some(""))
+        .json(&link_body("c1", &token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let account: Value = response.json().await.unwrap();
+    bodies.push_str(&account.to_string());
+    let id = account["id"].as_str().unwrap();
+    for (path, body) in [
+        (format!("/accounts/{id}"), None),
+        (
+            "/accounts".to_owned(),
+            Some(
+                json!({"provider": "front", "credentials": token, "origin_owner_id": "x", "origin_owner_name": "X"}),
+            ),
+        ),
+        (
+            "/accounts".to_owned(),
+            Some(
+                json!({"provider": "front", "credentials": {"api_token": format!("{token} x")}, "origin_owner_id": "x", "origin_owner_name": "X"}),
+            ),
+        ),
+        (
+            "/accounts".to_owned(),
+            Some(
+                json!({"provider": token, "credentials": {"api_token": token}, "origin_owner_id": "x", "origin_owner_name": "X"}),
+            ),
+        ),
+        (
+            "/connect_sessions".to_owned(),
+            Some(json!({"origin_owner_id": "c2", "origin_owner_name": "C Two"})),
+        ),
+    ] {
+        let request = match &body {
+            Some(body) => http.post(format!("{}{path}", server.url)).json(body),
+            None => http.get(format!("{}{path}", server.url)),
+        };
+        let text = request
+            .basic_auth(&key, Some(""))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        bodies.push_str(&text);
+    }
+    let session: Value = serde_json::from_str(
+        &http
+            .post(format!("{}/connect_sessions", server.url))
+            .basic_auth(&key, Some(""))
+            .json(&json!({"origin_owner_id": "c3", "origin_owner_name": "C Three"}))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let session_token = session["token"].as_str().unwrap().to_owned();
+    let linked = http
+        .post(format!("{}/hub/accounts", server.url))
+        .header("x-hub-session-token", &session_token)
+        .json(&json!({"credentials": {"api_token": token}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(linked.status(), 201);
+    bodies.push_str(&linked.text().await.unwrap());
+    server.terminate();
+
+    assert!(
+        !bodies.contains(&token),
+        "a response contains the Front token: {bodies}"
+    );
+    let log_bytes = std::fs::read(&log).unwrap();
+    let log_text = String::from_utf8_lossy(&log_bytes);
+    assert!(
+        log_text.contains("TRACE") && log_text.contains("account linked"),
+        "the log is at trace level and has content"
+    );
+    for (what, secret) in [
+        ("the Front token", token.as_str()),
+        ("the API key", key.as_str()),
+        ("the session token", session_token.as_str()),
+    ] {
+        assert!(
+            !contains_secret(&log_bytes, secret),
+            "{what} is in the trace log"
+        );
+    }
+}
+
+/// Kill -9 in the middle of concurrent linkings: every acknowledged account survives, on both
+/// backends, and the database opens cleanly.
+async fn sigkill_loses_no_acknowledged_linking(db: TestDatabase) {
+    let env = Env::new(db, Some(format!("1:{KEY_V1}"))).await;
+    let token = env.token();
+    let key = env.ok(&["keys", "create", "--name", "ci"]);
+    let log = env.data_dir.path().join("serve.log");
+    let mut server = env.serve(&log, &[]);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+
+    let (acknowledged_tx, mut acknowledged_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut workers = Vec::new();
+    for worker in 0..8 {
+        let (http, url, key, token, acknowledged) = (
+            http.clone(),
+            server.url.clone(),
+            key.clone(),
+            token.clone(),
+            acknowledged_tx.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            for n in 0..200 {
+                let owner = format!("owner-{worker}-{n}");
+                let sent = http
+                    .post(format!("{url}/accounts"))
+                    .basic_auth(&key, Some(""))
+                    .json(&link_body(&owner, &token))
+                    .send()
+                    .await;
+                let Ok(response) = sent else { break };
+                if !response.status().is_success() {
+                    break;
+                }
+                let Ok(body) = response.json::<Value>().await else {
+                    break;
+                };
+                let id = body["id"].as_str().unwrap_or_default().to_owned();
+                if acknowledged.send((owner, id)).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(acknowledged_tx);
+    // Let the burst get going, then kill the hub mid-flight.
+    let mut acknowledged = Vec::new();
+    while acknowledged.len() < 60 {
+        match tokio::time::timeout(Duration::from_secs(20), acknowledged_rx.recv()).await {
+            Ok(Some(entry)) => acknowledged.push(entry),
+            other => panic!("the burst stalled: {other:?}"),
+        }
+    }
+    server.kill();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    while let Ok(entry) = acknowledged_rx.try_recv() {
+        acknowledged.push(entry);
+    }
+
+    if let Some(verdict) = env.db.sqlite_integrity_check().await {
+        assert_eq!(verdict, "ok", "the SQLite file is sound after SIGKILL");
+    }
+    let restart_log = env.data_dir.path().join("serve-again.log");
+    let server = env.serve(&restart_log, &[]);
+    for (owner, id) in &acknowledged {
+        let response = http
+            .get(format!("{}/accounts/{id}", server.url))
+            .basic_auth(&key, Some(""))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "acknowledged account {id} of {owner} is gone"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["origin_owner_id"], json!(owner));
+    }
+    // And each acknowledged credential still decrypts.
+    let store = Store::open(
+        env.db.url(),
+        Keyring::parse(&format!("1:{KEY_V1}")).unwrap(),
+    )
+    .await
+    .unwrap();
+    let project = store.project("default").await.unwrap();
+    for (_, id) in &acknowledged {
+        let secret = store
+            .account_credential(&project.id, id, "api_token")
+            .await
+            .unwrap();
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&secret), token);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_linkings_on_sqlite() {
+    sigkill_loses_no_acknowledged_linking(TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_linkings_on_postgres() {
+    sigkill_loses_no_acknowledged_linking(TestDatabase::postgres().await).await;
+}
+
+/// Rotate while the hub serves, then drop the old key: every account still works.
+async fn rotation_retires_the_old_key(db: TestDatabase) {
+    let old_keyring = format!("1:{KEY_V1}");
+    let both = format!("2:{KEY_V2},1:{KEY_V1}");
+    let new_only = format!("2:{KEY_V2}");
+    let mut env = Env::new(db, Some(old_keyring.clone())).await;
+    let token = env.token();
+    let key = env.ok(&["keys", "create", "--name", "ci"]);
+    let mut accounts = Vec::new();
+    for n in 0..4 {
+        let owner = format!("c{n}");
+        accounts.push(env.ok(&[
+            "accounts",
+            "link",
+            "--token",
+            &token,
+            "--owner-id",
+            &owner,
+            "--owner-name",
+            &owner,
+        ]));
+    }
+
+    // Step 1: every hub gets the new keyring; step 2: rotate while one serves.
+    env.master_key = Some(both);
+    let log = env.data_dir.path().join("serve.log");
+    let mut server = env.serve(&log, &[]);
+    let rotate = env.run(&["vault", "rotate"]);
+    let report = String::from_utf8_lossy(&rotate.stderr);
+    assert!(rotate.status.success(), "{report}");
+    assert!(
+        report.contains("re-encrypted 5 secret(s) under key version 2"),
+        "{report}"
+    );
+    assert!(report.contains("older keys can now be removed"), "{report}");
+    let http = reqwest::Client::new();
+    let response = http
+        .get(format!("{}/accounts/{}", server.url, accounts[0]))
+        .basic_auth(&key, Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "the hub kept serving during rotation"
+    );
+    server.terminate();
+
+    // Step 3: the old key is removed.
+    env.master_key = Some(new_only.clone());
+    let listed = env.ok(&["accounts", "list"]);
+    for id in &accounts {
+        assert!(listed.contains(id));
+    }
+    let log = env.data_dir.path().join("serve-new-key.log");
+    let server = env.serve(&log, &[]);
+    for id in &accounts {
+        let response = http
+            .get(format!("{}/accounts/{id}", server.url))
+            .basic_auth(&key, Some(""))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "the API key still works without the old key"
+        );
+    }
+    let store = Store::open(env.db.url(), Keyring::parse(&new_only).unwrap())
+        .await
+        .unwrap();
+    let project = store.project("default").await.unwrap();
+    for id in &accounts {
+        let secret = store
+            .account_credential(&project.id, id, "api_token")
+            .await
+            .unwrap();
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&secret), token);
+    }
+    // Linking keeps working under the new key alone.
+    env.ok(&[
+        "accounts",
+        "link",
+        "--token",
+        &token,
+        "--owner-id",
+        "late",
+        "--owner-name",
+        "Late",
+    ]);
+
+    // Had the old key been removed before rotating, the hub would have refused to start.
+    let unrotated = TestDatabase::sqlite();
+    let mut early = Env::new(unrotated, Some(old_keyring)).await;
+    early.ok(&["keys", "create", "--name", "x"]);
+    early.master_key = Some(new_only);
+    let refused = early.run(&["keys", "list"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("key version 1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotation_on_sqlite() {
+    rotation_retires_the_old_key(TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotation_on_postgres() {
+    rotation_retires_the_old_key(TestDatabase::postgres().await).await;
+}

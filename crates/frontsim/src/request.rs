@@ -1,0 +1,495 @@
+//! Turning one HTTP request into checked input for a handler.
+//!
+//! Query strings arrive as text: each value is first coerced to its declared type (`limit=25`
+//! becomes 25, `q[statuses][]=a&q[statuses][]=b` becomes `{"statuses": ["a", "b"]}`), then
+//! the whole input is validated against the action's schema from the catalogue, which is
+//! derived from Front's spec. Every problem becomes a detail naming its field.
+
+use actionhub_catalog::{Action, Field, FieldType, Location, ParamStyle, Style};
+use serde_json::{Map, Number, Value};
+
+use crate::error::ApiError;
+use crate::paging::{Cursor, PageRequest};
+use crate::render::View;
+use crate::world::World;
+
+/// Front's page size when none is asked for.
+pub const DEFAULT_LIMIT: usize = 50;
+
+/// The checked input of one request, and what a handler needs to build links.
+#[derive(Debug)]
+pub struct Call<'r> {
+    /// Decoded path parameters by template name.
+    pub params: Vec<(&'static str, String)>,
+    pub query: Map<String, Value>,
+    pub body: Map<String, Value>,
+    /// Base of absolute URLs, without a trailing slash.
+    pub base: &'r str,
+    /// The request path as sent (still percent-encoded), for `_links.self` and `next`.
+    pub raw_path: &'r str,
+    /// The query pairs as sent, decoded, for rebuilding the `next` URL.
+    pub raw_query: &'r [(String, String)],
+    /// Unix seconds (millisecond precision) when the request was handled.
+    pub now: f64,
+}
+
+impl<'r> Call<'r> {
+    pub fn view<'w>(&'w self, world: &'w World) -> View<'w> {
+        View {
+            world,
+            base: self.base,
+        }
+    }
+
+    /// A path parameter; the router guarantees every template parameter is present.
+    pub fn param(&self, name: &str) -> &str {
+        self.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn query_str(&self, name: &str) -> Option<&str> {
+        self.query.get(name).and_then(Value::as_str)
+    }
+
+    pub fn query_bool(&self, name: &str) -> Option<bool> {
+        self.query.get(name).and_then(Value::as_bool)
+    }
+
+    /// One property of the `q` query object.
+    pub fn q(&self, name: &str) -> Option<&Value> {
+        self.query.get("q").and_then(|q| q.get(name))
+    }
+
+    /// An array-of-strings property of `q` (empty when absent), sorted and without repeats
+    /// so that membership is a binary search however long the list a caller sends.
+    pub fn q_strings(&self, name: &str) -> Vec<&str> {
+        let mut values: Vec<&str> = self
+            .q(name)
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        values.sort_unstable();
+        values.dedup();
+        values
+    }
+
+    pub fn body_field(&self, name: &str) -> Option<&Value> {
+        self.body.get(name)
+    }
+
+    pub fn body_str(&self, name: &str) -> Option<&str> {
+        self.body.get(name).and_then(Value::as_str)
+    }
+
+    pub fn body_bool(&self, name: &str) -> Option<bool> {
+        self.body.get(name).and_then(Value::as_bool)
+    }
+
+    /// An array-of-strings body field (`None` when absent).
+    pub fn body_strings(&self, name: &str) -> Option<Vec<String>> {
+        self.body.get(name).and_then(Value::as_array).map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+
+    /// Page size, position and order asked for by `limit`, `page_token` and `sort_order`.
+    pub fn page_request(
+        &self,
+        default_limit: usize,
+        descending_by_default: bool,
+    ) -> Result<PageRequest, ApiError> {
+        let limit = self
+            .query
+            .get("limit")
+            .and_then(Value::as_u64)
+            .map_or(default_limit, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let after = match self.query_str("page_token") {
+            Some(token) => Some(Cursor::decode(token).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "query.page_token",
+                    "is not a page token from this list's `_pagination.next`",
+                )
+            })?),
+            None => None,
+        };
+        let descending = match self.query_str("sort_order") {
+            Some("asc") => false,
+            Some("desc") => true,
+            _ => descending_by_default,
+        };
+        Ok(PageRequest {
+            limit,
+            after,
+            descending,
+        })
+    }
+
+    pub fn self_url(&self) -> String {
+        format!("{}{}", self.base, self.raw_path)
+    }
+
+    /// The request's own URL with `page_token` set to `cursor`: the other parameters (limit,
+    /// filters, order) are kept so that every page is cut the same way.
+    pub fn next_url(&self, cursor: &Cursor) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in self.raw_query.iter().filter(|(k, _)| k != "page_token") {
+            query.append_pair(key, value);
+        }
+        query.append_pair("page_token", &cursor.encode());
+        format!("{}{}?{}", self.base, self.raw_path, query.finish())
+    }
+}
+
+/// A request's query and body, checked and of the declared types.
+#[derive(Debug)]
+pub struct CheckedInput {
+    pub query: Map<String, Value>,
+    pub body: Map<String, Value>,
+}
+
+/// Checks one request's parameters and body against `action`'s declared inputs.
+pub fn check_input(
+    action: &Action,
+    params: &[(&'static str, String)],
+    query_pairs: &[(String, String)],
+    body: &[u8],
+) -> Result<CheckedInput, ApiError> {
+    let mut problems = Vec::new();
+    let query = coerce_query(action, query_pairs, &mut problems);
+    let body = parse_body(body, &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid_request(problems));
+    }
+    let mut input = Map::new();
+    input.insert(
+        Location::Path.as_str().into(),
+        Value::Object(
+            params
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), Value::String(value.clone())))
+                .collect(),
+        ),
+    );
+    input.insert(Location::Query.as_str().into(), Value::Object(query));
+    if let Some(body) = body {
+        input.insert(Location::Body.as_str().into(), body);
+    }
+    let checked = action
+        .validate_input(ParamStyle::Nested, &Value::Object(input))
+        .map_err(|invalid| {
+            ApiError::invalid_request(
+                invalid
+                    .violations
+                    .iter()
+                    .map(|v| format!("{}: {}", field_name(&v.pointer), v.reason))
+                    .collect(),
+            )
+        })?;
+    let take = |location: Location| match checked.get(location.as_str()) {
+        Some(Value::Object(map)) => map.clone(),
+        _ => Map::new(),
+    };
+    Ok(CheckedInput {
+        query: take(Location::Query),
+        body: take(Location::Body),
+    })
+}
+
+/// Builds the query object, coercing text to the declared types. Parameters the operation
+/// does not declare are refused here, by name (Front's spec is the list of what exists).
+fn coerce_query(
+    action: &Action,
+    pairs: &[(String, String)],
+    problems: &mut Vec<String>,
+) -> Map<String, Value> {
+    let declared = action.fields(Location::Query);
+    let mut query = Map::new();
+    for (key, raw) in pairs {
+        let (name, rest) = match key.find('[') {
+            Some(at) => key.split_at(at),
+            None => (key.as_str(), ""),
+        };
+        let Some(field) = declared.get(name) else {
+            problems.push(unknown_parameter(action, key, name));
+            continue;
+        };
+        if field.style == Some(Style::DeepObject) {
+            let Some(property) = deep_object_property(rest) else {
+                problems.push(format!(
+                    "query.{key}: write the query object as {name}[property]=value (arrays as {name}[property][]=value)"
+                ));
+                continue;
+            };
+            let object = query
+                .entry(name.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(object) = object {
+                let declared_property = field.properties.as_ref().and_then(|p| p.get(property));
+                add_value(
+                    object,
+                    property,
+                    declared_property,
+                    raw,
+                    &format!("query.{name}.{property}"),
+                    problems,
+                );
+            }
+        } else if !rest.is_empty() && rest != "[]" {
+            problems.push(format!("query.{key}: `{name}` is not a query object"));
+        } else {
+            add_value(
+                &mut query,
+                name,
+                Some(field),
+                raw,
+                &format!("query.{name}"),
+                problems,
+            );
+        }
+    }
+    query
+}
+
+/// `[property]` or `[property][]` → `property`.
+fn deep_object_property(rest: &str) -> Option<&str> {
+    let inner = rest.strip_prefix('[')?;
+    let inner = inner.strip_suffix("[]").unwrap_or(inner);
+    let property = inner.strip_suffix(']')?;
+    (!property.is_empty() && !property.contains(['[', ']'])).then_some(property)
+}
+
+/// Adds one textual value under `name`: arrays accumulate repeated values, scalars may be
+/// given once.
+fn add_value(
+    object: &mut Map<String, Value>,
+    name: &str,
+    field: Option<&Field>,
+    raw: &str,
+    label: &str,
+    problems: &mut Vec<String>,
+) {
+    match field {
+        Some(field) if field.ty == FieldType::Array => {
+            let item = coerce(field.items.as_deref(), raw);
+            match object
+                .entry(name.to_owned())
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                Value::Array(items) => items.push(item),
+                _ => problems.push(format!("{label}: is given both as a list and a value")),
+            }
+        }
+        _ => {
+            if object.contains_key(name) {
+                problems.push(format!("{label}: is given more than once"));
+            } else {
+                object.insert(name.to_owned(), coerce(field, raw));
+            }
+        }
+    }
+}
+
+/// Text to the declared type when it reads as one; otherwise left as text for the schema to
+/// refuse with a precise reason ("must be an integer, got a string").
+fn coerce(field: Option<&Field>, raw: &str) -> Value {
+    let text = || Value::String(raw.to_owned());
+    match field.map(|f| f.ty) {
+        Some(FieldType::Integer) => match raw.parse::<i64>() {
+            Ok(n) => Value::from(n),
+            // Too big for i64 but still a whole number: keep it numeric so that the refusal
+            // says it is above the maximum.
+            Err(_) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => raw
+                .parse::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+                .map_or_else(text, Value::Number),
+            Err(_) => text(),
+        },
+        Some(FieldType::Number) => raw
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map_or_else(text, Value::Number),
+        Some(FieldType::Boolean) => match raw {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => text(),
+        },
+        _ => text(),
+    }
+}
+
+fn unknown_parameter(action: &Action, key: &str, name: &str) -> String {
+    let declared: Vec<&str> = action
+        .fields(Location::Query)
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected = if declared.is_empty() {
+        "this operation takes no query parameters".to_owned()
+    } else {
+        format!("expected one of: {}", declared.join(", "))
+    };
+    if name == actionhub_catalog::NEXT_CURSOR_FIELD && action.is_paginated() {
+        // The catalogue's `next` is the hub's cursor; Front itself only knows `page_token`.
+        format!(
+            "query.{key}: is not a Front parameter; follow `_pagination.next` (it carries `page_token`); {expected}"
+        )
+    } else {
+        format!("query.{key}: is not a known parameter; {expected}")
+    }
+}
+
+/// The JSON body, if any. Empty (or whitespace-only) bodies count as no body.
+fn parse_body(body: &[u8], problems: &mut Vec<String>) -> Option<Value> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            problems.push(format!("body: is not valid JSON ({error})"));
+            None
+        }
+    }
+}
+
+/// `/body/tag_ids/0` → `body.tag_ids[0]`.
+fn field_name(pointer: &str) -> String {
+    let mut name = String::new();
+    for (depth, part) in pointer.split('/').skip(1).enumerate() {
+        let part = part.replace("~1", "/").replace("~0", "~");
+        if depth > 1 && !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+            name.push_str(&format!("[{part}]"));
+        } else {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(&part);
+        }
+    }
+    if name.is_empty() {
+        "request".to_owned()
+    } else {
+        name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actionhub_catalog::Catalog;
+    use serde_json::json;
+
+    fn action(id: &str) -> &'static Action {
+        Catalog::builtin().action(id).unwrap()
+    }
+
+    fn pairs(query: &str) -> Vec<(String, String)> {
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    #[test]
+    fn query_text_is_coerced_to_declared_types() {
+        let CheckedInput { query, .. } = check_input(
+            action("front_list_events"),
+            &[],
+            &pairs("limit=15&q[types][]=tag&q[types][]=comment&q[after]=123.4&sort_order=asc"),
+            b"",
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(query),
+            json!({"limit": 15, "q": {"types": ["tag", "comment"], "after": 123.4}, "sort_order": "asc"})
+        );
+        let CheckedInput { query, .. } = check_input(
+            action("front_add_conversation_followers"),
+            &[("conversation_id", "cnv_1".into())],
+            &pairs("ignore_errors=true"),
+            br#"{"teammate_ids":["tea_1"]}"#,
+        )
+        .unwrap();
+        assert_eq!(query["ignore_errors"], json!(true));
+    }
+
+    #[test]
+    fn problems_name_their_field() {
+        let details = |id: &str, query: &str, body: &[u8]| {
+            check_input(
+                action(id),
+                &[("conversation_id", "cnv_1".into())],
+                &pairs(query),
+                body,
+            )
+            .unwrap_err()
+            .details
+        };
+        assert_eq!(
+            details("front_add_conversation_tag", "", b"{}"),
+            ["body.tag_ids: is required"]
+        );
+        assert!(
+            details("front_list_conversations", "limit=1000", b"")[0]
+                .starts_with("query.limit: must be at most 100")
+        );
+        assert!(
+            details(
+                "front_list_conversations",
+                "limit=99999999999999999999999",
+                b""
+            )[0]
+            .starts_with("query.limit: must be at most 100")
+        );
+        assert!(
+            details("front_list_conversations", "limit=ten", b"")[0]
+                .starts_with("query.limit: must be an integer")
+        );
+        assert!(
+            details("front_list_conversations", "next=abc", b"")[0]
+                .starts_with("query.next: is not a Front parameter")
+        );
+        assert!(
+            details("front_list_conversations", "colour=red", b"")[0]
+                .starts_with("query.colour: is not a known parameter")
+        );
+        assert!(
+            details("front_list_conversations", "q=open", b"")[0]
+                .starts_with("query.q: write the query object")
+        );
+        assert!(
+            details("front_list_conversations", "limit=1&limit=2", b"")[0]
+                .contains("more than once")
+        );
+        assert!(
+            details("front_add_conversation_tag", "", b"{nope")[0]
+                .starts_with("body: is not valid JSON")
+        );
+        assert!(
+            details("front_add_conversation_tag", "", br#"{"tag_ids":[1]}"#)[0]
+                .starts_with("body.tag_ids[0]: must be a string")
+        );
+        assert!(
+            details("front_list_conversations", "q[statuses][]=snoozed", b"")[0]
+                .starts_with("query.q.statuses[0]: must be one of")
+        );
+    }
+
+    #[test]
+    fn pointers_read_as_field_names() {
+        assert_eq!(field_name("/body/tag_ids/0"), "body.tag_ids[0]");
+        assert_eq!(field_name("/query/q/after"), "query.q.after");
+        assert_eq!(field_name(""), "request");
+        assert_eq!(deep_object_property("[types][]"), Some("types"));
+        assert_eq!(deep_object_property("[after]"), Some("after"));
+        assert_eq!(deep_object_property("[]"), None);
+        assert_eq!(deep_object_property("[a][b]"), None);
+    }
+}

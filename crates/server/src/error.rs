@@ -1,0 +1,127 @@
+//! The HTTP layer's error: a status and a message for the caller, in StackOne's error body
+//! `{"statusCode": N, "message": "…", "timestamp": "…"}`. Internal detail (database errors,
+//! vault failures) is logged and replaced by a generic message; it never reaches the caller.
+
+use actionhub_engine::VerifyError;
+use actionhub_store::{StoreError, Timestamp};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::linking::LinkError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is wrong; the message names the field at fault.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No valid API key (platform routes).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// No valid connect-session token (Hub routes and `/connect_sessions/authenticate`).
+    #[error("{0}")]
+    SessionRejected(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// Front could not be reached or answered something unusable.
+    #[error("{0}")]
+    BadGateway(String),
+    /// Anything else; the detail has been logged.
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) | ApiError::SessionRejected(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Maps a store error met while handling `what` (e.g. "account acc_…").
+    pub fn from_store(error: StoreError, what: &str) -> ApiError {
+        match error {
+            StoreError::NotFound => ApiError::NotFound(format!("{what} not found")),
+            other => ApiError::from(other),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        match error {
+            StoreError::NotFound => ApiError::NotFound("not found".to_owned()),
+            StoreError::OwnerTaken => ApiError::Conflict(format!("`origin_owner_id`: {error}")),
+            StoreError::SessionUnknown | StoreError::SessionExpired | StoreError::SessionSpent => {
+                ApiError::SessionRejected(format!("`token`: {error}"))
+            }
+            StoreError::InvalidApiKey | StoreError::RevokedApiKey => {
+                ApiError::Unauthorized(error.to_string())
+            }
+            StoreError::BadUrl(_)
+            | StoreError::CreateDir(_)
+            | StoreError::Connect(_)
+            | StoreError::Migrate(_)
+            | StoreError::Database(_)
+            | StoreError::Vault(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Entropy => {
+                tracing::error!(error = %error, "store failure");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<LinkError> for ApiError {
+    fn from(error: LinkError) -> ApiError {
+        match error {
+            LinkError::UnknownProvider => ApiError::BadRequest(format!("`provider`: {error}")),
+            LinkError::UnknownAction(_) => {
+                ApiError::BadRequest(format!("`allowed_actions`: {error}"))
+            }
+            LinkError::Invalid { .. } => ApiError::BadRequest(error.to_string()),
+            LinkError::Verify(verify) => match verify {
+                VerifyError::Malformed(_) | VerifyError::Rejected { .. } => {
+                    ApiError::BadRequest(format!("`credentials.api_token`: {verify}"))
+                }
+                VerifyError::Unreachable { .. } | VerifyError::Unexpected(_) => {
+                    ApiError::BadGateway(format!("{verify}; nothing was saved"))
+                }
+            },
+            LinkError::Store(store) => ApiError::from(store),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = json!({
+            "statusCode": status.as_u16(),
+            "message": self.to_string(),
+            "timestamp": Timestamp::now(),
+        });
+        let mut response = (status, axum::Json(body)).into_response();
+        if matches!(self, ApiError::Unauthorized(_)) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"actionhub\""),
+            );
+        }
+        response
+    }
+}

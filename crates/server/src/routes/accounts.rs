@@ -1,0 +1,225 @@
+//! `POST /accounts`, `GET /accounts`, `GET/PATCH/DELETE /accounts/{id}`.
+
+use actionhub_store::{AccountFilter, AccountPatch, LinkTarget, Status};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, PathId, QueryParams, Tenant};
+use crate::linking::{self, LinkRequest, Owner};
+use crate::views;
+
+/// Largest `page_size` of `GET /accounts`.
+const MAX_PAGE_SIZE: u32 = 100;
+const DEFAULT_PAGE_SIZE: u32 = 25;
+
+/// The secret an end user pastes. Its `Debug` is redacted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub api_token: SecretString,
+}
+
+/// `POST /accounts` (our addition to StackOne's API: linking from a backend, no Hub).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    provider: String,
+    credentials: Credentials,
+    origin_owner_id: String,
+    origin_owner_name: String,
+    #[serde(default)]
+    origin_username: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    metadata: Option<Map<String, Value>>,
+    #[serde(default)]
+    allowed_actions: Option<Vec<String>>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Tenant(principal): Tenant,
+    ApiJson(body): ApiJson<CreateAccount>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let request = LinkRequest {
+        provider: body.provider,
+        token: body.credentials.api_token,
+        owner: Some(Owner {
+            id: body.origin_owner_id,
+            name: body.origin_owner_name,
+        }),
+        origin_username: body.origin_username,
+        label: body.label,
+        metadata: body.metadata,
+        allowed_actions: body.allowed_actions,
+        target: LinkTarget::Owner,
+        session_id: None,
+    };
+    let linked =
+        linking::link_account(&state.store, &state.front, &principal.project_id, request).await?;
+    let status = if linked.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(views::account(&linked.account))))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Tenant(principal): Tenant,
+    query: QueryParams,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let mut providers = query.list("providers");
+    providers.extend(query.list("provider"));
+    let statuses = query
+        .list("status")
+        .iter()
+        .map(|status| {
+            Status::parse(status).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "`status[]`: unknown status `{status}`; expected active or error"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let filter = AccountFilter {
+        providers,
+        origin_owner_id: query.single("origin_owner_id")?.map(str::to_owned),
+        statuses,
+        page: query.number("page", 1, 1, u32::MAX)?,
+        page_size: query.number("page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)?,
+    };
+    let accounts = state
+        .store
+        .list_accounts(&principal.project_id, &filter)
+        .await?;
+    Ok(Json(accounts.iter().map(views::account).collect()))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Tenant(principal): Tenant,
+    PathId(id): PathId,
+) -> Result<Json<Value>, ApiError> {
+    let account = state
+        .store
+        .account(&principal.project_id, &id)
+        .await
+        .map_err(|error| ApiError::from_store(error, &format!("account {id}")))?;
+    Ok(Json(views::account(&account)))
+}
+
+/// `PATCH /accounts/{id}`: every field optional; `null` clears a nullable one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccount {
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(default)]
+    origin_owner_id: Option<String>,
+    #[serde(default)]
+    origin_owner_name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    origin_username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    label: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    metadata: Option<Option<Map<String, Value>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    allowed_actions: Option<Option<Vec<String>>>,
+    /// Refused with an explanation: a credential changes only through a verified linking.
+    #[serde(default)]
+    credentials: Option<Value>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Tenant(principal): Tenant,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<UpdateAccount>,
+) -> Result<Json<Value>, ApiError> {
+    let what = format!("account {id}");
+    if body.credentials.is_some() {
+        return Err(ApiError::BadRequest(
+            "`credentials`: cannot be changed with PATCH, because a new token must be verified with Front first; link again with POST /accounts (same origin_owner_id) or a connect session with account_id".to_owned(),
+        ));
+    }
+    let current = state
+        .store
+        .account(&principal.project_id, &id)
+        .await
+        .map_err(|error| ApiError::from_store(error, &what))?;
+    if let Some(provider) = &body.provider {
+        if *provider != current.provider {
+            return Err(ApiError::BadRequest(format!(
+                "`provider`: an account's provider cannot change (this one is {})",
+                current.provider
+            )));
+        }
+    }
+    let connector = linking::connector(&current.provider)?;
+    let allowed_actions = match body.allowed_actions {
+        Some(Some(ids)) => Some(Some(linking::allowed_actions(connector, &ids)?)),
+        other => other,
+    };
+    let patch = AccountPatch {
+        origin_owner_id: body
+            .origin_owner_id
+            .map(|v| linking::required_text("origin_owner_id", &v))
+            .transpose()?,
+        origin_owner_name: body
+            .origin_owner_name
+            .map(|v| linking::required_text("origin_owner_name", &v))
+            .transpose()?,
+        origin_username: body
+            .origin_username
+            .map(|v| linking::optional_text("origin_username", v.as_deref()))
+            .transpose()?,
+        label: body
+            .label
+            .map(|v| linking::optional_text("label", v.as_deref()))
+            .transpose()?,
+        metadata: body.metadata,
+        allowed_actions,
+    };
+    if patch.is_empty() {
+        return Ok(Json(views::account(&current)));
+    }
+    let account = state
+        .store
+        .update_account(&principal.project_id, &id, &patch)
+        .await
+        .map_err(|error| ApiError::from_store(error, &what))?;
+    Ok(Json(views::account(&account)))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Tenant(principal): Tenant,
+    PathId(id): PathId,
+) -> Result<Json<Value>, ApiError> {
+    let account = state
+        .store
+        .delete_account(&principal.project_id, &id)
+        .await
+        .map_err(|error| ApiError::from_store(error, &format!("account {id}")))?;
+    tracing::info!(project_id = %principal.project_id, account_id = %id, "account deleted");
+    Ok(Json(views::account(&account)))
+}

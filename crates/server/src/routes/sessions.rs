@@ -1,0 +1,139 @@
+//! `POST /connect_sessions` and `POST /connect_sessions/authenticate`.
+
+use actionhub_store::NewSession;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Tenant};
+use crate::linking;
+use crate::views;
+
+/// StackOne's default session lifetime, in seconds.
+const DEFAULT_EXPIRES_IN: u32 = 1800;
+/// Longest lifetime accepted: 30 days, StackOne's longest auth-link validity.
+const MAX_EXPIRES_IN: u32 = 30 * 24 * 3600;
+
+/// StackOne's `ConnectSessionCreate`, the fields this hub implements, plus `actions` and
+/// `redirect_url`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSession {
+    origin_owner_id: String,
+    origin_owner_name: String,
+    #[serde(default)]
+    origin_username: Option<String>,
+    #[serde(default)]
+    provider: Option<String>,
+    /// Accepted for StackOne clients; this hub's one provider is in `ticketing`.
+    #[serde(default)]
+    categories: Option<Vec<String>>,
+    #[serde(default)]
+    account_id: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    metadata: Option<Map<String, Value>>,
+    #[serde(default)]
+    expires_in: Option<u32>,
+    #[serde(default)]
+    actions: Option<Vec<String>>,
+    #[serde(default)]
+    redirect_url: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Tenant(principal): Tenant,
+    ApiJson(body): ApiJson<CreateSession>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let provider = body.provider.as_deref().unwrap_or("front");
+    let connector = linking::connector(provider)?;
+    if let Some(categories) = &body.categories {
+        if !categories.iter().any(|c| c == "ticketing") {
+            return Err(ApiError::BadRequest(
+                "`categories`: this hub's provider (front) is in category `ticketing`".to_owned(),
+            ));
+        }
+    }
+    let expires_in = body.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
+    if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
+        return Err(ApiError::BadRequest(format!(
+            "`expires_in`: must be from 1 to {MAX_EXPIRES_IN} seconds"
+        )));
+    }
+    if let Some(url) = &body.redirect_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ApiError::BadRequest(
+                "`redirect_url`: must be an http:// or https:// URL".to_owned(),
+            ));
+        }
+    }
+    let actions = body
+        .actions
+        .as_deref()
+        .map(|ids| linking::allowed_actions(connector, ids))
+        .transpose()
+        .map_err(|error| match ApiError::from(error) {
+            ApiError::BadRequest(message) => {
+                ApiError::BadRequest(message.replacen("allowed_actions", "actions", 1))
+            }
+            other => other,
+        })?;
+    let new = NewSession {
+        origin_owner_id: linking::required_text("origin_owner_id", &body.origin_owner_id)?,
+        origin_owner_name: linking::required_text("origin_owner_name", &body.origin_owner_name)?,
+        origin_username: linking::optional_text(
+            "origin_username",
+            body.origin_username.as_deref(),
+        )?,
+        provider: Some(connector.key.clone()),
+        account_id: body.account_id.clone(),
+        label: linking::optional_text("label", body.label.as_deref())?,
+        metadata: body.metadata,
+        actions,
+        redirect_url: body.redirect_url,
+        expires_in_seconds: i64::from(expires_in),
+    };
+    let (session, token) = state
+        .store
+        .create_session(&principal.project_id, new)
+        .await
+        .map_err(|error| {
+            let account = body.account_id.as_deref().unwrap_or_default();
+            ApiError::from_store(error, &format!("`account_id`: account {account}"))
+        })?;
+    let mut view = views::session(&session);
+    if let Some(object) = view.as_object_mut() {
+        let auth_link_url = format!("{}/link?token={}", state.public_url, token.expose_secret());
+        object.insert("token".to_owned(), Value::from(token.expose_secret()));
+        object.insert("auth_link_url".to_owned(), Value::from(auth_link_url));
+    }
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authenticate {
+    token: SecretString,
+}
+
+pub async fn authenticate(
+    State(state): State<AppState>,
+    Tenant(principal): Tenant,
+    ApiJson(body): ApiJson<Authenticate>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let session = state
+        .store
+        .session_by_token(
+            body.token.expose_secret().trim(),
+            Some(&principal.project_id),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(views::session(&session))))
+}

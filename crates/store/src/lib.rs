@@ -1,0 +1,145 @@
+//! actionhub's storage: projects (tenants), API keys, linked accounts, connect sessions and the
+//! credential vault, on SQLite (the embedded default) or Postgres (several hubs sharing one
+//! database).
+//!
+//! # One interface, two backends
+//!
+//! [`Store`] is a concrete type over a closed set of backends (an enum of connection pools)
+//! rather than a trait object: there are exactly two databases, every query is the same SQL on
+//! both (`$1` placeholders, `ON CONFLICT`, `RETURNING`), and an enum keeps the API free of
+//! boxed futures and lets each query be written once (see `db::on_pool!`). The backend is
+//! chosen by the database URL: `sqlite://…` or `postgres://…`. Embedded migrations run when a
+//! store is opened.
+//!
+//! # What it guarantees
+//!
+//! - Every tenant-facing query is scoped by project id: another project's account or session
+//!   behaves exactly like a missing one ([`StoreError::NotFound`]).
+//! - Credentials are sealed by the [`vault`] before they reach the database and are bound to
+//!   their project, account and field; they are never part of an [`Account`].
+//! - API keys and connect-session tokens are stored only as HMAC-SHA256 under a hub-wide pepper.
+//!   The pepper is 32 random bytes generated once and stored sealed by the vault, so a stolen
+//!   database file yields neither credentials nor anything to test guessed keys against, and
+//!   `vault rotate` carries the pepper along without invalidating a single key.
+//! - A write either happens completely or not at all (one transaction per operation); a failed
+//!   operation changes nothing.
+//!
+//! It must never log, format or return a secret (token, key, pepper, master key), never run a
+//! tenant query without its project id, and never call out over the network.
+
+mod accounts;
+mod db;
+mod keys;
+mod model;
+mod rotate;
+mod sessions;
+pub mod vault;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub use db::{Backend, backend_of, sqlite_file};
+pub use model::{
+    Account, AccountFilter, AccountPatch, ApiKey, ConnectSession, LinkTarget, NewAccount,
+    NewSession, Principal, Project, RotationReport, Status, StatusReason, Timestamp,
+};
+pub use vault::{Keyring, VaultError};
+
+use db::Db;
+use keys::Pepper;
+
+/// What went wrong in the store. Messages never contain secrets or SQL parameters.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL: {0}")]
+    BadUrl(String),
+    #[error("cannot create the database directory: {0}")]
+    CreateDir(#[source] std::io::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("not found")]
+    NotFound,
+    #[error("another account of this project already has this origin_owner_id and provider")]
+    OwnerTaken,
+    #[error("unknown connect session token")]
+    SessionUnknown,
+    #[error("the connect session has expired")]
+    SessionExpired,
+    #[error("the connect session has already been used to link an account")]
+    SessionSpent,
+    #[error("invalid API key")]
+    InvalidApiKey,
+    #[error("the API key has been revoked")]
+    RevokedApiKey,
+    #[error("stored data is not in the expected shape: {0}")]
+    Corrupt(String),
+    #[error("the operating system's random number generator failed")]
+    Entropy,
+}
+
+/// The hub's storage. Cheap to clone: clones share the pool, keyring and pepper.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    keyring: Keyring,
+    pepper: Pepper,
+    /// When this process last wrote each API key's `last_used_at` (see `authenticate`).
+    last_used_written: Mutex<HashMap<String, i64>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .field("keyring", &self.inner.keyring)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://…`), applies migrations and loads (or,
+    /// on first use, creates) the sealed pepper. Fails if the keyring cannot open what the
+    /// database already holds, so a wrong key is noticed at start-up, not at first use.
+    pub async fn open(url: &str, keyring: Keyring) -> Result<Store, StoreError> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        let pepper = keys::load_pepper(&db, &keyring).await?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                keyring,
+                pepper,
+                last_used_written: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.db.backend()
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        db::on_pool!(self.db(), pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.inner.db.close().await;
+    }
+
+    fn db(&self) -> &Db {
+        &self.inner.db
+    }
+}

@@ -1,0 +1,758 @@
+//! The store's test suite, written once and run against both backends: every test below runs
+//! as `sqlite::NAME` (a file in a temporary directory) and `postgres::NAME` (a fresh database
+//! on the machine's server, dropped afterwards; the test fails if the server is down).
+
+use actionhub_store::{
+    AccountFilter, AccountPatch, Keyring, LinkTarget, NewAccount, NewSession, Status, Store,
+    StoreError, VaultError,
+};
+use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Runs each listed test function on SQLite and on Postgres.
+macro_rules! suite {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = actionhub_testkit::TestDatabase::sqlite();
+                    super::$name(&db).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = actionhub_testkit::TestDatabase::postgres().await;
+                    super::$name(&db).await;
+                }
+            )+
+        }
+    };
+}
+
+suite!(
+    projects_are_created_once_by_name,
+    api_keys_authenticate_until_revoked,
+    linking_seals_credentials_and_relinking_keeps_the_id,
+    no_secret_is_stored_in_plaintext,
+    a_ciphertext_moved_to_another_row_fails_to_decrypt,
+    rotation_lets_the_old_key_go,
+    a_wrong_keyring_is_refused_at_open,
+    projects_are_isolated,
+    sessions_expire_and_are_spent_once,
+    a_failed_linking_changes_nothing,
+    accounts_are_filtered_and_paged,
+    patches_update_fields_and_refuse_a_taken_owner,
+    deleting_an_account_deletes_its_credentials,
+    concurrent_relinks_of_one_owner_make_one_account,
+);
+
+fn keyring(text: &str) -> Keyring {
+    Keyring::parse(text).expect("test keyring")
+}
+
+async fn open(db: &TestDatabase) -> Store {
+    open_with(db, &format!("1:{KEY_V1}")).await
+}
+
+async fn open_with(db: &TestDatabase, keys: &str) -> Store {
+    Store::open(db.url(), keyring(keys))
+        .await
+        .unwrap_or_else(|error| panic!("open {}: {error}", db.url()))
+}
+
+fn new_account(owner: &str, token: &str) -> NewAccount {
+    NewAccount {
+        provider: "front".to_owned(),
+        origin_owner_id: owner.to_owned(),
+        origin_owner_name: format!("{owner} Inc"),
+        origin_username: None,
+        label: None,
+        metadata: None,
+        allowed_actions: None,
+        provider_account_id: "cmp_1".to_owned(),
+        provider_account_name: "Company One".to_owned(),
+        credentials: vec![("api_token".to_owned(), SecretString::from(token))],
+        target: LinkTarget::Owner,
+        session_id: None,
+    }
+}
+
+fn new_session(owner: &str, expires_in_seconds: i64) -> NewSession {
+    NewSession {
+        origin_owner_id: owner.to_owned(),
+        origin_owner_name: format!("{owner} Inc"),
+        origin_username: None,
+        provider: Some("front".to_owned()),
+        account_id: None,
+        label: Some("from a session".to_owned()),
+        metadata: None,
+        actions: Some(vec!["front_list_tags".to_owned()]),
+        redirect_url: None,
+        expires_in_seconds,
+    }
+}
+
+async fn token_of(store: &Store, project_id: &str, account_id: &str) -> String {
+    store
+        .account_credential(project_id, account_id, "api_token")
+        .await
+        .expect("credential opens")
+        .expose_secret()
+        .to_owned()
+}
+
+async fn projects_are_created_once_by_name(db: &TestDatabase) {
+    let store = open(db).await;
+    let first = store.project("default").await.unwrap();
+    let again = store.project("default").await.unwrap();
+    let other = store.project("acme").await.unwrap();
+    assert_eq!(first.id, again.id);
+    assert_ne!(first.id, other.id);
+    assert!(first.id.starts_with("prj_"));
+}
+
+async fn api_keys_authenticate_until_revoked(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let (record, key) = store.create_api_key(&project, "ci").await.unwrap();
+    let key = key.expose_secret().to_owned();
+    assert!(key.starts_with("ahk_live_") && key.len() == 9 + 32, "{key}");
+    assert!(key.starts_with(&record.prefix));
+
+    let principal = store.authenticate(&key).await.unwrap();
+    assert_eq!(principal.project_id, project.id);
+    assert_eq!(principal.key_id, record.id);
+    let listed = store.list_api_keys(Some(&project)).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].last_used_at.is_some(), "last_used_at is recorded");
+    assert_eq!(listed[0].project_name, "default");
+
+    assert!(matches!(
+        store.authenticate("ahk_live_not-a-key").await,
+        Err(StoreError::InvalidApiKey)
+    ));
+    assert!(matches!(
+        store.authenticate("garbage").await,
+        Err(StoreError::InvalidApiKey)
+    ));
+    let revoked = store.revoke_api_key(&record.id).await.unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert!(matches!(
+        store.authenticate(&key).await,
+        Err(StoreError::RevokedApiKey)
+    ));
+    assert!(matches!(
+        store.revoke_api_key("key_missing").await,
+        Err(StoreError::NotFound)
+    ));
+    // A reopened store (a restarted hub) still recognises keys: the pepper persists.
+    let (_, second) = store.create_api_key(&project, "second").await.unwrap();
+    store.close().await;
+    let reopened = open(db).await;
+    reopened.authenticate(second.expose_secret()).await.unwrap();
+    assert_eq!(reopened.list_api_keys(None).await.unwrap().len(), 2);
+}
+
+async fn linking_seals_credentials_and_relinking_keeps_the_id(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let mut first = new_account("customer-1", "token-one");
+    first.label = Some("Support".to_owned());
+    first.allowed_actions = Some(vec!["front_list_tags".to_owned()]);
+    let (account, created) = store.save_account(&project.id, first).await.unwrap();
+    assert!(created);
+    assert!(account.id.starts_with("acc_"));
+    assert_eq!(account.status, Status::Active);
+    assert_eq!(account.label.as_deref(), Some("Support"));
+    assert_eq!(
+        token_of(&store, &project.id, &account.id).await,
+        "token-one"
+    );
+
+    let mut relink = new_account("customer-1", "token-two");
+    relink.provider_account_id = "cmp_2".to_owned();
+    relink.origin_owner_name = "Customer One Renamed".to_owned();
+    let (again, created) = store.save_account(&project.id, relink).await.unwrap();
+    assert!(!created);
+    assert_eq!(again.id, account.id, "relinking keeps the id");
+    assert_eq!(again.provider_account_id, "cmp_2");
+    assert_eq!(again.origin_owner_name, "Customer One Renamed");
+    assert_eq!(
+        again.label.as_deref(),
+        Some("Support"),
+        "unset fields are kept"
+    );
+    assert_eq!(
+        again.allowed_actions,
+        Some(vec!["front_list_tags".to_owned()])
+    );
+    assert_eq!(again.created_at, account.created_at);
+    assert_eq!(
+        token_of(&store, &project.id, &account.id).await,
+        "token-two"
+    );
+
+    // Edit mode: relink by id.
+    let mut edit = new_account("ignored-owner", "token-three");
+    edit.target = LinkTarget::Account(account.id.clone());
+    let (edited, created) = store.save_account(&project.id, edit).await.unwrap();
+    assert!(!created);
+    assert_eq!(edited.id, account.id);
+    assert_eq!(
+        edited.origin_owner_id, "customer-1",
+        "edit mode keeps the owner"
+    );
+    assert_eq!(
+        token_of(&store, &project.id, &account.id).await,
+        "token-three"
+    );
+}
+
+async fn no_secret_is_stored_in_plaintext(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let front_token = "frontsecret-plaintext-canary-1234567890";
+    let (account, _) = store
+        .save_account(&project.id, new_account("customer-1", front_token))
+        .await
+        .unwrap();
+    let (_, api_key) = store.create_api_key(&project, "ci").await.unwrap();
+    let (_, session_token) = store
+        .create_session(&project.id, new_session("customer-2", 600))
+        .await
+        .unwrap();
+    assert_eq!(
+        token_of(&store, &project.id, &account.id).await,
+        front_token
+    );
+    let raw = db.raw_contents();
+    assert!(
+        contains_secret(&raw, "customer-1"),
+        "the raw dump is readable (sanity check of the check itself)"
+    );
+    for secret in [
+        front_token,
+        api_key.expose_secret(),
+        session_token.expose_secret(),
+    ] {
+        assert!(
+            !contains_secret(&raw, secret),
+            "a secret is stored in plaintext"
+        );
+    }
+}
+
+async fn a_ciphertext_moved_to_another_row_fails_to_decrypt(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let other = store.project("other").await.unwrap();
+    let (a, _) = store
+        .save_account(&project.id, new_account("owner-a", "token-a"))
+        .await
+        .unwrap();
+    let (b, _) = store
+        .save_account(&project.id, new_account("owner-b", "token-b"))
+        .await
+        .unwrap();
+    let (c, _) = store
+        .save_account(&other.id, new_account("owner-c", "token-c"))
+        .await
+        .unwrap();
+    // An attacker with write access copies A's ciphertext onto B's row and onto C's (another
+    // project): neither decrypts, because the ciphertext is bound to A's project and id.
+    for target in [&b.id, &c.id] {
+        db.execute(&format!(
+            "UPDATE credentials SET sealed = (SELECT sealed FROM credentials WHERE account_id = '{}'), \
+             key_version = (SELECT key_version FROM credentials WHERE account_id = '{}') \
+             WHERE account_id = '{target}'",
+            a.id, a.id
+        ))
+        .await;
+    }
+    for (project_id, id) in [(&project.id, &b.id), (&other.id, &c.id)] {
+        let result = store.account_credential(project_id, id, "api_token").await;
+        assert!(
+            matches!(result, Err(StoreError::Vault(VaultError::Undecryptable))),
+            "{result:?}"
+        );
+    }
+    // Relabelling a row with another project id does not help either.
+    db.execute(&format!(
+        "UPDATE credentials SET project_id = '{}' WHERE account_id = '{}'",
+        other.id, a.id
+    ))
+    .await;
+    db.execute(&format!(
+        "UPDATE accounts SET project_id = '{}' WHERE id = '{}'",
+        other.id, a.id
+    ))
+    .await;
+    assert!(matches!(
+        store
+            .account_credential(&other.id, &a.id, "api_token")
+            .await,
+        Err(StoreError::Vault(VaultError::Undecryptable))
+    ));
+}
+
+async fn rotation_lets_the_old_key_go(db: &TestDatabase) {
+    let old = open_with(db, &format!("1:{KEY_V1}")).await;
+    let project = old.project("default").await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let (account, _) = old
+            .save_account(
+                &project.id,
+                new_account(&format!("owner-{n}"), &format!("token-{n}")),
+            )
+            .await
+            .unwrap();
+        ids.push(account.id);
+    }
+    let (_, key) = old.create_api_key(&project, "ci").await.unwrap();
+    old.close().await;
+
+    // Without the old key, the database cannot be opened (its pepper is under version 1).
+    let refused = Store::open(db.url(), keyring(&format!("2:{KEY_V2}"))).await;
+    assert!(matches!(
+        refused,
+        Err(StoreError::Vault(VaultError::UnknownVersion { version: 1 }))
+    ));
+
+    let both = open_with(db, &format!("2:{KEY_V2},1:{KEY_V1}")).await;
+    let report = both.rotate_vault().await.unwrap();
+    assert_eq!(report.newest_version, 2);
+    assert_eq!(report.rotated, 5 + 1, "five credentials and the pepper");
+    assert_eq!(report.remaining, 0);
+    let again = both.rotate_vault().await.unwrap();
+    assert_eq!(
+        (again.rotated, again.remaining),
+        (0, 0),
+        "rotation is idempotent"
+    );
+    both.close().await;
+
+    let new_only = open_with(db, &format!("2:{KEY_V2}")).await;
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(
+            token_of(&new_only, &project.id, id).await,
+            format!("token-{n}")
+        );
+    }
+    new_only.authenticate(key.expose_secret()).await.unwrap();
+}
+
+async fn a_wrong_keyring_is_refused_at_open(db: &TestDatabase) {
+    open(db).await.close().await;
+    let wrong = Store::open(db.url(), keyring(&format!("1:{KEY_V2}"))).await;
+    assert!(matches!(
+        wrong,
+        Err(StoreError::Vault(VaultError::Undecryptable))
+    ));
+}
+
+async fn projects_are_isolated(db: &TestDatabase) {
+    let store = open(db).await;
+    let a = store.project("a").await.unwrap();
+    let b = store.project("b").await.unwrap();
+    let (theirs, _) = store
+        .save_account(&b.id, new_account("owner", "token-b"))
+        .await
+        .unwrap();
+    let (_, their_session) = store
+        .create_session(&b.id, new_session("owner-2", 600))
+        .await
+        .unwrap();
+    let (_, their_session_2) = store
+        .create_session(&b.id, new_session("owner-3", 600))
+        .await
+        .unwrap();
+    let session_b = store
+        .session_by_token(their_session_2.expose_secret(), None)
+        .await
+        .unwrap();
+
+    assert!(matches!(
+        store.account(&a.id, &theirs.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .update_account(
+                &a.id,
+                &theirs.id,
+                &AccountPatch {
+                    label: Some(Some("x".into())),
+                    ..Default::default()
+                }
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_account(&a.id, &theirs.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .account_credential(&a.id, &theirs.id, "api_token")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .list_accounts(&a.id, &AccountFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .session_by_token(their_session.expose_secret(), Some(&a.id))
+            .await,
+        Err(StoreError::SessionUnknown)
+    ));
+    let mut edit = new_account("owner", "token-a");
+    edit.target = LinkTarget::Account(theirs.id.clone());
+    assert!(matches!(
+        store.save_account(&a.id, edit).await,
+        Err(StoreError::NotFound)
+    ));
+    let mut spend = new_account("owner-x", "token-a");
+    spend.session_id = Some(session_b.id);
+    assert!(matches!(
+        store.save_account(&a.id, spend).await,
+        Err(StoreError::SessionUnknown)
+    ));
+    let mut edit_session = new_session("owner", 600);
+    edit_session.account_id = Some(theirs.id.clone());
+    assert!(matches!(
+        store.create_session(&a.id, edit_session).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Project B still has everything, untouched.
+    assert_eq!(store.account(&b.id, &theirs.id).await.unwrap().label, None);
+    assert_eq!(token_of(&store, &b.id, &theirs.id).await, "token-b");
+    store
+        .session_by_token(their_session.expose_secret(), Some(&b.id))
+        .await
+        .unwrap();
+    store
+        .session_by_token(their_session_2.expose_secret(), Some(&b.id))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .list_accounts(&a.id, &AccountFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn sessions_expire_and_are_spent_once(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let (session, token) = store
+        .create_session(&project.id, new_session("customer-9", 600))
+        .await
+        .unwrap();
+    assert!(token.expose_secret().starts_with("ahs_"));
+    assert_eq!(session.actions, Some(vec!["front_list_tags".to_owned()]));
+    let found = store
+        .session_by_token(token.expose_secret(), None)
+        .await
+        .unwrap();
+    assert_eq!(found.id, session.id);
+    assert_eq!(found.origin_owner_id, "customer-9");
+
+    let mut link = new_account("customer-9", "token-9");
+    link.session_id = Some(session.id);
+    let (account, _) = store.save_account(&project.id, link).await.unwrap();
+    let mut twice = new_account("customer-9", "token-9b");
+    twice.session_id = Some(session.id);
+    assert!(matches!(
+        store.save_account(&project.id, twice).await,
+        Err(StoreError::SessionSpent)
+    ));
+    assert_eq!(token_of(&store, &project.id, &account.id).await, "token-9");
+    assert!(matches!(
+        store.session_by_token(token.expose_secret(), None).await,
+        Err(StoreError::SessionSpent)
+    ));
+
+    let (expired, expired_token) = store
+        .create_session(&project.id, new_session("customer-10", 0))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .session_by_token(expired_token.expose_secret(), None)
+            .await,
+        Err(StoreError::SessionExpired)
+    ));
+    let mut late = new_account("customer-10", "token-10");
+    late.session_id = Some(expired.id);
+    assert!(matches!(
+        store.save_account(&project.id, late).await,
+        Err(StoreError::SessionExpired)
+    ));
+    assert!(matches!(
+        store.session_by_token("ahs_unknown", None).await,
+        Err(StoreError::SessionUnknown)
+    ));
+}
+
+async fn a_failed_linking_changes_nothing(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let (session, token) = store
+        .create_session(&project.id, new_session("customer-1", 600))
+        .await
+        .unwrap();
+    // Spending the session succeeds, then the edit-mode target is missing: the whole
+    // transaction rolls back, so the session is still usable and no account exists.
+    let mut doomed = new_account("customer-1", "token-1");
+    doomed.session_id = Some(session.id);
+    doomed.target = LinkTarget::Account("acc_missing".to_owned());
+    assert!(matches!(
+        store.save_account(&project.id, doomed).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .session_by_token(token.expose_secret(), None)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .list_accounts(&project.id, &AccountFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn accounts_are_filtered_and_paged(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        let (account, _) = store
+            .save_account(&project.id, new_account(&format!("owner-{n}"), "t"))
+            .await
+            .unwrap();
+        ids.push(account.id);
+    }
+    let all = store
+        .list_accounts(
+            &project.id,
+            &AccountFilter {
+                page_size: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+        ids,
+        "oldest first"
+    );
+    let page = |page, page_size| AccountFilter {
+        page,
+        page_size,
+        ..Default::default()
+    };
+    let second = store.list_accounts(&project.id, &page(2, 3)).await.unwrap();
+    assert_eq!(
+        second.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+        ids[3..6]
+    );
+    let past = store.list_accounts(&project.id, &page(4, 3)).await.unwrap();
+    assert!(past.is_empty());
+    let by_owner = store
+        .list_accounts(
+            &project.id,
+            &AccountFilter {
+                origin_owner_id: Some("owner-4".to_owned()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_owner.len(), 1);
+    assert_eq!(by_owner[0].id, ids[4]);
+    let front = AccountFilter {
+        providers: vec!["front".to_owned(), "other".to_owned()],
+        statuses: vec![Status::Active],
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_accounts(&project.id, &front)
+            .await
+            .unwrap()
+            .len(),
+        7
+    );
+    let errored = AccountFilter {
+        statuses: vec![Status::Error],
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_accounts(&project.id, &errored)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let other = AccountFilter {
+        providers: vec!["other".to_owned()],
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_accounts(&project.id, &other)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn patches_update_fields_and_refuse_a_taken_owner(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let (a, _) = store
+        .save_account(&project.id, new_account("owner-a", "t"))
+        .await
+        .unwrap();
+    store
+        .save_account(&project.id, new_account("owner-b", "t"))
+        .await
+        .unwrap();
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("plan".to_owned(), serde_json::json!("pro"));
+    let patched = store
+        .update_account(
+            &project.id,
+            &a.id,
+            &AccountPatch {
+                label: Some(Some("Main".to_owned())),
+                metadata: Some(Some(metadata.clone())),
+                allowed_actions: Some(Some(vec!["front_list_tags".to_owned()])),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.label.as_deref(), Some("Main"));
+    assert_eq!(patched.metadata, Some(metadata));
+    assert!(patched.updated_at >= a.updated_at);
+    let cleared = store
+        .update_account(
+            &project.id,
+            &a.id,
+            &AccountPatch {
+                label: Some(None),
+                allowed_actions: Some(None),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(cleared.label, None);
+    assert_eq!(cleared.allowed_actions, None);
+    assert!(
+        cleared.metadata.is_some(),
+        "fields not in the patch are kept"
+    );
+
+    let taken = store
+        .update_account(
+            &project.id,
+            &a.id,
+            &AccountPatch {
+                origin_owner_id: Some("owner-b".to_owned()),
+                label: Some(Some("should not stick".to_owned())),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(matches!(taken, Err(StoreError::OwnerTaken)), "{taken:?}");
+    let after = store.account(&project.id, &a.id).await.unwrap();
+    assert_eq!(after.origin_owner_id, "owner-a");
+    assert_eq!(after.label, None, "a failed patch changes nothing");
+}
+
+async fn deleting_an_account_deletes_its_credentials(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let (account, _) = store
+        .save_account(&project.id, new_account("owner", "token"))
+        .await
+        .unwrap();
+    let deleted = store
+        .delete_account(&project.id, &account.id)
+        .await
+        .unwrap();
+    assert_eq!(deleted.id, account.id);
+    assert!(matches!(
+        store.account(&project.id, &account.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .account_credential(&project.id, &account.id, "api_token")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        db.execute(&format!(
+            "DELETE FROM credentials WHERE account_id = '{}'",
+            account.id
+        ))
+        .await,
+        0,
+        "no orphaned credential row"
+    );
+    assert!(matches!(
+        store.delete_account(&project.id, &account.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn concurrent_relinks_of_one_owner_make_one_account(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..12 {
+        let store = store.clone();
+        let project_id = project.id.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .save_account(
+                    &project_id,
+                    new_account("same-owner", &format!("token-{n}")),
+                )
+                .await
+                .map(|(account, created)| (account.id, created))
+        }));
+    }
+    let mut ids = Vec::new();
+    let mut creations = 0;
+    for task in tasks {
+        let (id, created) = task.await.unwrap().unwrap();
+        ids.push(id);
+        creations += usize::from(created);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one account for one owner");
+    assert_eq!(creations, 1);
+    let token = token_of(&store, &project.id, &ids[0]).await;
+    assert!(token.starts_with("token-"));
+}
