@@ -48,3 +48,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 note "tests (cargo test)"
 cargo test --workspace --locked
+
+note "browser tests of the Hub pages (Chromium, playwright-core, axe-core)"
+./scripts/test-browser.sh

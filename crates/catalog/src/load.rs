@@ -268,10 +268,10 @@ fn check_field(at: &str, field: &Field) -> Result<(), Problem> {
     if (field.minimum.is_some() || field.maximum.is_some()) && !numeric {
         return problem("maximum", "limits apply to integer and number fields only");
     }
-    if let (Some(min), Some(max)) = (&field.minimum, &field.maximum) {
-        if min.as_f64() > max.as_f64() {
-            return problem("minimum", "is greater than the maximum");
-        }
+    if let (Some(min), Some(max)) = (&field.minimum, &field.maximum)
+        && min.as_f64() > max.as_f64()
+    {
+        return problem("minimum", "is greater than the maximum");
     }
     if field.max_length.is_some() && field.ty != FieldType::String {
         return problem("max_length", "applies to string fields only");
@@ -295,13 +295,13 @@ fn check_field(at: &str, field: &Field) -> Result<(), Problem> {
             check_field(&format!("{at}.properties.{name}"), property)?;
         }
     }
-    if let Some(allowed) = &field.allowed {
-        if allowed.is_empty() || allowed.iter().any(|v| !field.ty.accepts(v)) {
-            return problem(
-                "enum",
-                &format!("must list values of type {}", field.ty.as_str()),
-            );
-        }
+    if let Some(allowed) = &field.allowed
+        && (allowed.is_empty() || allowed.iter().any(|v| !field.ty.accepts(v)))
+    {
+        return problem(
+            "enum",
+            &format!("must list values of type {}", field.ty.as_str()),
+        );
     }
     if let Some(default) = &field.default {
         let in_enum = field

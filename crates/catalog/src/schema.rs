@@ -419,22 +419,22 @@ fn field_schema(field: &Field) -> Value {
     if let Some(items) = &field.items {
         schema.insert("items".into(), field_schema(items));
     }
-    if field.ty == FieldType::Object {
-        if let Some(properties) = &field.properties {
-            let required: Vec<&String> = properties
-                .iter()
-                .filter(|(_, f)| f.required)
-                .map(|(name, _)| name)
-                .collect();
-            let properties: Map<String, Value> = properties
-                .iter()
-                .map(|(name, f)| (name.clone(), field_schema(f)))
-                .collect();
-            schema.insert("properties".into(), Value::Object(properties));
-            schema.insert("additionalProperties".into(), json!(false));
-            if !required.is_empty() {
-                schema.insert("required".into(), json!(required));
-            }
+    if field.ty == FieldType::Object
+        && let Some(properties) = &field.properties
+    {
+        let required: Vec<&String> = properties
+            .iter()
+            .filter(|(_, f)| f.required)
+            .map(|(name, _)| name)
+            .collect();
+        let properties: Map<String, Value> = properties
+            .iter()
+            .map(|(name, f)| (name.clone(), field_schema(f)))
+            .collect();
+        schema.insert("properties".into(), Value::Object(properties));
+        schema.insert("additionalProperties".into(), json!(false));
+        if !required.is_empty() {
+            schema.insert("required".into(), json!(required));
         }
     }
     if let Some(example) = &field.example {

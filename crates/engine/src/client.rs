@@ -1,16 +1,24 @@
 //! The HTTP client for Front: one connection pool, Front's base URL, and the authenticated
 //! request every call starts from.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actionhub_catalog::Catalog;
+use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Notify;
+
+use crate::cursor::Allowed;
+use crate::pace::{MemoryPacer, Pacer};
 
 /// Time to establish a TCP + TLS connection to Front.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time for a whole request, answer included: a user is waiting on the other end.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Idle connections kept per host: enough for a busy hub's concurrency to Front.
+const POOL_IDLE_PER_HOST: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -20,11 +28,17 @@ pub enum ClientError {
     Build(#[source] reqwest::Error),
 }
 
-/// Talks to Front (or to the simulator standing in for it).
+/// Talks to Front (or to the simulator standing in for it). Cheap to clone: clones share the
+/// connection pool and the pacer.
 #[derive(Debug, Clone)]
 pub struct FrontClient {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     base_url: String,
+    /// Where a `next` cursor may lead.
+    pub(crate) allowed: Allowed,
+    pub(crate) pacer: Arc<dyn Pacer>,
+    /// Signalled after each answer, waking callers queued for the budget.
+    pub(crate) budget_changed: Arc<Notify>,
 }
 
 impl FrontClient {
@@ -39,18 +53,34 @@ impl FrontClient {
                 .unwrap_or_else(|| "https://api2.frontapp.com".to_owned()),
         };
         let base_url = base_url.trim_end_matches('/').to_owned();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(ClientError::BadBaseUrl(base_url));
-        }
+        let parsed = Url::parse(&base_url)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
+            .ok_or_else(|| ClientError::BadBaseUrl(base_url.clone()))?;
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             // Front's API does not redirect; following one would carry the token elsewhere.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("actionhub/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
+            .tcp_nodelay(true)
             .build()
             .map_err(ClientError::Build)?;
-        Ok(FrontClient { http, base_url })
+        Ok(FrontClient {
+            http,
+            base_url,
+            allowed: Allowed::new(&parsed),
+            pacer: Arc::new(MemoryPacer::new()),
+            budget_changed: Arc::new(Notify::new()),
+        })
+    }
+
+    /// The same client with its company budgets kept by `pacer` (e.g. a [`crate::RedisPacer`]
+    /// shared by several hubs) instead of in this process.
+    pub fn with_pacer(mut self, pacer: Arc<dyn Pacer>) -> FrontClient {
+        self.pacer = pacer;
+        self
     }
 
     /// Where requests go, without a trailing slash.
@@ -69,7 +99,7 @@ impl FrontClient {
 }
 
 /// `Bearer <token>`, marked sensitive so that no layer of the HTTP stack prints it.
-fn bearer(token: &SecretString) -> HeaderValue {
+pub(crate) fn bearer(token: &SecretString) -> HeaderValue {
     match HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())) {
         Ok(mut value) => {
             value.set_sensitive(true);

@@ -1,18 +1,36 @@
 //! actionhub's engine: everything that talks to Front on behalf of a linked account.
 //!
-//! Today that is checking an API token before it is saved ([`FrontClient::verify_token`]:
-//! `GET /me`, which any valid token may call, answering with the company behind the token).
-//! The execution of actions (building the Front request from the catalogue, pacing per Front
-//! company, retries, pagination) grows here next, on the same [`FrontClient`]: one pooled HTTP
-//! client per process, so connections to Front are reused across requests and accounts.
+//! - [`FrontClient::verify_token`]: checks an API token before it is saved (`GET /me`, which any
+//!   valid token may call, answering with the company behind the token).
+//! - [`FrontClient::execute`]: runs one action. The request is built from the catalogue and the
+//!   validated input ([`request`]: path parameters encoded exactly once, Front's `q[...]`
+//!   syntax, JSON bodies, DELETE with a body), or taken from a `next` cursor after checking
+//!   where it leads ([`cursor`]); the call waits for its Front company's budget ([`pace`]),
+//!   is sent with the account's token, retried when that is safe ([`retry`]), and Front's
+//!   answer is mapped to StackOne's `data` and `next`.
+//! - [`FrontClient::dry_run`]: the exact request, token redacted, without sending it.
+//!
+//! One pooled HTTP client per process (rustls, connect and total timeouts, no redirects), so
+//! connections to Front are reused across requests and accounts.
 //!
 //! It must never log, format or return a token: tokens travel as [`SecretString`] and the
 //! `Authorization` header is marked sensitive so the HTTP stack redacts it too. It must never
-//! touch storage (the server passes it what it needs) and never follow a redirect with a token.
+//! touch storage (the server passes it what it needs), follow a redirect with a token, or
+//! follow a cursor to a host other than Front's or the configured one.
 
 mod client;
+pub mod cursor;
+mod execute;
+pub mod pace;
+pub mod request;
+mod response;
+pub mod retry;
 mod verify;
 
 pub use client::{ClientError, FrontClient};
+pub use cursor::CursorError;
+pub use execute::{Call, CallError, DEFAULT_DEADLINE, DryRun, ProviderError, Reply, Stats};
+pub use pace::{MemoryPacer, Pacer, PacerError, RedisPacer};
+pub use request::FrontRequest;
 pub use secrecy::SecretString;
 pub use verify::{FrontIdentity, VerifyError};

@@ -25,7 +25,7 @@ impl Cursor {
     }
 
     pub fn decode(token: &str) -> Option<Cursor> {
-        if token.len() < 16 || token.len() % 2 != 0 || !token.is_ascii() {
+        if token.len() < 16 || !token.len().is_multiple_of(2) || !token.is_ascii() {
             return None;
         }
         let key = f64::from_bits(u64::from_str_radix(&token[..16], 16).ok()?);

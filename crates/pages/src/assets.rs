@@ -38,10 +38,11 @@ pub const ASSETS: &[Asset] = &[
     },
 ];
 
-/// The policy every page is served with: only this origin's own files, no inline code, no
-/// framing by other sites, forms posting back to this origin only.
+/// The policy every page is served with: only this origin's own files, no inline code, forms
+/// posting back to this origin only. Whether a page may be framed by other sites differs per
+/// page, so the server appends the `frame-ancestors` directive.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
+     img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'";
 
 /// The asset served at `path`, if any.
 pub fn asset(path: &str) -> Option<&'static Asset> {

@@ -18,4 +18,6 @@ mod rich_text;
 pub use assets::{ASSETS, Asset, CONTENT_SECURITY_POLICY, asset};
 pub use dashboard::{AccountRow, AccountsPage, accounts_page, sign_in_page};
 pub use guide::{GuideSelection, scope_guide};
-pub use link::{LinkOutcome, LinkPage, LinkUnavailable, link_page, link_unavailable_page};
+pub use link::{
+    LinkOutcome, LinkPage, LinkUnavailable, link_page, link_unavailable_page, message_page,
+};

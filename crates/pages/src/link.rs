@@ -164,6 +164,11 @@ pub fn link_unavailable_page(reason: LinkUnavailable) -> Markup {
              Ask whoever sent it for a new one if you need to link again.",
         ),
     };
+    message_page(title, text)
+}
+
+/// A page that only says something: a title and one paragraph.
+pub fn message_page(title: &str, text: &str) -> Markup {
     page(
         title,
         &[],

@@ -51,6 +51,22 @@ impl ApiError {
         }
     }
 
+    /// The same error, with the same status, under another message (e.g. one written for the
+    /// end user). An internal error keeps saying only that.
+    pub fn with_message(self, message: String) -> ApiError {
+        match self {
+            ApiError::BadRequest(_) => ApiError::BadRequest(message),
+            ApiError::Unauthorized(_) => ApiError::Unauthorized(message),
+            ApiError::SessionRejected(_) => ApiError::SessionRejected(message),
+            ApiError::NotFound(_) => ApiError::NotFound(message),
+            ApiError::MethodNotAllowed(_) => ApiError::MethodNotAllowed(message),
+            ApiError::Conflict(_) => ApiError::Conflict(message),
+            ApiError::PayloadTooLarge(_) => ApiError::PayloadTooLarge(message),
+            ApiError::BadGateway(_) => ApiError::BadGateway(message),
+            ApiError::Internal => ApiError::Internal,
+        }
+    }
+
     /// Maps a store error met while handling `what` (e.g. "account acc_…").
     pub fn from_store(error: StoreError, what: &str) -> ApiError {
         match error {

@@ -15,6 +15,7 @@ mod extract;
 pub mod linking;
 mod routes;
 mod views;
+mod web_session;
 
 use std::future::Future;
 use std::time::Instant;

@@ -574,3 +574,202 @@ async fn health_answers() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"status": "ok"}));
 }
+
+impl Hub {
+    /// A Hub API call with a connect-session token.
+    async fn hub_call(
+        &self,
+        method: Method,
+        path: &str,
+        session: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .header("x-hub-session-token", session);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(
+            !text.contains(&self.front_token),
+            "a response contains the Front token: {text}"
+        );
+        (status, serde_json::from_str(&text).unwrap())
+    }
+}
+
+#[tokio::test]
+async fn the_hub_api_describes_the_connector_and_the_session() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let session = hub.session(&key, json!({})).await;
+    let token = session["token"].as_str().unwrap();
+
+    let (status, settings) = hub
+        .hub_call(Method::GET, "/hub/settings", token, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(settings["existing_account_id"], Value::Null);
+    let (status, connectors) = hub
+        .hub_call(Method::GET, "/hub/connectors", token, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(connectors["integrations"][0]["provider"], "front");
+    let (status, config) = hub
+        .hub_call(Method::GET, "/hub/connectors/front", token, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let field = &config["config"]["configFields"][0];
+    assert_eq!(field["key"], "api_token");
+    assert_eq!(field["label"], "API Token");
+    assert_eq!(field["secret"], true);
+    let (status, _) = hub
+        .hub_call(Method::GET, "/hub/connectors/slack", token, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = hub
+        .hub_call(Method::GET, "/hub/settings", "ahs_nope", None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_error_body(status, &body);
+}
+
+#[tokio::test]
+async fn an_edit_mode_session_shows_and_relinks_only_its_account() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "owner-edit").await;
+    let other = hub.link(&key, "owner-other").await;
+    let id = account["id"].as_str().unwrap();
+    let session = hub.session(&key, json!({"account_id": id})).await;
+    let token = session["token"].as_str().unwrap();
+
+    let (status, shown) = hub
+        .hub_call(Method::GET, &format!("/hub/accounts/{id}"), token, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(shown["secureId"], id);
+    assert_eq!(shown["secrets"]["api_token"], "__secretvalue:**redacted**");
+    let other_path = format!("/hub/accounts/{}", other["id"].as_str().unwrap());
+    let (status, _) = hub.hub_call(Method::GET, &other_path, token, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let bad = json!({"credentials": {"api_token": "not-a-token"}});
+    let (status, refused) = hub
+        .hub_call(
+            Method::PATCH,
+            &format!("/hub/accounts/{id}"),
+            token,
+            Some(bad),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("Front rejected this token"),
+        "{refused}"
+    );
+    let good = json!({"credentials": {"api_token": hub.front_token}});
+    let (status, relinked) = hub
+        .hub_call(
+            Method::PATCH,
+            &format!("/hub/accounts/{id}"),
+            token,
+            Some(good),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{relinked}");
+    assert_eq!(relinked["id"], id);
+    assert!(
+        relinked["company_name"]
+            .as_str()
+            .is_some_and(|name| !name.is_empty())
+    );
+    let (status, _) = hub
+        .hub_call(Method::GET, "/hub/settings", token, None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the session is spent");
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_policy_and_need_their_token_or_sign_in() {
+    let hub = Hub::start().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: &str| http.get(format!("{}{path}", hub.url)).send();
+
+    let guide = get("/connectors/front/guides/link-account/api-token?actions=front_get_tag")
+        .await
+        .unwrap();
+    assert_eq!(guide.status(), StatusCode::OK);
+    let policy = guide.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+    assert_eq!(guide.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(guide.headers()["cache-control"], "no-store");
+    assert!(guide.text().await.unwrap().contains("tags:read"));
+
+    assert_eq!(
+        get("/connectors/slack/guides/link-account/api-token")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let css = get("/assets/hub.css").await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(
+        get("/assets/nothing.js").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+
+    assert_eq!(get("/link").await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get("/link?token=ahs_unknown").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let dashboard = get("/dashboard").await.unwrap();
+    assert_eq!(dashboard.status(), StatusCode::SEE_OTHER);
+    assert_eq!(dashboard.headers()["location"], "/dashboard/sign-in");
+    let sign_in = get("/dashboard/sign-in").await.unwrap();
+    let policy = sign_in.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let cookie = sign_in.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+
+    // A sign-in form without its cookie (another site's form) is refused.
+    let key = hub.key("default").await;
+    let forged = http
+        .post(format!("{}/dashboard/sign-in", hub.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("api_key={key}&csrf=forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(
+        forged
+            .headers()
+            .get("set-cookie")
+            .is_none_or(|c| !c.to_str().unwrap().starts_with("actionhub_session=v1"))
+    );
+}

@@ -83,10 +83,10 @@ impl Db {
                     // affected.
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
-                if let Some(parent) = options.get_filename().parent() {
-                    if !parent.as_os_str().is_empty() {
-                        std::fs::create_dir_all(parent).map_err(StoreError::CreateDir)?;
-                    }
+                if let Some(parent) = options.get_filename().parent()
+                    && !parent.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(parent).map_err(StoreError::CreateDir)?;
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)

@@ -297,6 +297,26 @@ impl Store {
         Ok(row.into())
     }
 
+    /// One API key's record by id, revoked or not.
+    pub async fn api_key(&self, id: &str) -> Result<ApiKey, StoreError> {
+        let sql = format!("{SELECT_KEYS} WHERE k.id = $1");
+        let row: Option<ApiKeyRow> = on_pool!(self.db(), pool => sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?);
+        Ok(row.ok_or(StoreError::NotFound)?.into())
+    }
+
+    /// A 32-byte key for `purpose` (e.g. signing the dashboard's cookies), derived from the
+    /// pepper: the same on every hub sharing the database, across restarts and rotations, and
+    /// worthless without the master key.
+    pub fn derived_key(&self, purpose: &str) -> SecretBox<[u8; KEY_LEN]> {
+        let mac = self.inner.pepper.mac("derived-key", purpose);
+        let mut key = Box::new([0u8; KEY_LEN]);
+        key.copy_from_slice(&mac[..KEY_LEN]);
+        SecretBox::new(key)
+    }
+
     /// The project a presented API key speaks for.
     pub async fn authenticate(&self, presented: &str) -> Result<Principal, StoreError> {
         if !presented.starts_with(API_KEY_PREFIX) {

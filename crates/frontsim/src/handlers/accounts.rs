@@ -71,17 +71,17 @@ fn check_unique(world: &World, call: &Call<'_>, except: Option<&str>) -> Result<
             )]));
         }
     }
-    if let Some(external) = call.body_str("external_id") {
-        if let Some(owner) = others().find(|a| a.external_id.as_deref() == Some(external)) {
-            return Err(ApiError::conflict(format!(
-                "The external id {external} already belongs to account {}",
-                owner.id
-            ))
-            .with_details(vec![format!(
-                "body.external_id: is already used by account {}",
-                owner.id
-            )]));
-        }
+    if let Some(external) = call.body_str("external_id")
+        && let Some(owner) = others().find(|a| a.external_id.as_deref() == Some(external))
+    {
+        return Err(ApiError::conflict(format!(
+            "The external id {external} already belongs to account {}",
+            owner.id
+        ))
+        .with_details(vec![format!(
+            "body.external_id: is already used by account {}",
+            owner.id
+        )]));
     }
     Ok(())
 }

@@ -387,10 +387,10 @@ fn add_contacts(world: &mut World, rng: &mut Rng) {
             .into_iter()
             .map(|i| list_ids[i].clone())
             .collect();
-        if let Some(account_id) = &account_id {
-            if let Some(account) = world.accounts.get_mut(account_id) {
-                account.contact_ids.push(id.clone());
-            }
+        if let Some(account_id) = &account_id
+            && let Some(account) = world.accounts.get_mut(account_id)
+        {
+            account.contact_ids.push(id.clone());
         }
         world.contacts.insert(
             id.clone(),
@@ -478,10 +478,10 @@ fn add_conversations(world: &mut World, rng: &mut Rng) {
             contact_id: Some(contact_id.clone()),
         };
         let mut followers: Vec<String> = Vec::new();
-        if let Some(assignee) = &assignee_id {
-            if rng.chance(0.6) {
-                followers.push(assignee.clone());
-            }
+        if let Some(assignee) = &assignee_id
+            && rng.chance(0.6)
+        {
+            followers.push(assignee.clone());
         }
         if rng.chance(0.3) {
             let extra = rng.pick(&people).clone();

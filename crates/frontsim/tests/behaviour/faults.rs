@@ -83,10 +83,10 @@ async fn a_drop_rate_closes_connections_mid_response_after_processing() {
     let mut next = Some(sim.url("/tags?limit=100"));
     while let Some(url) = next {
         let page = loop {
-            if let Ok(response) = client.get(&url).bearer_auth(&sim.token).send().await {
-                if let Ok(body) = response.json::<serde_json::Value>().await {
-                    break body;
-                }
+            if let Ok(response) = client.get(&url).bearer_auth(&sim.token).send().await
+                && let Ok(body) = response.json::<serde_json::Value>().await
+            {
+                break body;
             }
         };
         names.extend(

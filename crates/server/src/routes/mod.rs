@@ -4,6 +4,7 @@
 mod accounts;
 mod health;
 mod hub;
+mod pages;
 mod sessions;
 
 use axum::Router;
@@ -28,7 +29,28 @@ pub fn router(state: AppState) -> Router {
             "/connect_sessions/authenticate",
             post(sessions::authenticate),
         )
+        .route("/assets/{name}", get(pages::asset_file))
+        .route(
+            "/connectors/{key}/guides/link-account/api-token",
+            get(pages::guide),
+        )
+        .route("/link", get(pages::link).post(pages::link_submit))
+        .route("/dashboard", get(pages::dashboard))
+        .route(
+            "/dashboard/sign-in",
+            get(pages::sign_in_form).post(pages::sign_in),
+        )
+        .route("/dashboard/sign-out", post(pages::sign_out))
+        .route(
+            "/dashboard/accounts/{id}/remove",
+            post(pages::remove_account),
+        )
+        .route("/dashboard/connect-links", post(pages::new_connect_link))
+        .route("/hub/settings", get(hub::settings))
+        .route("/hub/connectors", get(hub::connectors))
+        .route("/hub/connectors/{id}", get(hub::connector_config))
         .route("/hub/accounts", post(hub::link))
+        .route("/hub/accounts/{id}", get(hub::show).patch(hub::update))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

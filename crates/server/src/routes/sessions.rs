@@ -24,27 +24,92 @@ const MAX_EXPIRES_IN: u32 = 30 * 24 * 3600;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSession {
-    origin_owner_id: String,
-    origin_owner_name: String,
+    pub(crate) origin_owner_id: String,
+    pub(crate) origin_owner_name: String,
     #[serde(default)]
-    origin_username: Option<String>,
+    pub(crate) origin_username: Option<String>,
     #[serde(default)]
-    provider: Option<String>,
+    pub(crate) provider: Option<String>,
     /// Accepted for StackOne clients; this hub's one provider is in `ticketing`.
     #[serde(default)]
-    categories: Option<Vec<String>>,
+    pub(crate) categories: Option<Vec<String>>,
     #[serde(default)]
-    account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     #[serde(default)]
-    label: Option<String>,
+    pub(crate) label: Option<String>,
     #[serde(default)]
-    metadata: Option<Map<String, Value>>,
+    pub(crate) metadata: Option<Map<String, Value>>,
     #[serde(default)]
-    expires_in: Option<u32>,
+    pub(crate) expires_in: Option<u32>,
     #[serde(default)]
-    actions: Option<Vec<String>>,
+    pub(crate) actions: Option<Vec<String>>,
     #[serde(default)]
-    redirect_url: Option<String>,
+    pub(crate) redirect_url: Option<String>,
+}
+
+impl CreateSession {
+    /// Checks the request and turns it into the session to store.
+    pub(crate) fn validate(self) -> Result<NewSession, ApiError> {
+        let body = self;
+        let provider = body.provider.as_deref().unwrap_or("front");
+        let connector = linking::connector(provider)?;
+        if let Some(categories) = &body.categories {
+            if !categories.iter().any(|c| c == "ticketing") {
+                return Err(ApiError::BadRequest(
+                    "`categories`: this hub's provider (front) is in category `ticketing`"
+                        .to_owned(),
+                ));
+            }
+        }
+        let expires_in = body.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
+        if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
+            return Err(ApiError::BadRequest(format!(
+                "`expires_in`: must be from 1 to {MAX_EXPIRES_IN} seconds"
+            )));
+        }
+        if let Some(url) = &body.redirect_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(ApiError::BadRequest(
+                    "`redirect_url`: must be an http:// or https:// URL".to_owned(),
+                ));
+            }
+        }
+        let actions = body
+            .actions
+            .as_deref()
+            .map(|ids| linking::allowed_actions(connector, ids))
+            .transpose()
+            .map_err(|error| match ApiError::from(error) {
+                ApiError::BadRequest(message) => {
+                    ApiError::BadRequest(message.replacen("allowed_actions", "actions", 1))
+                }
+                other => other,
+            })?;
+        let new = NewSession {
+            origin_owner_id: linking::required_text("origin_owner_id", &body.origin_owner_id)?,
+            origin_owner_name: linking::required_text(
+                "origin_owner_name",
+                &body.origin_owner_name,
+            )?,
+            origin_username: linking::optional_text(
+                "origin_username",
+                body.origin_username.as_deref(),
+            )?,
+            provider: Some(connector.key.clone()),
+            account_id: body.account_id.clone(),
+            label: linking::optional_text("label", body.label.as_deref())?,
+            metadata: body.metadata,
+            actions,
+            redirect_url: body.redirect_url,
+            expires_in_seconds: i64::from(expires_in),
+        };
+        Ok(new)
+    }
+}
+
+/// The Hub page an end user opens for a session (`auth_link_url`).
+pub(crate) fn auth_link_url(public_url: &str, token: &SecretString) -> String {
+    format!("{public_url}/link?token={}", token.expose_secret())
 }
 
 pub async fn create(
@@ -52,65 +117,19 @@ pub async fn create(
     Tenant(principal): Tenant,
     ApiJson(body): ApiJson<CreateSession>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let provider = body.provider.as_deref().unwrap_or("front");
-    let connector = linking::connector(provider)?;
-    if let Some(categories) = &body.categories {
-        if !categories.iter().any(|c| c == "ticketing") {
-            return Err(ApiError::BadRequest(
-                "`categories`: this hub's provider (front) is in category `ticketing`".to_owned(),
-            ));
-        }
-    }
-    let expires_in = body.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
-    if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
-        return Err(ApiError::BadRequest(format!(
-            "`expires_in`: must be from 1 to {MAX_EXPIRES_IN} seconds"
-        )));
-    }
-    if let Some(url) = &body.redirect_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(ApiError::BadRequest(
-                "`redirect_url`: must be an http:// or https:// URL".to_owned(),
-            ));
-        }
-    }
-    let actions = body
-        .actions
-        .as_deref()
-        .map(|ids| linking::allowed_actions(connector, ids))
-        .transpose()
-        .map_err(|error| match ApiError::from(error) {
-            ApiError::BadRequest(message) => {
-                ApiError::BadRequest(message.replacen("allowed_actions", "actions", 1))
-            }
-            other => other,
-        })?;
-    let new = NewSession {
-        origin_owner_id: linking::required_text("origin_owner_id", &body.origin_owner_id)?,
-        origin_owner_name: linking::required_text("origin_owner_name", &body.origin_owner_name)?,
-        origin_username: linking::optional_text(
-            "origin_username",
-            body.origin_username.as_deref(),
-        )?,
-        provider: Some(connector.key.clone()),
-        account_id: body.account_id.clone(),
-        label: linking::optional_text("label", body.label.as_deref())?,
-        metadata: body.metadata,
-        actions,
-        redirect_url: body.redirect_url,
-        expires_in_seconds: i64::from(expires_in),
-    };
+    let account_id = body.account_id.clone();
+    let new = body.validate()?;
     let (session, token) = state
         .store
         .create_session(&principal.project_id, new)
         .await
         .map_err(|error| {
-            let account = body.account_id.as_deref().unwrap_or_default();
+            let account = account_id.as_deref().unwrap_or_default();
             ApiError::from_store(error, &format!("`account_id`: account {account}"))
         })?;
     let mut view = views::session(&session);
     if let Some(object) = view.as_object_mut() {
-        let auth_link_url = format!("{}/link?token={}", state.public_url, token.expose_secret());
+        let auth_link_url = auth_link_url(&state.public_url, &token);
         object.insert("token".to_owned(), Value::from(token.expose_secret()));
         object.insert("auth_link_url".to_owned(), Value::from(auth_link_url));
     }

@@ -1,0 +1,64 @@
+//! `actionhub mcp`: MCP over stdio for one linked account, for desktop agents. It reads the
+//! same configuration as `serve` (database, master key, Front base URL) and writes nothing but
+//! MCP messages to stdout; logs go to stderr.
+
+use actionhub_catalog::ParamStyle;
+use actionhub_engine::FrontClient;
+use actionhub_server::AppState;
+use actionhub_server::mcp::{self as server_mcp, McpOptions, ToolMode};
+use clap::Args;
+
+use crate::config::{self, DatabaseArgs};
+use crate::error::CliError;
+use crate::keys::DEFAULT_PROJECT;
+
+/// Serve MCP over stdin/stdout for one linked account (for desktop agents).
+///
+/// Every action the account may run becomes a tool (or, with --tool-mode search_execute, two
+/// tools that search and run them); calls go through the hub's engine with the same
+/// validation, pacing, retries and run log as the HTTP API. Runs until stdin closes. Uses the
+/// same database, master key and ACTIONHUB_FRONT_BASE_URL as `serve`; logs go to stderr
+/// (RUST_LOG, default warn).
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// The linked account whose actions become tools (acc_…).
+    #[arg(long, value_name = "ID")]
+    account: String,
+    /// The project (tenant) the account belongs to.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_PROJECT)]
+    project: String,
+    /// How tool inputs are laid out: nested, flat_prefixed or flat_smart.
+    #[arg(long, value_name = "STYLE", default_value = "nested", value_parser = parse_style)]
+    param_style: ParamStyle,
+    /// individual (one tool per action) or search_execute (front_search_actions and
+    /// front_execute_action).
+    #[arg(long, value_name = "MODE", default_value = "individual", value_parser = parse_mode)]
+    tool_mode: ToolMode,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+fn parse_style(text: &str) -> Result<ParamStyle, String> {
+    text.parse()
+}
+
+fn parse_mode(text: &str) -> Result<ToolMode, String> {
+    text.parse()
+}
+
+pub fn run(args: &McpArgs) -> Result<(), CliError> {
+    config::init_logging("warn");
+    config::runtime()?.block_on(async {
+        let store = config::open_store(&args.database).await?;
+        let front = FrontClient::new(config::front_base_url().as_deref())?;
+        let project = store.project(&args.project).await?;
+        let state = AppState::new(store.clone(), front, &config::configured_public_url());
+        let options = McpOptions {
+            style: args.param_style,
+            mode: args.tool_mode,
+        };
+        let served = server_mcp::serve_stdio(state, &project.id, &args.account, options).await;
+        store.close().await;
+        Ok(served?)
+    })
+}

@@ -1,0 +1,138 @@
+//! The Redis pacer: each company's budget is a Redis hash changed only by two Lua scripts
+//! (`acquire.lua`, `observe.lua`, the rules of `budget.rs`), which Redis runs atomically, so
+//! every hub replica using the same Redis shares one budget per company. Keys expire after a
+//! day unused.
+
+use std::time::Duration;
+
+use redis::Script;
+use redis::aio::ConnectionManager;
+
+use super::budget::{DEFAULT_RETRY_AFTER_MS, Decision, Observation, PROBE_LEASE_MS, SOFT_WAIT_MS};
+use super::{BoxFuture, Pacer, PacerError};
+
+/// A company unused this long is forgotten (its budget is relearnt on the next call).
+const IDLE_EXPIRY_MS: i64 = 24 * 60 * 60 * 1000;
+/// How long one Redis command may take before the call goes on unpaced.
+const COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Budgets shared through Redis by every hub replica configured with the same URL and prefix.
+#[derive(Clone)]
+pub struct RedisPacer {
+    connection: ConnectionManager,
+    prefix: String,
+    acquire: Script,
+    observe: Script,
+}
+
+impl std::fmt::Debug for RedisPacer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password: it is not kept, and not shown.
+        f.debug_struct("RedisPacer")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisPacer {
+    /// Connects to `url` (`redis://HOST:PORT/DB`); keys start with `prefix` (e.g. `actionhub`).
+    pub async fn connect(url: &str, prefix: &str) -> Result<RedisPacer, PacerError> {
+        let client = redis::Client::open(url).map_err(|e| PacerError(redact(&e)))?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_response_timeout(Some(COMMAND_TIMEOUT));
+        let connection = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(|e| PacerError(redact(&e)))?;
+        Ok(RedisPacer {
+            connection,
+            prefix: prefix.to_owned(),
+            acquire: Script::new(include_str!("acquire.lua")),
+            observe: Script::new(include_str!("observe.lua")),
+        })
+    }
+
+    fn keys(&self, company: &str, route: &str) -> (String, String) {
+        (
+            format!("{}:company:{company}", self.prefix),
+            format!("{}:route:{company}:{route}", self.prefix),
+        )
+    }
+}
+
+/// A Redis error without the URL (and its password) that some messages repeat.
+fn redact(error: &redis::RedisError) -> String {
+    format!("{:?} error", error.kind())
+}
+
+impl Pacer for RedisPacer {
+    fn acquire<'a>(
+        &'a self,
+        company: &'a str,
+        route: &'a str,
+        now: i64,
+    ) -> BoxFuture<'a, Result<Decision, PacerError>> {
+        Box::pin(async move {
+            let (company_key, route_key) = self.keys(company, route);
+            let mut connection = self.connection.clone();
+            let (go, until, firm): (i64, i64, i64) = self
+                .acquire
+                .key(company_key)
+                .key(route_key)
+                .arg(now)
+                .arg(PROBE_LEASE_MS)
+                .arg(SOFT_WAIT_MS)
+                .arg(IDLE_EXPIRY_MS)
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|e| PacerError(redact(&e)))?;
+            Ok(if go == 1 {
+                Decision::Go
+            } else {
+                Decision::Wait {
+                    until,
+                    firm: firm == 1,
+                }
+            })
+        })
+    }
+
+    fn observe<'a>(
+        &'a self,
+        company: &'a str,
+        route: &'a str,
+        seen: Observation,
+    ) -> BoxFuture<'a, Result<(), PacerError>> {
+        Box::pin(async move {
+            let (company_key, route_key) = self.keys(company, route);
+            let mut connection = self.connection.clone();
+            let flag = |b: bool| i64::from(b);
+            let _: i64 = self
+                .observe
+                .key(company_key)
+                .key(route_key)
+                .arg(seen.sent_at)
+                .arg(seen.received_at)
+                .arg(seen.limit.unwrap_or(-1))
+                .arg(seen.remaining.unwrap_or(-1))
+                .arg(match (seen.limit, seen.remaining, seen.reset) {
+                    (Some(_), Some(_), Some(reset)) => reset,
+                    _ => -1,
+                })
+                .arg(flag(seen.throttled))
+                .arg(flag(seen.route_only))
+                .arg(seen.retry_after_ms.unwrap_or(-1))
+                .arg(flag(seen.failed))
+                .arg(DEFAULT_RETRY_AFTER_MS)
+                .arg(IDLE_EXPIRY_MS)
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|e| PacerError(redact(&e)))?;
+            Ok(())
+        })
+    }
+
+    fn soft_poll(&self) -> Duration {
+        Duration::from_millis(u64::try_from(SOFT_WAIT_MS).unwrap_or(10))
+    }
+}

@@ -1,0 +1,212 @@
+//! Building the Front request of an action from its checked, nested input: the URL (path
+//! parameters percent-encoded exactly once, query fields in Front's syntax), and the JSON body.
+
+use std::fmt::Write as _;
+
+use actionhub_catalog::{Action, Location, Method, NEXT_CURSOR_FIELD, Style};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Characters escaped in a path segment: everything but RFC 3986's unreserved characters and
+/// `:` and `@`, which Front's aliases use (`alt:email:a@b.c`) and a path segment may carry
+/// as they are. `/` is escaped, so a parameter can never add a path segment.
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}')
+    .add(b'!')
+    .add(b'$')
+    .add(b'&')
+    .add(b'\'')
+    .add(b'(')
+    .add(b')')
+    .add(b'*')
+    .add(b'+')
+    .add(b',')
+    .add(b';')
+    .add(b'=');
+
+/// Characters escaped in a query key or value. `[` and `]` stay readable in keys
+/// (`q[statuses][]`): they are written by us, never taken from input.
+const QUERY_COMPONENT: &AsciiSet = &PATH_SEGMENT.remove(b'/').remove(b':').remove(b'@');
+
+/// The HTTP request an action turns into, before authentication: what a dry run shows and
+/// what is sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FrontRequest {
+    pub method: Method,
+    /// Absolute URL, query included.
+    pub url: String,
+    /// The JSON body, when the operation takes one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+/// Builds the request for `action` from its validated nested `input`, against `base_url`
+/// (no trailing slash). The `next` cursor is not handled here (see [`crate::cursor`]).
+pub fn build(base_url: &str, action: &Action, input: &Value) -> FrontRequest {
+    let mut url = String::with_capacity(base_url.len() + action.path.len() + 64);
+    url.push_str(base_url);
+    let path_input = location(input, Location::Path);
+    let mut rest = action.path.as_str();
+    // The catalogue checks that every `{name}` of the template is a declared, required path
+    // field, so each placeholder has its value.
+    while let Some(open) = rest.find('{') {
+        url.push_str(&rest[..open]);
+        let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
+        let name = &rest[open + 1..close];
+        if let Some(value) = path_input.and_then(|p| p.get(name)) {
+            url.extend(utf8_percent_encode(&scalar_text(value), PATH_SEGMENT));
+        }
+        rest = rest.get(close + 1..).unwrap_or_default();
+    }
+    url.push_str(rest);
+
+    if let Some(query) = location(input, Location::Query) {
+        let mut first = true;
+        for (name, value) in query {
+            if name == NEXT_CURSOR_FIELD {
+                continue;
+            }
+            let deep = action
+                .fields(Location::Query)
+                .get(name)
+                .is_some_and(|field| field.style == Some(Style::DeepObject));
+            match value {
+                Value::Object(properties) if deep => {
+                    for (key, value) in properties {
+                        let param = format!("{name}[{key}]");
+                        push_query(&mut url, &mut first, &param, value);
+                    }
+                }
+                value => push_query(&mut url, &mut first, name, value),
+            }
+        }
+    }
+
+    let given_body = location(input, Location::Body);
+    let body = match (action.method, given_body) {
+        (_, Some(body)) => Some(Value::Object(body.clone())),
+        // Front's writes take a JSON object even when every field is optional.
+        (Method::Post | Method::Put | Method::Patch, None)
+            if !action.fields(Location::Body).is_empty() =>
+        {
+            Some(Value::Object(Map::new()))
+        }
+        _ => None,
+    };
+    FrontRequest {
+        method: action.method,
+        url,
+        body,
+    }
+}
+
+fn location(input: &Value, location: Location) -> Option<&Map<String, Value>> {
+    input.get(location.as_str()).and_then(Value::as_object)
+}
+
+/// Appends `name=value`, or `name[]=item` for each item of an array (Front's array syntax).
+fn push_query(url: &mut String, first: &mut bool, name: &str, value: &Value) {
+    match value {
+        Value::Array(items) => {
+            let name = format!("{name}[]");
+            for item in items {
+                push_pair(url, first, &name, &scalar_text(item));
+            }
+        }
+        Value::Null => {}
+        value => push_pair(url, first, name, &scalar_text(value)),
+    }
+}
+
+fn push_pair(url: &mut String, first: &mut bool, name: &str, value: &str) {
+    url.push(if std::mem::take(first) { '?' } else { '&' });
+    url.extend(utf8_percent_encode(name, QUERY_COMPONENT));
+    url.push('=');
+    url.extend(utf8_percent_encode(value, QUERY_COMPONENT));
+}
+
+/// A scalar as it is written in a URL: strings as they are, numbers and booleans as JSON.
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => {
+            let mut text = String::new();
+            let _ = write!(text, "{other}");
+            text
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actionhub_catalog::Catalog;
+    use serde_json::json;
+
+    fn request(id: &str, input: Value) -> FrontRequest {
+        let action = Catalog::builtin().action(id).unwrap();
+        let input = action
+            .validate_input(actionhub_catalog::ParamStyle::Nested, &input)
+            .unwrap();
+        build("https://api2.frontapp.com", action, &input)
+    }
+
+    #[test]
+    fn path_parameters_are_encoded_once_keeping_aliases() {
+        let r = request(
+            "front_get_contact",
+            json!({"path": {"contact_id": "alt:email:a+b@example.com"}}),
+        );
+        assert_eq!(
+            r.url,
+            "https://api2.frontapp.com/contacts/alt:email:a%2Bb@example.com"
+        );
+        let r = request(
+            "front_search_conversations",
+            json!({"path": {"query": "is:open tag:\"vip/x\" 100%"}}),
+        );
+        assert_eq!(
+            r.url,
+            "https://api2.frontapp.com/conversations/search/is:open%20tag:%22vip%2Fx%22%20100%25"
+        );
+    }
+
+    #[test]
+    fn q_is_a_deep_object_with_array_syntax() {
+        let r = request(
+            "front_list_conversations",
+            json!({"query": {"limit": 25, "q": {"statuses": ["assigned", "archived"]}}}),
+        );
+        assert_eq!(
+            r.url,
+            "https://api2.frontapp.com/conversations?limit=25&q[statuses][]=assigned&q[statuses][]=archived"
+        );
+        assert_eq!(r.body, None);
+    }
+
+    #[test]
+    fn delete_carries_a_body_where_front_wants_one() {
+        let r = request(
+            "front_remove_conversation_tag",
+            json!({"path": {"conversation_id": "cnv_1"}, "body": {"tag_ids": ["tag_1"]}}),
+        );
+        assert_eq!(r.method, Method::Delete);
+        assert_eq!(r.body, Some(json!({"tag_ids": ["tag_1"]})));
+    }
+}

@@ -1,0 +1,412 @@
+//! The MCP server proper: an `rmcp` [`ServerHandler`] answering `initialize`, `tools/list` and
+//! `tools/call` for a [`Target`], and the stdio transport.
+//!
+//! Over HTTP the target was resolved by [`super::http`] and travels in the request's extensions;
+//! over stdio it is fixed at start-up and its account re-read for every request.
+
+use std::sync::Arc;
+
+use actionhub_catalog::{Action, Connector};
+use actionhub_store::StoreError;
+use axum::http::request::Parts;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
+    Implementation, InitializeRequestParams, InitializeResult, JsonObject, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::{RequestContext, RoleServer};
+use rmcp::{ServerHandler, ServiceExt};
+use serde_json::{Value, json};
+
+use super::tools::{self, Called, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
+use super::{McpOptions, Target};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::execution::{ActionRequest, RunSource, run_action};
+
+/// The HTTP header, and the `_meta` key of a `tools/call`, that carry an idempotency key.
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+const IDEMPOTENCY_META: &str = "idempotency_key";
+
+/// Serves MCP for one target: fixed (stdio), or taken from each request (HTTP).
+#[derive(Debug, Clone)]
+pub struct McpHandler {
+    state: AppState,
+    fixed: Option<Arc<Fixed>>,
+}
+
+/// The stdio target: the account is re-read for every request.
+#[derive(Debug)]
+struct Fixed {
+    project_id: String,
+    account_id: String,
+    options: McpOptions,
+}
+
+impl McpHandler {
+    /// A handler whose target comes with each HTTP request.
+    pub(super) fn per_request(state: AppState) -> McpHandler {
+        McpHandler { state, fixed: None }
+    }
+
+    async fn target(&self, context: &RequestContext<RoleServer>) -> Result<Arc<Target>, ErrorData> {
+        match &self.fixed {
+            Some(fixed) => {
+                let account = self
+                    .state
+                    .store
+                    .account(&fixed.project_id, &fixed.account_id)
+                    .await
+                    .map_err(|error| match error {
+                        StoreError::NotFound => ErrorData::invalid_request(
+                            format!("account {} no longer exists", fixed.account_id),
+                            None,
+                        ),
+                        other => {
+                            tracing::error!(error = %other, "store failure");
+                            ErrorData::internal_error("internal error", None)
+                        }
+                    })?;
+                Ok(Arc::new(Target {
+                    project_id: fixed.project_id.clone(),
+                    account,
+                    options: fixed.options,
+                }))
+            }
+            None => context
+                .extensions
+                .get::<Parts>()
+                .and_then(|parts| parts.extensions.get::<Arc<Target>>())
+                .cloned()
+                .ok_or_else(|| {
+                    tracing::error!("MCP request without a resolved target");
+                    ErrorData::internal_error("internal error", None)
+                }),
+        }
+    }
+
+    /// The idempotency key of a call: `_meta.idempotency_key`, else the HTTP
+    /// `Idempotency-Key` header.
+    fn idempotency_key(context: &RequestContext<RoleServer>) -> Option<String> {
+        let from_meta = context
+            .meta
+            .get(IDEMPOTENCY_META)
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        from_meta.or_else(|| {
+            context
+                .extensions
+                .get::<Parts>()
+                .and_then(|parts| parts.headers.get(IDEMPOTENCY_HEADER))
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        })
+    }
+
+    async fn call(
+        &self,
+        target: &Target,
+        name: &str,
+        arguments: Value,
+        idempotency_key: Option<&str>,
+    ) -> CallToolResult {
+        match tools::resolve(target, name) {
+            Err(message) => tool_error(message),
+            Ok(Called::Action(action)) => {
+                self.run(target, action, arguments, idempotency_key, "")
+                    .await
+            }
+            Ok(Called::Search(connector)) => search(target, connector, &arguments),
+            Ok(Called::Execute(connector)) => {
+                let (action, arguments) = match execute_arguments(target, connector, arguments) {
+                    Ok(parsed) => parsed,
+                    Err(message) => return tool_error(message),
+                };
+                self.run(target, action, arguments, idempotency_key, "arguments")
+                    .await
+            }
+        }
+    }
+
+    /// Runs an action through the engine, exactly as `/actions/rpc` does. `under` names where
+    /// the action's input sits in the tool's arguments (for messages).
+    async fn run(
+        &self,
+        target: &Target,
+        action: &Action,
+        input: Value,
+        idempotency_key: Option<&str>,
+        under: &str,
+    ) -> CallToolResult {
+        let request = ActionRequest {
+            project_id: &target.project_id,
+            account_id: &target.account.id,
+            action_id: &action.id,
+            style: target.options.style,
+            input,
+            idempotency_key,
+            dry_run: false,
+            source: RunSource::Mcp,
+        };
+        match run_action(&self.state, request).await {
+            Ok(response) => match serde_json::to_value(&response) {
+                Ok(value) => CallToolResult::structured(value),
+                Err(error) => {
+                    tracing::error!(%error, "cannot serialise an action response");
+                    tool_error(format!("{}: internal error", action.id))
+                }
+            },
+            Err(error) => tool_error(describe_failure(action, target, &error, under)),
+        }
+    }
+}
+
+impl ServerHandler for McpHandler {
+    fn get_info(&self) -> ServerConfig {
+        InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("actionhub", env!("CARGO_PKG_VERSION")).with_title("actionhub"),
+            )
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, ErrorData> {
+        context.peer.set_peer_info(request.clone());
+        let mut result = self.negotiate_initialize(&request)?;
+        let target = self.target(&context).await?;
+        result.instructions = Some(instructions(&target));
+        Ok(result)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let target = self.target(&context).await?;
+        // Every tool in one page: StackOne's Node SDK never asks for a second one.
+        Ok(ListToolsResult::with_all_items(tools::list(&target)))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let target = match self.target(&context).await {
+            Ok(target) => target,
+            Err(error) => return Ok(tool_error(error.message.into_owned()).into()),
+        };
+        let arguments = Value::Object(request.arguments.unwrap_or_default());
+        let key = Self::idempotency_key(&context);
+        Ok(self
+            .call(&target, &request.name, arguments, key.as_deref())
+            .await
+            .into())
+    }
+}
+
+/// What an agent is told at `initialize`.
+fn instructions(target: &Target) -> String {
+    let account = &target.account;
+    let restricted = match &account.allowed_actions {
+        Some(allowed) => format!(" It is restricted to {} action(s).", allowed.len()),
+        None => String::new(),
+    };
+    let usage = match target.options.mode {
+        super::ToolMode::Individual => {
+            "Each tool is one action, named by its id; call it with arguments that match its inputSchema."
+                .to_owned()
+        }
+        super::ToolMode::SearchExecute => format!(
+            "Find actions with {provider}_search_actions, then run one with {provider}_execute_action.",
+            provider = account.provider
+        ),
+    };
+    format!(
+        "actionhub runs {provider} actions for the linked account {id} ({company}).{restricted} \
+         {usage} Inputs use the {style} parameter style. readOnlyHint and destructiveHint tell \
+         which actions only read and which delete; list results carry a `next` cursor to pass \
+         back for the following page.",
+        provider = account.provider,
+        id = account.id,
+        company = account.provider_account_name,
+        style = target.options.style,
+    )
+}
+
+/// A tool result with `isError: true` and one text block.
+fn tool_error(message: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(message)])
+}
+
+/// The text an agent gets when an action fails: the engine's message (which names the fields at
+/// fault, with JSON pointers in the caller's style), prefixed with the action and, for bad
+/// input, how to fix it.
+fn describe_failure(action: &Action, target: &Target, error: &ApiError, under: &str) -> String {
+    let location = if under.is_empty() {
+        String::new()
+    } else {
+        format!(" (in `{under}`)")
+    };
+    match error {
+        ApiError::BadRequest(message) => format!(
+            "{id}: {message}{location}. Fix the arguments to match the action's input schema ({style} parameter style) and call again.",
+            id = action.id,
+            style = target.options.style,
+        ),
+        other => format!("{}: {other}", action.id),
+    }
+}
+
+/// `<connector>_search_actions`: the best matching allowed actions for a query.
+fn search(target: &Target, connector: &Connector, arguments: &Value) -> CallToolResult {
+    let (query, limit) = match search_arguments(arguments) {
+        Ok(parsed) => parsed,
+        Err(message) => return tool_error(format!("{}: {message}", tools::search_name(connector))),
+    };
+    let results: Vec<Value> = actionhub_catalog::search_actions(connector, &query)
+        .into_iter()
+        .filter(|hit| target.allows(&hit.action.id))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(|hit| {
+            let action = hit.action;
+            json!({
+                "action_id": action.id,
+                "label": action.label,
+                "description": action.description,
+                "score": hit.score,
+                "hints": {
+                    "read_only": action.hints.read_only,
+                    "destructive": action.hints.destructive,
+                    "idempotent": action.hints.idempotent,
+                },
+                "input_schema": action.input_schema(target.options.style),
+            })
+        })
+        .collect();
+    CallToolResult::structured(json!({ "query": query, "results": results }))
+}
+
+fn search_arguments(arguments: &Value) -> Result<(String, u64), String> {
+    let object = arguments.as_object().cloned().unwrap_or_default();
+    check_known(&object, &["query", "limit"])?;
+    let query = match object.get("query") {
+        Some(Value::String(query)) if !query.trim().is_empty() => query.trim().to_owned(),
+        Some(Value::String(_)) => return Err("`query` must not be empty".to_owned()),
+        Some(_) => return Err("`query` must be a string".to_owned()),
+        None => {
+            return Err(
+                "`query` is required: say what you want to do, e.g. \"list conversations\""
+                    .to_owned(),
+            );
+        }
+    };
+    let limit = match object.get("limit") {
+        None | Some(Value::Null) => DEFAULT_SEARCH_LIMIT,
+        Some(value) => value
+            .as_u64()
+            .filter(|n| (1..=MAX_SEARCH_LIMIT).contains(n))
+            .ok_or_else(|| format!("`limit` must be an integer from 1 to {MAX_SEARCH_LIMIT}"))?,
+    };
+    Ok((query, limit))
+}
+
+/// `<connector>_execute_action`'s arguments: the allowed action and its input.
+fn execute_arguments(
+    target: &Target,
+    connector: &'static Connector,
+    arguments: Value,
+) -> Result<(&'static Action, Value), String> {
+    let name = tools::execute_name(connector);
+    let Value::Object(mut object) = arguments else {
+        return Err(format!("{name}: the arguments must be an object"));
+    };
+    check_known(&object, &["action_id", "arguments"]).map_err(|m| format!("{name}: {m}"))?;
+    let id = match object.remove("action_id") {
+        Some(Value::String(id)) => id,
+        Some(_) => return Err(format!("{name}: `action_id` must be a string")),
+        None => {
+            return Err(format!(
+                "{name}: `action_id` is required (find one with {})",
+                tools::search_name(connector)
+            ));
+        }
+    };
+    let action = tools::allowed_action(target, connector, id.trim(), "action")
+        .map_err(|message| format!("{name}: {message}"))?;
+    let input = match object.remove("arguments") {
+        None | Some(Value::Null) => Value::Object(JsonObject::new()),
+        Some(input @ Value::Object(_)) => input,
+        Some(_) => {
+            return Err(format!(
+                "{name}: `arguments` must be an object with the action's input in the {} parameter style",
+                target.options.style
+            ));
+        }
+    };
+    Ok((action, input))
+}
+
+fn check_known(object: &JsonObject, known: &[&str]) -> Result<(), String> {
+    match object.keys().find(|key| !known.contains(&key.as_str())) {
+        Some(key) => Err(format!(
+            "`{key}` is not a known argument (expected {})",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Why `actionhub mcp` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StdioError {
+    #[error("account {0} not found in this project")]
+    UnknownAccount(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("MCP over stdio failed: {0}")]
+    Transport(String),
+}
+
+/// Serves MCP over stdin/stdout for one linked account until stdin closes. The account is
+/// checked first, so a wrong id fails at once rather than at the first request.
+pub async fn serve_stdio(
+    state: AppState,
+    project_id: &str,
+    account_id: &str,
+    options: McpOptions,
+) -> Result<(), StdioError> {
+    state
+        .store
+        .account(project_id, account_id)
+        .await
+        .map_err(|error| match error {
+            StoreError::NotFound => StdioError::UnknownAccount(account_id.to_owned()),
+            other => StdioError::Store(other),
+        })?;
+    let handler = McpHandler {
+        state,
+        fixed: Some(Arc::new(Fixed {
+            project_id: project_id.to_owned(),
+            account_id: account_id.to_owned(),
+            options,
+        })),
+    };
+    let running = handler
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|error| StdioError::Transport(error.to_string()))?;
+    running
+        .waiting()
+        .await
+        .map_err(|error| StdioError::Transport(error.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,284 @@
+//! `/mcp`: MCP's streamable HTTP transport, stateless like StackOne's (every POST stands alone,
+//! no `Mcp-Session-Id`, no GET stream).
+//!
+//! `rmcp`'s `StreamableHttpService` runs the JSON-RPC exchange. Around it, this module does what
+//! the SDK has no hook for:
+//!
+//! - authentication (HTTP Basic with an API key) and the account: `x-account-id` header, else
+//!   the `x-account-id` or `account_id` query parameter; it must belong to the key's project.
+//!   The resolved [`Target`] is put in the request's extensions, where the handler finds it.
+//! - `param-style` and `tool-mode` from the query string.
+//! - JSON or SSE per `Accept`: `rmcp` fixes that per service and refuses a request that does not
+//!   accept both, so there are two services (JSON, SSE) and the choice is made here: SSE when
+//!   the client prefers `text/event-stream` (higher q, or listed first at equal q), else JSON.
+//!   The request then goes on with the `Accept` `rmcp` requires.
+//! - StackOne's answer to a GET (405 with a JSON-RPC error body), and JSON-RPC error bodies
+//!   for the refusals above.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{ACCEPT, ALLOW, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+
+use super::handler::McpHandler;
+use super::{McpOptions, Target};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{QueryParams, Tenant};
+
+/// The header that names the linked account, and its query-parameter spellings.
+const ACCOUNT_HEADER: &str = "x-account-id";
+const ACCOUNT_QUERY: [&str; 2] = ["x-account-id", "account_id"];
+
+/// JSON-RPC's "server error" code, which StackOne uses for transport-level refusals.
+const SERVER_ERROR: i64 = -32000;
+
+/// The `/mcp` route: POST runs MCP, every other method gets StackOne's 405.
+pub fn route(state: &AppState) -> MethodRouter<AppState> {
+    let services = Arc::new(Services::new(state));
+    post(move |State(state): State<AppState>, request: Request| {
+        let services = Arc::clone(&services);
+        async move { services.handle(state, request).await }
+    })
+    .fallback(only_post)
+}
+
+type Service = StreamableHttpService<McpHandler, NeverSessionManager>;
+
+/// One `rmcp` service per response format.
+struct Services {
+    json: Service,
+    sse: Service,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Sse,
+}
+
+impl Services {
+    fn new(state: &AppState) -> Services {
+        let service = |json_response: bool| {
+            let state = state.clone();
+            let config = StreamableHttpServerConfig::default()
+                .with_legacy_session_mode(false)
+                .with_json_response(json_response)
+                // Any Host: the hub runs behind whatever name it is deployed under, and every
+                // request carries an API key, which a rebinding page cannot have.
+                .disable_allowed_hosts()
+                // Browsers send Origin: only the hub's own pages and local tools may call.
+                .with_allowed_origins(allowed_origins(&state.public_url));
+            StreamableHttpService::new(
+                move || Ok(McpHandler::per_request(state.clone())),
+                Arc::new(NeverSessionManager::default()),
+                config,
+            )
+        };
+        Services {
+            json: service(true),
+            sse: service(false),
+        }
+    }
+
+    async fn handle(&self, state: AppState, request: Request) -> Response {
+        let (mut parts, body) = request.into_parts();
+        let Some(format) = negotiate(&parts.headers) else {
+            return rpc_error(
+                StatusCode::NOT_ACCEPTABLE,
+                "Not Acceptable: the Accept header must allow application/json or text/event-stream",
+            );
+        };
+        let target = match resolve(&state, &mut parts).await {
+            Ok(target) => target,
+            Err(error) => return api_error(&error),
+        };
+        parts.extensions.insert(Arc::new(target));
+        parts.headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/json, text/event-stream"),
+        );
+        let service = match format {
+            Format::Json => &self.json,
+            Format::Sse => &self.sse,
+        };
+        service
+            .handle(Request::from_parts(parts, body))
+            .await
+            .map(Body::new)
+    }
+}
+
+/// Loopback origins on any port, and the hub's own.
+fn allowed_origins(public_url: &str) -> Vec<String> {
+    let mut origins: Vec<String> = ["http", "https"]
+        .iter()
+        .flat_map(|scheme| {
+            ["localhost", "127.0.0.1", "[::1]"]
+                .iter()
+                .map(move |host| format!("{scheme}://{host}:*"))
+        })
+        .collect();
+    if let Some((scheme, rest)) = public_url.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or_default();
+        if !authority.is_empty() {
+            origins.push(format!("{scheme}://{authority}"));
+        }
+    }
+    origins
+}
+
+/// Who is calling, for which account, and in which shape.
+async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError> {
+    let Tenant(principal) = Tenant::from_request_parts(parts, state).await?;
+    let QueryParams(query) = QueryParams::from_request_parts(parts, state).await?;
+    let query = QueryParams(query);
+    let account_id = parts
+        .headers
+        .get(ACCOUNT_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
+    let account_id = match account_id {
+        Some(id) => id,
+        None => {
+            let mut found = None;
+            for key in ACCOUNT_QUERY {
+                if let Some(id) = query.single(key)?.map(str::trim).filter(|id| !id.is_empty()) {
+                    found = Some(id.to_owned());
+                    break;
+                }
+            }
+            found.ok_or_else(|| {
+                ApiError::BadRequest(
+                    "`x-account-id` is required: send the linked account's id in the x-account-id header (or the x-account-id or account_id query parameter)".to_owned(),
+                )
+            })?
+        }
+    };
+    let mut options = McpOptions::default();
+    if let Some(style) = query.single("param-style")? {
+        options.style = style
+            .parse()
+            .map_err(|message| ApiError::BadRequest(format!("`param-style`: {message}")))?;
+    }
+    if let Some(mode) = query.single("tool-mode")? {
+        options.mode = mode
+            .parse()
+            .map_err(|message| ApiError::BadRequest(format!("`tool-mode`: {message}")))?;
+    }
+    let account = state
+        .store
+        .account(&principal.project_id, &account_id)
+        .await
+        .map_err(|error| {
+            ApiError::from_store(
+                error,
+                &format!("`x-account-id`: account {account_id} of this API key's project"),
+            )
+        })?;
+    Ok(Target {
+        project_id: principal.project_id,
+        account,
+        options,
+    })
+}
+
+/// The response format `Accept` asks for; `None` when it allows neither. No `Accept` at all
+/// accepts anything (JSON).
+fn negotiate(headers: &HeaderMap) -> Option<Format> {
+    let values: Vec<&str> = headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    if values.is_empty() {
+        return Some(Format::Json);
+    }
+    // (quality, position, specificity) of the best range matching each format.
+    let mut json: Option<(f32, usize, u8)> = None;
+    let mut sse: Option<(f32, usize, u8)> = None;
+    for (position, range) in values.iter().flat_map(|v| v.split(',')).enumerate() {
+        let mut pieces = range.split(';');
+        let media = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality = pieces
+            .filter_map(|param| param.split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+            .and_then(|(_, q)| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let consider = |slot: &mut Option<(f32, usize, u8)>, exact: &str, group: &str| {
+            let specificity = if media == exact {
+                3
+            } else if media == group {
+                2
+            } else if media == "*/*" {
+                1
+            } else {
+                return;
+            };
+            // The most specific matching range decides the quality (RFC 9110 §12.5.1).
+            if slot.is_none_or(|(_, _, s)| specificity > s) {
+                *slot = Some((quality, position, specificity));
+            }
+        };
+        consider(&mut json, "application/json", "application/*");
+        consider(&mut sse, "text/event-stream", "text/*");
+    }
+    let json = json.filter(|(q, _, _)| *q > 0.0);
+    let sse = sse.filter(|(q, _, _)| *q > 0.0);
+    match (json, sse) {
+        (None, None) => None,
+        (Some(_), None) => Some(Format::Json),
+        (None, Some(_)) => Some(Format::Sse),
+        (Some((jq, jp, _)), Some((sq, sp, _))) => {
+            if sq > jq || (sq == jq && sp < jp) {
+                Some(Format::Sse)
+            } else {
+                Some(Format::Json)
+            }
+        }
+    }
+}
+
+/// A JSON-RPC error body with no id (the request was not read), as StackOne answers.
+fn rpc_error(status: StatusCode, message: &str) -> Response {
+    let body = json!({
+        "jsonrpc": "2.0",
+        "error": { "code": SERVER_ERROR, "message": message },
+        "id": null,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// An [`ApiError`] met before MCP starts, as a JSON-RPC error with the error's HTTP status.
+fn api_error(error: &ApiError) -> Response {
+    let mut response = rpc_error(error.status(), &error.to_string());
+    if matches!(error, ApiError::Unauthorized(_)) {
+        response.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"actionhub\""),
+        );
+    }
+    response
+}
+
+/// Every method but POST: StackOne's exact answer.
+async fn only_post() -> Response {
+    let mut response = rpc_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Only POST is supported for stateless MCP.",
+    );
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("POST"));
+    response
+}

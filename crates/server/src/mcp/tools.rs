@@ -1,0 +1,300 @@
+//! The tools, derived from the catalogue: one per action (name = action id, the catalogue's
+//! description, `inputSchema` in the requested parameter style, annotations from its hints), or
+//! the two `search_execute` tools. Tool definitions are built once per connector and style and
+//! then only filtered by what the account allows.
+
+use std::sync::{Arc, OnceLock};
+
+use actionhub_catalog::{Action, Catalog, Connector, DRAFT_2020_12, ParamStyle};
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use serde_json::{Value, json};
+
+use super::{Target, ToolMode};
+
+/// Results `<connector>_search_actions` returns when the caller gives no `limit`.
+pub const DEFAULT_SEARCH_LIMIT: u64 = 5;
+/// The largest `limit` accepted by `<connector>_search_actions`.
+pub const MAX_SEARCH_LIMIT: u64 = 50;
+
+/// What a tool name stands for.
+#[derive(Debug, Clone, Copy)]
+pub enum Called<'a> {
+    /// One action, called directly (`individual` mode).
+    Action(&'a Action),
+    /// `<connector>_search_actions` (`search_execute` mode).
+    Search(&'a Connector),
+    /// `<connector>_execute_action` (`search_execute` mode).
+    Execute(&'a Connector),
+}
+
+/// The tools of one connector in one style, built once.
+struct StyleTools {
+    actions: Vec<Tool>,
+    search: Tool,
+    execute: Tool,
+}
+
+struct ConnectorTools {
+    key: &'static str,
+    /// Indexed like [`ParamStyle::ALL`].
+    styles: Vec<StyleTools>,
+}
+
+fn built() -> &'static [ConnectorTools] {
+    static TOOLS: OnceLock<Vec<ConnectorTools>> = OnceLock::new();
+    TOOLS.get_or_init(|| {
+        Catalog::builtin()
+            .connectors()
+            .iter()
+            .map(|connector| ConnectorTools {
+                key: connector.key.as_str(),
+                styles: ParamStyle::ALL
+                    .into_iter()
+                    .map(|style| StyleTools {
+                        actions: connector
+                            .actions()
+                            .iter()
+                            .map(|action| action_tool(action, style))
+                            .collect(),
+                        search: search_tool(connector, style),
+                        execute: execute_tool(connector, style),
+                    })
+                    .collect(),
+            })
+            .collect()
+    })
+}
+
+fn style_tools(connector: &str, style: ParamStyle) -> Option<&'static StyleTools> {
+    let index = ParamStyle::ALL.iter().position(|s| *s == style)?;
+    built()
+        .iter()
+        .find(|tools| tools.key == connector)
+        .and_then(|tools| tools.styles.get(index))
+}
+
+/// The connector of the account's provider.
+pub fn connector(target: &Target) -> Option<&'static Connector> {
+    Catalog::builtin().connector(&target.account.provider)
+}
+
+/// Every tool the target may see, in catalogue order.
+pub fn list(target: &Target) -> Vec<Tool> {
+    let Some(tools) = style_tools(&target.account.provider, target.options.style) else {
+        return Vec::new();
+    };
+    match target.options.mode {
+        ToolMode::Individual => tools
+            .actions
+            .iter()
+            .filter(|tool| target.allows(&tool.name))
+            .cloned()
+            .collect(),
+        ToolMode::SearchExecute => vec![tools.search.clone(), tools.execute.clone()],
+    }
+}
+
+/// The name of `<connector>_search_actions`.
+pub fn search_name(connector: &Connector) -> String {
+    format!("{}_search_actions", connector.key)
+}
+
+/// The name of `<connector>_execute_action`.
+pub fn execute_name(connector: &Connector) -> String {
+    format!("{}_execute_action", connector.key)
+}
+
+/// Resolves a tool name for the target, or explains (for the agent) why it cannot be called.
+pub fn resolve(target: &Target, name: &str) -> Result<Called<'static>, String> {
+    let Some(connector) = connector(target) else {
+        return Err(format!(
+            "this account's provider `{}` has no tools",
+            target.account.provider
+        ));
+    };
+    match target.options.mode {
+        ToolMode::SearchExecute => {
+            if name == search_name(connector) {
+                Ok(Called::Search(connector))
+            } else if name == execute_name(connector) {
+                Ok(Called::Execute(connector))
+            } else {
+                Err(format!(
+                    "unknown tool `{name}`: this server offers {search} and {execute}; find the action with {search}, then run it with {execute} and `action_id: \"{name}\"`",
+                    search = search_name(connector),
+                    execute = execute_name(connector),
+                ))
+            }
+        }
+        ToolMode::Individual => allowed_action(target, connector, name, "tool").map(Called::Action),
+    }
+}
+
+/// The action `id` if it exists and the account allows it; otherwise a message naming the
+/// nearest ids the account may use. `what` names the thing looked up ("tool", "action").
+pub fn allowed_action<'a>(
+    target: &Target,
+    connector: &'a Connector,
+    id: &str,
+    what: &str,
+) -> Result<&'a Action, String> {
+    match connector.action(id) {
+        Ok(action) if target.allows(&action.id) => Ok(action),
+        Ok(action) => Err(format!(
+            "{what} `{}` is not allowed for this account ({}); it may use: {}",
+            action.id,
+            target.account.id,
+            allowed_ids(target, connector).join(", ")
+        )),
+        Err(unknown) => {
+            let near: Vec<String> = unknown
+                .suggestions
+                .into_iter()
+                .filter(|id| target.allows(id))
+                .collect();
+            let mut message = format!("unknown {what} `{id}`");
+            if near.is_empty() {
+                let allowed = allowed_ids(target, connector);
+                if allowed.len() <= 10 {
+                    message.push_str(&format!("; this account may use: {}", allowed.join(", ")));
+                } else {
+                    message.push_str("; see tools/list for the available names");
+                }
+            } else {
+                message.push_str(&format!("; did you mean {}?", near.join(", ")));
+            }
+            Err(message)
+        }
+    }
+}
+
+fn allowed_ids(target: &Target, connector: &Connector) -> Vec<String> {
+    connector
+        .actions()
+        .iter()
+        .filter(|action| target.allows(&action.id))
+        .map(|action| action.id.clone())
+        .collect()
+}
+
+fn object(value: Value) -> Arc<JsonObject> {
+    match value {
+        Value::Object(map) => Arc::new(map),
+        _ => Arc::new(JsonObject::new()),
+    }
+}
+
+/// What every action tool answers: the `/actions/rpc` envelope.
+fn output_schema() -> Arc<JsonObject> {
+    object(json!({
+        "$schema": DRAFT_2020_12,
+        "type": "object",
+        "properties": {
+            "data": {
+                "description": "Front's answer: one object, a list of objects, or null for an action without a body in return"
+            },
+            "next": {
+                "type": ["string", "null"],
+                "description": "Cursor of the next page; pass it back as the `next` query input to continue"
+            }
+        },
+        "required": ["data"]
+    }))
+}
+
+fn action_tool(action: &'static Action, style: ParamStyle) -> Tool {
+    let hints = action.hints;
+    Tool::new(
+        action.id.as_str(),
+        action.description.as_str(),
+        object(action.input_schema(style).clone()),
+    )
+    .with_title(action.label.as_str())
+    .with_raw_output_schema(output_schema())
+    .with_annotations(
+        ToolAnnotations::with_title(action.label.as_str())
+            .read_only(hints.read_only)
+            .destructive(hints.destructive)
+            .idempotent(hints.idempotent)
+            .open_world(true),
+    )
+}
+
+fn search_tool(connector: &Connector, style: ParamStyle) -> Tool {
+    let description = format!(
+        "Find the {name} actions this account may run for a task, described in plain words. \
+         Returns up to `limit` actions, best first, each with its action_id, label, \
+         description, relevance score, risk hints and input_schema (in the {style} parameter \
+         style). Then run one with {execute}.",
+        name = connector.name,
+        execute = execute_name(connector),
+    );
+    let schema = json!({
+        "$schema": DRAFT_2020_12,
+        "type": "object",
+        "properties": {
+            "query": {
+                "type": "string",
+                "minLength": 1,
+                "description": "What you want to do, e.g. \"reply to a customer conversation\" or \"list tags\""
+            },
+            "limit": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_SEARCH_LIMIT,
+                "default": DEFAULT_SEARCH_LIMIT,
+                "description": "How many actions to return"
+            }
+        },
+        "required": ["query"],
+        "additionalProperties": false
+    });
+    Tool::new(search_name(connector), description, object(schema))
+        .with_title(format!("Search {} actions", connector.name))
+        .with_annotations(
+            ToolAnnotations::with_title(format!("Search {} actions", connector.name))
+                .read_only(true)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(false),
+        )
+}
+
+fn execute_tool(connector: &Connector, style: ParamStyle) -> Tool {
+    let description = format!(
+        "Run one {name} action by its action_id (find it with {search}) with its arguments in \
+         the {style} parameter style, as the action's input_schema describes. Answers \
+         {{\"data\": …, \"next\": …}} like the action's own tool. Some actions change or \
+         delete data: check the risk hints {search} returns.",
+        name = connector.name,
+        search = search_name(connector),
+    );
+    let schema = json!({
+        "$schema": DRAFT_2020_12,
+        "type": "object",
+        "properties": {
+            "action_id": {
+                "type": "string",
+                "minLength": 1,
+                "description": format!("The action to run, e.g. {}_list_conversations", connector.key)
+            },
+            "arguments": {
+                "type": "object",
+                "default": {},
+                "description": format!("The action's input in the {style} parameter style")
+            }
+        },
+        "required": ["action_id"],
+        "additionalProperties": false
+    });
+    Tool::new(execute_name(connector), description, object(schema))
+        .with_title(format!("Run a {} action", connector.name))
+        .with_raw_output_schema(output_schema())
+        .with_annotations(
+            ToolAnnotations::with_title(format!("Run a {} action", connector.name))
+                .read_only(false)
+                .destructive(true)
+                .idempotent(false)
+                .open_world(true),
+        )
+}
