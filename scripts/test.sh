@@ -40,6 +40,31 @@ start_postgres() {
 }
 start_postgres
 
+# The shared pacing budget across hub processes is tested against Redis.
+start_redis() {
+  if ! command -v redis-server >/dev/null 2>&1; then
+    note "installing Redis"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
+  note "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 1 30); do
+    redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return
+    sleep 1
+  done
+  echo "scripts/test.sh: Redis did not start on 127.0.0.1:6379" >&2
+  exit 1
+}
+start_redis
+
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  note "installing python3-venv"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+fi
+
 note "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
@@ -51,3 +76,9 @@ cargo test --workspace --locked
 
 note "browser tests of the Hub pages (Chromium, playwright-core, axe-core)"
 ./scripts/test-browser.sh
+
+note "real clients in Python: stackone-ai and the official MCP client (pytest)"
+./scripts/test-python.sh
+
+note "MCP conformance suite (npm @modelcontextprotocol/conformance)"
+./scripts/test-mcp-conformance.sh

@@ -12,6 +12,7 @@ mod definition;
 mod guide;
 mod load;
 mod schema;
+mod search;
 
 use std::sync::OnceLock;
 
@@ -22,6 +23,7 @@ pub use definition::{
 pub use guide::{Separator, UnknownAction, parse_guide_selection};
 pub use load::{ConnectorSource, DefinitionError, SourceFile};
 pub use schema::{DRAFT_2020_12, InvalidInput, Location, NEXT_CURSOR_FIELD, ParamStyle, Violation};
+pub use search::{SearchHit, search_actions};
 
 /// Declares the embedded files of a connector directory, keeping each file's path for messages.
 macro_rules! embedded {

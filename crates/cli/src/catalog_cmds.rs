@@ -57,13 +57,6 @@ pub struct ScopesArgs {
     base_url: Option<String>,
 }
 
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Address the demo hub will listen on.
-    #[arg(long, env = "ACTIONHUB_BIND", default_value = "127.0.0.1:8080")]
-    bind: String,
-}
-
 fn parse_style(s: &str) -> Result<ParamStyle, String> {
     s.parse()
 }
@@ -157,18 +150,6 @@ pub fn scopes(args: &ScopesArgs) -> Result<(), CliError> {
         let scopes = front.scopes_for(&selected);
         emit(&args.separator.join(scopes.iter().map(|s| s.name.as_str())))
     }
-}
-
-pub fn demo(args: &DemoArgs) -> Result<(), CliError> {
-    eprintln!(
-        "actionhub demo is not yet available: the hub (accounts, /actions/rpc, MCP, Hub pages) is still being built.\n\
-         It will serve everything offline on {bind}. What works today:\n  \
-         actionhub actions list            the 52 Front actions\n  \
-         actionhub actions show ID         one action with its input schema\n  \
-         actionhub scopes --actions ID,ID  the Front scopes a selection needs (--url for the guide URL)",
-        bind = args.bind
-    );
-    Ok(())
 }
 
 /// The stable JSON summary of an action shared by `list --json` and `show --json`.

@@ -9,6 +9,7 @@
 //! | listen address | `--bind` | `ACTIONHUB_BIND` | `127.0.0.1:8080` |
 //! | public URL | | `ACTIONHUB_PUBLIC_URL` | `http://<listen address>` |
 //! | Front API | | `ACTIONHUB_FRONT_BASE_URL` | `https://api2.frontapp.com` |
+//! | shared rate budget | | `ACTIONHUB_REDIS_URL`, `ACTIONHUB_REDIS_PREFIX` | in-process; prefix `actionhub` |
 //!
 //! The master keyring is read from the environment here rather than through clap, so that no
 //! `--help` output can ever show its value.
@@ -131,6 +132,21 @@ pub fn configured_public_url() -> String {
 /// else `None` for the catalogue's (Front's production API).
 pub fn front_base_url() -> Option<String> {
     non_empty_env("ACTIONHUB_FRONT_BASE_URL")
+}
+
+/// The Front client every command uses: `ACTIONHUB_FRONT_BASE_URL`, with company budgets kept
+/// in Redis when `ACTIONHUB_REDIS_URL` is set (shared by every hub using it; keys start with
+/// `ACTIONHUB_REDIS_PREFIX`, default `actionhub`), else in this process.
+pub async fn front_client() -> Result<actionhub_engine::FrontClient, CliError> {
+    let front = actionhub_engine::FrontClient::new(front_base_url().as_deref())?;
+    let Some(url) = non_empty_env("ACTIONHUB_REDIS_URL") else {
+        return Ok(front);
+    };
+    let prefix = non_empty_env("ACTIONHUB_REDIS_PREFIX").unwrap_or_else(|| "actionhub".to_owned());
+    let pacer = actionhub_engine::RedisPacer::connect(&url, &prefix)
+        .await
+        .map_err(|error| CliError::Config(format!("ACTIONHUB_REDIS_URL: {error}")))?;
+    Ok(front.with_pacer(std::sync::Arc::new(pacer)))
 }
 
 /// A multi-threaded runtime for a command's async work.

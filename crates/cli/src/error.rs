@@ -29,6 +29,13 @@ pub enum CliError {
         addr: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Mcp(#[from] actionhub_server::mcp::StdioError),
+    #[error("{action}: {error}")]
+    Run {
+        action: String,
+        error: actionhub_server::ApiError,
+    },
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
     #[error(

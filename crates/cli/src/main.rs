@@ -5,9 +5,12 @@ mod accounts;
 mod catalog_cmds;
 mod config;
 mod connect_link;
+mod demo;
 mod error;
 mod keys;
+mod mcp;
 mod output;
+mod run;
 mod serve;
 mod sim;
 mod vault;
@@ -35,8 +38,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Everything offline in one command (not yet available: see the README for what works today).
-    Demo(catalog_cmds::DemoArgs),
+    Demo(demo::DemoArgs),
     /// The action catalogue: list actions or show one with its input schema.
     #[command(subcommand)]
     Actions(catalog_cmds::ActionsCommand),
@@ -49,6 +51,9 @@ enum Command {
     /// Linked Front accounts: link with a token (checked with Front first), list, remove.
     Accounts(accounts::AccountsArgs),
     ConnectLink(connect_link::ConnectLinkArgs),
+    Run(run::RunArgs),
+    Runs(run::RunsArgs),
+    Mcp(mcp::McpArgs),
     /// The credential vault: re-encrypt every stored secret under the newest master key.
     Vault(vault::VaultArgs),
 }
@@ -56,7 +61,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Demo(args) => catalog_cmds::demo(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Runs(args) => run::runs(&args),
         Command::Actions(command) => catalog_cmds::actions(&command),
         Command::Scopes(args) => catalog_cmds::scopes(&args),
         Command::Sim(args) => sim::run(&args),
@@ -64,6 +71,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => keys::run(&args),
         Command::Accounts(args) => accounts::run(&args),
         Command::ConnectLink(args) => connect_link::run(&args),
+        Command::Mcp(args) => mcp::run(&args),
         Command::Vault(args) => vault::run(&args),
     };
     match outcome {

@@ -1,6 +1,5 @@
 //! `actionhub serve`: the hub's HTTP API, in the foreground until Ctrl-C or SIGTERM.
 
-use actionhub_engine::FrontClient;
 use actionhub_server::AppState;
 use clap::Args;
 use tokio::net::TcpListener;
@@ -8,12 +7,14 @@ use tokio::net::TcpListener;
 use crate::config::{self, DatabaseArgs};
 use crate::error::CliError;
 
-/// Run the hub: the HTTP API (accounts, connect sessions, the Hub's /hub routes, /healthz).
+/// Run the hub: the HTTP API (actions, accounts, connect sessions, runs, MCP, the Hub pages).
 ///
 /// Opens (and migrates) the database, then serves until interrupted (Ctrl-C or SIGTERM),
 /// finishing the requests in flight. With SQLite and no ACTIONHUB_MASTER_KEY or
 /// ACTIONHUB_MASTER_KEY_FILE, a master key file is created beside the database on first start.
-/// Tokens are checked against ACTIONHUB_FRONT_BASE_URL (default Front's API). Connect links
+/// Tokens are checked and actions run against ACTIONHUB_FRONT_BASE_URL (default Front's API),
+/// paced per Front company in this process, or across hubs through ACTIONHUB_REDIS_URL (key
+/// prefix ACTIONHUB_REDIS_PREFIX, default actionhub). Connect links
 /// point at ACTIONHUB_PUBLIC_URL (default http://<bind>). Logs go to stderr, filtered by
 /// RUST_LOG (default info).
 #[derive(Debug, Args)]
@@ -31,7 +32,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     config::runtime()?.block_on(async {
         let bind = config::bind(args.bind.as_deref());
         let store = config::open_store(&args.database).await?;
-        let front = FrontClient::new(config::front_base_url().as_deref())?;
+        let front = config::front_client().await?;
         let listener = TcpListener::bind(&bind)
             .await
             .map_err(|source| CliError::Bind {
@@ -59,7 +60,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM (what service managers send).
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };

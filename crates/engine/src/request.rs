@@ -40,9 +40,11 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b';')
     .add(b'=');
 
-/// Characters escaped in a query key or value. `[` and `]` stay readable in keys
-/// (`q[statuses][]`): they are written by us, never taken from input.
-const QUERY_COMPONENT: &AsciiSet = &PATH_SEGMENT.remove(b'/').remove(b':').remove(b'@');
+/// Characters escaped in a query value.
+const QUERY_VALUE: &AsciiSet = &PATH_SEGMENT.remove(b'/').remove(b':').remove(b'@');
+/// Characters escaped in a query key: `[` and `]` stay readable (`q[statuses][]`), since keys
+/// are the catalogue's field names (the schema refuses others), never free input.
+const QUERY_KEY: &AsciiSet = &QUERY_VALUE.remove(b'[').remove(b']');
 
 /// The HTTP request an action turns into, before authentication: what a dry run shows and
 /// what is sent.
@@ -136,9 +138,9 @@ fn push_query(url: &mut String, first: &mut bool, name: &str, value: &Value) {
 
 fn push_pair(url: &mut String, first: &mut bool, name: &str, value: &str) {
     url.push(if std::mem::take(first) { '?' } else { '&' });
-    url.extend(utf8_percent_encode(name, QUERY_COMPONENT));
+    url.extend(utf8_percent_encode(name, QUERY_KEY));
     url.push('=');
-    url.extend(utf8_percent_encode(value, QUERY_COMPONENT));
+    url.extend(utf8_percent_encode(value, QUERY_VALUE));
 }
 
 /// A scalar as it is written in a URL: strings as they are, numbers and booleans as JSON.

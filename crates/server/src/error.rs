@@ -6,7 +6,7 @@ use actionhub_engine::VerifyError;
 use actionhub_store::{StoreError, Timestamp};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::linking::LinkError;
 
@@ -29,6 +29,29 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The account may not run this action (`allowed_actions`).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The linked account cannot be used as it is (its status is `error`).
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// Well-formed but refused, e.g. an `Idempotency-Key` reused for another request.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// Front's rate budget leaves no room before the call's deadline.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// Front refused or failed the request: its status (or 502 for its 5xx), and Front's
+    /// answer as StackOne's `provider_errors`.
+    #[error("{message}")]
+    Provider {
+        status: StatusCode,
+        message: String,
+        provider_errors: Vec<Value>,
+    },
     /// Front could not be reached or answered something unusable.
     #[error("{0}")]
     BadGateway(String),
@@ -46,8 +69,23 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Provider { status, .. } => *status,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Front's answers behind this error (StackOne's `provider_errors`), if Front refused.
+    pub fn provider_errors(&self) -> &[Value] {
+        match self {
+            ApiError::Provider {
+                provider_errors, ..
+            } => provider_errors,
+            _ => &[],
         }
     }
 
@@ -62,6 +100,24 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => ApiError::MethodNotAllowed(message),
             ApiError::Conflict(_) => ApiError::Conflict(message),
             ApiError::PayloadTooLarge(_) => ApiError::PayloadTooLarge(message),
+            ApiError::Forbidden(_) => ApiError::Forbidden(message),
+            ApiError::PreconditionFailed(_) => ApiError::PreconditionFailed(message),
+            ApiError::Unprocessable(_) => ApiError::Unprocessable(message),
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => ApiError::RateLimited {
+                message,
+                retry_after_secs,
+            },
+            ApiError::Provider {
+                status,
+                provider_errors,
+                ..
+            } => ApiError::Provider {
+                status,
+                message,
+                provider_errors,
+            },
             ApiError::BadGateway(_) => ApiError::BadGateway(message),
             ApiError::Internal => ApiError::Internal,
         }
@@ -126,12 +182,29 @@ impl From<LinkError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = json!({
+        let mut body = json!({
             "statusCode": status.as_u16(),
             "message": self.to_string(),
             "timestamp": Timestamp::now(),
         });
+        if !self.provider_errors().is_empty() {
+            body["provider_errors"] = Value::Array(self.provider_errors().to_vec());
+        }
+        if let ApiError::RateLimited {
+            retry_after_secs, ..
+        } = &self
+        {
+            body["retry_after"] = json!(retry_after_secs);
+        }
         let mut response = (status, axum::Json(body)).into_response();
+        if let ApiError::RateLimited {
+            retry_after_secs, ..
+        } = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
         if matches!(self, ApiError::Unauthorized(_)) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

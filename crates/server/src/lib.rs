@@ -11,13 +11,18 @@
 //! account that Front has not verified, and never answer with axum's plain-text rejections.
 
 mod error;
+pub mod execution;
 mod extract;
 pub mod linking;
+pub mod mcp;
+mod metrics;
 mod routes;
+mod runlog;
 mod views;
 mod web_session;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Instant;
 
 use actionhub_engine::FrontClient;
@@ -29,6 +34,8 @@ use axum::response::Response;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
+pub use metrics::Metrics;
+pub use runlog::RunLog;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -38,14 +45,19 @@ pub struct AppState {
     /// Where end users reach this hub (`ACTIONHUB_PUBLIC_URL`), without a trailing slash; the
     /// base of `auth_link_url`.
     pub public_url: String,
+    /// Where executions are recorded (written in the background; flushed by [`serve`]).
+    pub run_log: RunLog,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
     pub fn new(store: Store, front: FrontClient, public_url: &str) -> AppState {
         AppState {
+            run_log: RunLog::new(store.clone()),
             store,
             front,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            metrics: Arc::new(Metrics::default()),
         }
     }
 }
@@ -56,15 +68,18 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves, then finishes the requests in
-/// flight.
+/// flight and writes the run log's last entries.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    let run_log = state.run_log.clone();
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    run_log.flush().await;
+    served
 }
 
 /// Logs one line per request. The query string is left out: `/link?token=…` carries a secret.

@@ -253,6 +253,7 @@ impl Store {
             tx.commit().await?;
             id
         });
+        self.forget_account(project_id, &account_id);
         // The upsert returns the id it generated only when it inserted a row.
         let created = account_id == fresh_id;
         Ok((self.account(project_id, &account_id).await?, created))
@@ -390,6 +391,7 @@ impl Store {
             };
             tx.commit().await?;
         });
+        self.forget_account(project_id, id);
         self.account(project_id, id).await
     }
 
@@ -404,6 +406,7 @@ impl Store {
             .bind(project_id)
             .fetch_optional(pool)
             .await?);
+        self.forget_account(project_id, id);
         row.ok_or(StoreError::NotFound)?.try_into()
     }
 
@@ -431,5 +434,125 @@ impl Store {
         let text = String::from_utf8(plaintext)
             .map_err(|_| StoreError::Corrupt("a credential is not UTF-8".to_owned()))?;
         Ok(SecretString::from(text))
+    }
+}
+
+/// What running an action needs of an account, read in one query.
+#[derive(Debug)]
+pub struct RunAccount {
+    pub provider: String,
+    pub status: Status,
+    /// `None`: every action of the provider.
+    pub allowed_actions: Option<Vec<String>>,
+    /// The provider-side tenant (Front company) whose rate budget the account shares.
+    pub provider_account_id: String,
+    /// The opened credential field; `None` if the account has none under that name.
+    pub credential: Option<SecretString>,
+}
+
+#[derive(Debug)]
+struct RunAccountRow {
+    provider: String,
+    status: String,
+    allowed_actions: Option<String>,
+    provider_account_id: String,
+    key_version: Option<i64>,
+    sealed: Option<Vec<u8>>,
+}
+from_row!(RunAccountRow {
+    provider,
+    status,
+    allowed_actions,
+    provider_account_id,
+    key_version,
+    sealed
+});
+
+impl Store {
+    /// An account's state, permissions, company and opened credential `field`, in one query:
+    /// what every execution reads first.
+    pub async fn account_for_run(
+        &self,
+        project_id: &str,
+        account_id: &str,
+        field: &str,
+    ) -> Result<std::sync::Arc<RunAccount>, StoreError> {
+        let key = format!("{project_id}\0{account_id}\0{field}");
+        if let Some(cached) = self.inner.run_accounts.get(key.as_str()) {
+            return Ok(cached);
+        }
+        let row: Option<RunAccountRow> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT a.provider, a.status, a.allowed_actions, a.provider_account_id, \
+               c.key_version, c.sealed \
+             FROM accounts a LEFT JOIN credentials c \
+               ON c.account_id = a.id AND c.project_id = a.project_id AND c.field = $3 \
+             WHERE a.id = $1 AND a.project_id = $2",
+        )
+        .bind(account_id)
+        .bind(project_id)
+        .bind(field)
+        .fetch_optional(pool)
+        .await?);
+        let row = row.ok_or(StoreError::NotFound)?;
+        let credential = match (row.key_version, row.sealed) {
+            (Some(key_version), Some(sealed)) => {
+                let sealed = crate::keys::SealedRow {
+                    key_version,
+                    sealed,
+                }
+                .to_sealed()?;
+                let plaintext = self
+                    .inner
+                    .keyring
+                    .open(credential_binding(project_id, account_id, field), &sealed)?;
+                let text = String::from_utf8(plaintext)
+                    .map_err(|_| StoreError::Corrupt("a credential is not UTF-8".to_owned()))?;
+                Some(SecretString::from(text))
+            }
+            _ => None,
+        };
+        let account = std::sync::Arc::new(RunAccount {
+            status: Status::parse(&row.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("account status `{}`", row.status)))?,
+            allowed_actions: parse_json_opt(row.allowed_actions.as_deref(), "allowed_actions")?,
+            provider: row.provider,
+            provider_account_id: row.provider_account_id,
+            credential,
+        });
+        self.inner.run_accounts.insert(key, account.clone());
+        Ok(account)
+    }
+
+    /// Puts an account in `error` with one reason (e.g. Front refused its token), until it is
+    /// linked again.
+    pub async fn mark_account_error(
+        &self,
+        project_id: &str,
+        account_id: &str,
+        code: &str,
+        description: &str,
+    ) -> Result<(), StoreError> {
+        let now = Timestamp::now();
+        let reasons = to_json(&vec![crate::model::StatusReason {
+            code: code.to_owned(),
+            description: description.to_owned(),
+            timestamp: now.to_string(),
+        }]);
+        let updated = on_pool!(self.db(), pool => sqlx::query(
+            "UPDATE accounts SET status = 'error', status_reasons = $1, updated_at = $2 \
+             WHERE id = $3 AND project_id = $4",
+        )
+        .bind(reasons)
+        .bind(now.millis())
+        .bind(account_id)
+        .bind(project_id)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        self.forget_account(project_id, account_id);
+        if updated == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 }

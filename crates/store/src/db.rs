@@ -167,16 +167,30 @@ pub fn sqlite_file(url: &str) -> Result<Option<std::path::PathBuf>, StoreError> 
 /// (version, description, SQL) of each migration, oldest first.
 type EmbeddedMigration = (i64, &'static str, &'static str);
 
-const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "runs",
+        include_str!("../migrations/sqlite/0002_runs.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "runs",
+        include_str!("../migrations/postgres/0002_runs.sql"),
+    ),
+];
 
 /// Migrations compiled into the binary, so a hub needs no files beside it (sqlx's `migrate!`
 /// would do the same but needs its proc-macro crate, which this project does not build).

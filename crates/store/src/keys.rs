@@ -289,6 +289,7 @@ impl Store {
         if updated == 0 {
             return Err(StoreError::NotFound);
         }
+        self.inner.principals.clear();
         let sql = format!("{SELECT_KEYS} WHERE k.id = $1");
         let row: ApiKeyRow = on_pool!(self.db(), pool => sqlx::query_as(&sql)
             .bind(id)
@@ -323,10 +324,13 @@ impl Store {
             return Err(StoreError::InvalidApiKey);
         }
         let hash = self.inner.pepper.mac("api-key", presented);
+        if let Some(principal) = self.inner.principals.get(hash.as_slice()) {
+            return Ok(principal);
+        }
         let row: Option<AuthRow> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT id, project_id, last_used_at, revoked_at FROM api_keys WHERE key_hash = $1",
         )
-        .bind(hash)
+        .bind(&hash)
         .fetch_optional(pool)
         .await?);
         let row = row.ok_or(StoreError::InvalidApiKey)?;
@@ -351,10 +355,14 @@ impl Store {
             .await?
             .rows_affected());
         }
-        Ok(Principal {
+        let principal = Principal {
             key_id: row.id,
             project_id: row.project_id,
-        })
+        };
+        // Cached for a moment (see `cache`): `last_used_at` is written at most once a minute
+        // anyway, and a revoked key stops working within the TTL everywhere.
+        self.inner.principals.insert(hash, principal.clone());
+        Ok(principal)
     }
 
     /// Whether this request is the one (in this process) that records the key's use now.

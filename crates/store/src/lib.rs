@@ -21,6 +21,11 @@
 //!   The pepper is 32 random bytes generated once and stored sealed by the vault, so a stolen
 //!   database file yields neither credentials nor anything to test guessed keys against, and
 //!   `vault rotate` carries the pepper along without invalidating a single key.
+//! - The run log keeps what happened to each execution of an action, never its bodies or
+//!   secrets; idempotency records keep a keyed request's hash and result for a day.
+//! - The two reads of every action execution (an API key's project; an account with its opened
+//!   token) are cached for [`CACHE_TTL`]: this process forgets an entry as soon as it changes
+//!   the row, other hubs see a change within the TTL.
 //! - A write either happens completely or not at all (one transaction per operation); a failed
 //!   operation changes nothing.
 //!
@@ -28,21 +33,26 @@
 //! tenant query without its project id, and never call out over the network.
 
 mod accounts;
+mod cache;
 mod db;
 mod keys;
 mod model;
 mod rotate;
+mod runs;
 mod sessions;
 pub mod vault;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+pub use accounts::RunAccount;
+pub use cache::TTL as CACHE_TTL;
 pub use db::{Backend, backend_of, sqlite_file};
 pub use model::{
     Account, AccountFilter, AccountPatch, ApiKey, ConnectSession, LinkTarget, NewAccount,
     NewSession, Principal, Project, RotationReport, Status, StatusReason, Timestamp,
 };
+pub use runs::{IdempotencyBegin, Run, RunFilter, new_run_id};
 pub use vault::{Keyring, VaultError};
 
 use db::Db;
@@ -93,6 +103,10 @@ struct Inner {
     db: Db,
     keyring: Keyring,
     pepper: Pepper,
+    /// API key hash → who it speaks for (see [`cache`]).
+    principals: cache::TtlCache<Vec<u8>, Principal>,
+    /// `project \0 account \0 field` → what running an action needs, token opened.
+    run_accounts: cache::TtlCache<String, std::sync::Arc<RunAccount>>,
     /// When this process last wrote each API key's `last_used_at` (see `authenticate`).
     last_used_written: Mutex<HashMap<String, i64>>,
 }
@@ -119,6 +133,8 @@ impl Store {
                 db,
                 keyring,
                 pepper,
+                principals: cache::TtlCache::new(),
+                run_accounts: cache::TtlCache::new(),
                 last_used_written: Mutex::new(HashMap::new()),
             }),
         })
@@ -141,5 +157,13 @@ impl Store {
 
     fn db(&self) -> &Db {
         &self.inner.db
+    }
+
+    /// Forgets cached reads of an account after this process changed it.
+    pub(crate) fn forget_account(&self, project_id: &str, account_id: &str) {
+        let prefix = format!("{project_id}\0{account_id}\0");
+        self.inner
+            .run_accounts
+            .retain(|key| !key.starts_with(&prefix));
     }
 }

@@ -58,6 +58,9 @@ impl Store {
     /// Re-encrypts every credential and hub secret not yet under the newest key. Safe to run
     /// while hubs serve and safe to run again.
     pub async fn rotate_vault(&self) -> Result<RotationReport, StoreError> {
+        // Cached tokens stay valid (rotation re-encrypts, the plaintext is unchanged), but
+        // nothing opened under a retiring key is kept past this point.
+        self.inner.run_accounts.clear();
         let newest = self.inner.keyring.newest_version();
         let mut report = RotationReport {
             newest_version: newest,

@@ -540,14 +540,21 @@ async fn a_failed_linking_changes_nothing(db: &TestDatabase) {
 async fn accounts_are_filtered_and_paged(db: &TestDatabase) {
     let store = open(db).await;
     let project = store.project("default").await.unwrap();
-    let mut ids = Vec::new();
+    let mut saved = Vec::new();
+    let mut owner_4 = None;
     for n in 0..7 {
         let (account, _) = store
             .save_account(&project.id, new_account(&format!("owner-{n}"), "t"))
             .await
             .unwrap();
-        ids.push(account.id);
+        saved.push((account.created_at.millis(), account.id.clone()));
+        if n == 4 {
+            owner_4 = Some(account.id);
+        }
     }
+    // Oldest first; accounts made in the same millisecond are ordered by id.
+    saved.sort();
+    let ids: Vec<String> = saved.into_iter().map(|(_, id)| id).collect();
     let all = store
         .list_accounts(
             &project.id,
@@ -586,7 +593,7 @@ async fn accounts_are_filtered_and_paged(db: &TestDatabase) {
         .await
         .unwrap();
     assert_eq!(by_owner.len(), 1);
-    assert_eq!(by_owner[0].id, ids[4]);
+    assert_eq!(Some(&by_owner[0].id), owner_4.as_ref());
     let front = AccountFilter {
         providers: vec!["front".to_owned(), "other".to_owned()],
         statuses: vec![Status::Active],

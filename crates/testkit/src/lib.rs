@@ -7,7 +7,11 @@
 //! If the server is not reachable the test fails and says how to start it: the Postgres half of
 //! the suite is never skipped silently.
 //!
+//! [`front_spec`] converts Front's OpenAPI response schemas to JSON Schema, to check answers.
+//!
 //! It is for tests only and must never be a dependency of the shipped binary.
+
+pub mod front_spec;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -149,14 +149,22 @@ impl McpHandler {
             source: RunSource::Mcp,
         };
         match run_action(&self.state, request).await {
-            Ok(response) => match serde_json::to_value(&response) {
-                Ok(value) => CallToolResult::structured(value),
+            // The text is written straight from Front's JSON; only the structured copy is
+            // parsed into a tree.
+            Ok(response) => match serde_json::to_string(&response)
+                .and_then(|text| Ok((serde_json::from_str::<Value>(&text)?, text)))
+            {
+                Ok((value, text)) => {
+                    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+                    result.structured_content = Some(value);
+                    result
+                }
                 Err(error) => {
                     tracing::error!(%error, "cannot serialise an action response");
                     tool_error(format!("{}: internal error", action.id))
                 }
             },
-            Err(error) => tool_error(describe_failure(action, target, &error, under)),
+            Err(error) => engine_error(target, &error, under),
         }
     }
 }
@@ -226,12 +234,12 @@ fn instructions(target: &Target) -> String {
             provider = account.provider
         ),
     };
+    let provider = tools::connector(target).map_or(account.provider.as_str(), |c| c.name.as_str());
     format!(
         "actionhub runs {provider} actions for the linked account {id} ({company}).{restricted} \
          {usage} Inputs use the {style} parameter style. readOnlyHint and destructiveHint tell \
          which actions only read and which delete; list results carry a `next` cursor to pass \
          back for the following page.",
-        provider = account.provider,
         id = account.id,
         company = account.provider_account_name,
         style = target.options.style,
@@ -243,23 +251,43 @@ fn tool_error(message: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
-/// The text an agent gets when an action fails: the engine's message (which names the fields at
-/// fault, with JSON pointers in the caller's style), prefixed with the action and, for bad
-/// input, how to fix it.
-fn describe_failure(action: &Action, target: &Target, error: &ApiError, under: &str) -> String {
-    let location = if under.is_empty() {
-        String::new()
-    } else {
-        format!(" (in `{under}`)")
-    };
-    match error {
-        ApiError::BadRequest(message) => format!(
-            "{id}: {message}{location}. Fix the arguments to match the action's input schema ({style} parameter style) and call again.",
-            id = action.id,
-            style = target.options.style,
-        ),
-        other => format!("{}: {other}", action.id),
+/// A failed run as a tool result: the engine's message (which names the action and, for bad
+/// input, every field at fault with its JSON pointer in the caller's style) with what to do
+/// about it, and the `/actions/rpc` error body as `structuredContent` (with Front's own
+/// answer in `provider_errors` when Front refused).
+fn engine_error(target: &Target, error: &ApiError, under: &str) -> CallToolResult {
+    let mut text = error.to_string();
+    let provider_errors = error.provider_errors();
+    if !provider_errors.is_empty() {
+        text.push_str(&format!(
+            "; Front's answer: {}",
+            Value::Array(provider_errors.to_vec())
+        ));
     }
+    match error {
+        ApiError::BadRequest(_) => {
+            let within = if under.is_empty() {
+                String::new()
+            } else {
+                format!(" (pointers are within `{under}`)")
+            };
+            text.push_str(&format!(
+                "{within}. Fix the arguments to match the input schema ({} parameter style) and call again.",
+                target.options.style
+            ));
+        }
+        ApiError::RateLimited {
+            retry_after_secs, ..
+        } => text.push_str(&format!("; retry in {retry_after_secs} s")),
+        _ => {}
+    }
+    let mut body = json!({ "statusCode": error.status().as_u16(), "message": error.to_string() });
+    if !provider_errors.is_empty() {
+        body["provider_errors"] = Value::Array(provider_errors.to_vec());
+    }
+    let mut result = tool_error(text);
+    result.structured_content = Some(body);
+    result
 }
 
 /// `<connector>_search_actions`: the best matching allowed actions for a query.
@@ -292,8 +320,9 @@ fn search(target: &Target, connector: &Connector, arguments: &Value) -> CallTool
 }
 
 fn search_arguments(arguments: &Value) -> Result<(String, u64), String> {
-    let object = arguments.as_object().cloned().unwrap_or_default();
-    check_known(&object, &["query", "limit"])?;
+    let empty = JsonObject::new();
+    let object = arguments.as_object().unwrap_or(&empty);
+    check_known(object, &["query", "limit"])?;
     let query = match object.get("query") {
         Some(Value::String(query)) if !query.trim().is_empty() => query.trim().to_owned(),
         Some(Value::String(_)) => return Err("`query` must not be empty".to_owned()),
@@ -336,7 +365,7 @@ fn execute_arguments(
             ));
         }
     };
-    let action = tools::allowed_action(target, connector, id.trim(), "action")
+    let action = tools::known_action(target, connector, id.trim(), "action")
         .map_err(|message| format!("{name}: {message}"))?;
     let input = match object.remove("arguments") {
         None | Some(Value::Null) => Value::Object(JsonObject::new()),
@@ -392,6 +421,7 @@ pub async fn serve_stdio(
             StoreError::NotFound => StdioError::UnknownAccount(account_id.to_owned()),
             other => StdioError::Store(other),
         })?;
+    let run_log = state.run_log.clone();
     let handler = McpHandler {
         state,
         fixed: Some(Arc::new(Fixed {
@@ -400,13 +430,15 @@ pub async fn serve_stdio(
             options,
         })),
     };
-    let running = handler
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|error| StdioError::Transport(error.to_string()))?;
-    running
-        .waiting()
-        .await
-        .map_err(|error| StdioError::Transport(error.to_string()))?;
-    Ok(())
+    let served = match handler.serve(rmcp::transport::stdio()).await {
+        Ok(running) => running
+            .waiting()
+            .await
+            .map(drop)
+            .map_err(|error| StdioError::Transport(error.to_string())),
+        Err(error) => Err(StdioError::Transport(error.to_string())),
+    };
+    // Runs are recorded in the background: write the last ones before the process ends.
+    run_log.flush().await;
+    served
 }

@@ -12,11 +12,18 @@
 //!   accept both, so there are two services (JSON, SSE) and the choice is made here: SSE when
 //!   the client prefers `text/event-stream` (higher q, or listed first at equal q), else JSON.
 //!   The request then goes on with the `Accept` `rmcp` requires.
+//! - the body must be one JSON value, not a batch: `rmcp` answers malformed JSON with a
+//!   plain-text 415, JSON-RPC wants a parse error (-32700).
 //! - StackOne's answer to a GET (405 with a JSON-RPC error body), and JSON-RPC error bodies
 //!   for the refusals above.
+//!
+//! `rmcp` checks the rest: `Content-Type`, the JSON-RPC message, `MCP-Protocol-Version`, and a
+//! browser's `Origin` (loopback or the hub's public URL only; `Host` is not restricted, since
+//! the hub is deployed under names of its own and every request carries an API key).
 
 use std::sync::Arc;
 
+use actionhub_store::StoreError;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{ACCEPT, ALLOW, WWW_AUTHENTICATE};
@@ -40,6 +47,10 @@ const ACCOUNT_QUERY: [&str; 2] = ["x-account-id", "account_id"];
 
 /// JSON-RPC's "server error" code, which StackOne uses for transport-level refusals.
 const SERVER_ERROR: i64 = -32000;
+const PARSE_ERROR: i64 = -32700;
+const INVALID_REQUEST: i64 = -32600;
+/// Largest request body (as `rmcp`'s default): tool arguments are small.
+const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The `/mcp` route: POST runs MCP, every other method gets StackOne's 405.
 pub fn route(state: &AppState) -> MethodRouter<AppState> {
@@ -101,6 +112,10 @@ impl Services {
             Ok(target) => target,
             Err(error) => return api_error(&error),
         };
+        let body = match checked_body(body).await {
+            Ok(body) => body,
+            Err(refusal) => return refusal,
+        };
         parts.extensions.insert(Arc::new(target));
         parts.headers.insert(
             ACCEPT,
@@ -117,6 +132,35 @@ impl Services {
     }
 }
 
+/// The request body, once it is known to be one JSON value and not a batch: `rmcp` answers
+/// malformed JSON with a plain-text 415, where JSON-RPC says "parse error".
+async fn checked_body(body: Body) -> Result<Body, Response> {
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            rpc_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large or could not be read",
+            )
+        })?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+        return Err(rpc_error_code(
+            StatusCode::BAD_REQUEST,
+            PARSE_ERROR,
+            &format!("Parse error: {error}"),
+        ));
+    }
+    if first == Some(&b'[') {
+        return Err(rpc_error_code(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            "JSON-RPC batches are not supported: send one message per request",
+        ));
+    }
+    Ok(Body::from(bytes))
+}
+
 /// Loopback origins on any port, and the hub's own.
 fn allowed_origins(public_url: &str) -> Vec<String> {
     let mut origins: Vec<String> = ["http", "https"]
@@ -129,8 +173,20 @@ fn allowed_origins(public_url: &str) -> Vec<String> {
         .collect();
     if let Some((scheme, rest)) = public_url.split_once("://") {
         let authority = rest.split('/').next().unwrap_or_default();
-        if !authority.is_empty() {
-            origins.push(format!("{scheme}://{authority}"));
+        let has_port = authority
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+        let default_port = match scheme {
+            "https" => Some(443),
+            "http" => Some(80),
+            _ => None,
+        };
+        match (authority.is_empty(), has_port, default_port) {
+            (true, _, _) => {}
+            (false, true, _) => origins.push(format!("{scheme}://{authority}")),
+            // rmcp reads a port-less entry as any port (deprecated): name the default one.
+            (false, false, Some(port)) => origins.push(format!("{scheme}://{authority}:{port}")),
+            (false, false, None) => {}
         }
     }
     origins
@@ -139,8 +195,7 @@ fn allowed_origins(public_url: &str) -> Vec<String> {
 /// Who is calling, for which account, and in which shape.
 async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError> {
     let Tenant(principal) = Tenant::from_request_parts(parts, state).await?;
-    let QueryParams(query) = QueryParams::from_request_parts(parts, state).await?;
-    let query = QueryParams(query);
+    let query = QueryParams::from_request_parts(parts, state).await?;
     let account_id = parts
         .headers
         .get(ACCOUNT_HEADER)
@@ -153,7 +208,11 @@ async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError
         None => {
             let mut found = None;
             for key in ACCOUNT_QUERY {
-                if let Some(id) = query.single(key)?.map(str::trim).filter(|id| !id.is_empty()) {
+                if let Some(id) = query
+                    .single(key)?
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                {
                     found = Some(id.to_owned());
                     break;
                 }
@@ -180,11 +239,11 @@ async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError
         .store
         .account(&principal.project_id, &account_id)
         .await
-        .map_err(|error| {
-            ApiError::from_store(
-                error,
-                &format!("`x-account-id`: account {account_id} of this API key's project"),
-            )
+        .map_err(|error| match error {
+            StoreError::NotFound => ApiError::NotFound(format!(
+                "`x-account-id`: this API key's project has no account {account_id}"
+            )),
+            other => ApiError::from(other),
         })?;
     Ok(Target {
         project_id: principal.project_id,
@@ -209,7 +268,11 @@ fn negotiate(headers: &HeaderMap) -> Option<Format> {
     let mut sse: Option<(f32, usize, u8)> = None;
     for (position, range) in values.iter().flat_map(|v| v.split(',')).enumerate() {
         let mut pieces = range.split(';');
-        let media = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let media = pieces
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         let quality = pieces
             .filter_map(|param| param.split_once('='))
             .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
@@ -251,9 +314,13 @@ fn negotiate(headers: &HeaderMap) -> Option<Format> {
 
 /// A JSON-RPC error body with no id (the request was not read), as StackOne answers.
 fn rpc_error(status: StatusCode, message: &str) -> Response {
+    rpc_error_code(status, SERVER_ERROR, message)
+}
+
+fn rpc_error_code(status: StatusCode, code: i64, message: &str) -> Response {
     let body = json!({
         "jsonrpc": "2.0",
-        "error": { "code": SERVER_ERROR, "message": message },
+        "error": { "code": code, "message": message },
         "id": null,
     });
     (status, axum::Json(body)).into_response()
@@ -281,4 +348,56 @@ async fn only_post() -> Response {
         .headers_mut()
         .insert(ALLOW, HeaderValue::from_static("POST"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(values: &[&str]) -> Option<Format> {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(ACCEPT, HeaderValue::from_str(value).unwrap());
+        }
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn the_format_follows_the_clients_preference() {
+        assert_eq!(accept(&[]), Some(Format::Json));
+        assert_eq!(
+            accept(&["application/json, text/event-stream"]),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            accept(&["text/event-stream, application/json"]),
+            Some(Format::Sse)
+        );
+        assert_eq!(accept(&["text/event-stream"]), Some(Format::Sse));
+        assert_eq!(accept(&["text/*"]), Some(Format::Sse));
+        assert_eq!(accept(&["*/*"]), Some(Format::Json));
+        assert_eq!(
+            accept(&["application/json;q=0.5, text/event-stream"]),
+            Some(Format::Sse)
+        );
+        assert_eq!(
+            accept(&["text/event-stream;q=0.1", "application/json"]),
+            Some(Format::Json)
+        );
+        // The most specific range decides: JSON is refused even though */* would allow it.
+        assert_eq!(accept(&["application/json;q=0, */*"]), Some(Format::Sse));
+        assert_eq!(accept(&["text/html"]), None);
+        assert_eq!(accept(&["application/json;q=0"]), None);
+    }
+
+    #[test]
+    fn origins_are_loopback_and_the_hubs_own_with_explicit_ports() {
+        let origins = allowed_origins("https://hub.example.com/base");
+        assert!(origins.contains(&"https://hub.example.com:443".to_owned()));
+        assert!(origins.contains(&"http://localhost:*".to_owned()));
+        assert!(origins.contains(&"http://[::1]:*".to_owned()));
+        let origins = allowed_origins("http://10.0.0.5:8080");
+        assert!(origins.contains(&"http://10.0.0.5:8080".to_owned()));
+        assert_eq!(allowed_origins("not a url").len(), 6);
+    }
 }

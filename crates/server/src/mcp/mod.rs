@@ -1,14 +1,14 @@
 //! MCP: every action a linked account may run, as a tool for any agent, over streamable HTTP
 //! (`/mcp`, stateless, like StackOne's) and over stdio (`actionhub mcp --account ID`).
 //!
-//! Built on the official Rust SDK (`rmcp`): [`handler::McpHandler`] is an `rmcp`
+//! Built on the official Rust SDK (`rmcp`): `handler::McpHandler` is an `rmcp`
 //! `ServerHandler` that answers `initialize`, `tools/list` and `tools/call`; the transports
 //! only decide *whose* tools it serves (a [`Target`]: project, account, parameter style, tool
-//! mode). Over HTTP every request is authenticated and resolved on its own ([`http`]); over
+//! mode). Over HTTP every request is authenticated and resolved on its own (`http`); over
 //! stdio the target is fixed at start-up and the account is re-read for every request, so a
 //! changed restriction applies at once.
 //!
-//! - [`tools`] derives the tools from the catalogue: one per allowed action (name = action id,
+//! - `tools` derives the tools from the catalogue: one per allowed action (name = action id,
 //!   description, `inputSchema` in the requested style, risk annotations), or the two
 //!   `search_execute` tools.
 //! - Every call runs through [`crate::execution::run_action`], the same path as
@@ -32,10 +32,9 @@ pub use handler::{StdioError, serve_stdio};
 pub use http::route;
 
 /// How the account's actions are offered (StackOne's `tool-mode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToolMode {
     /// One tool per allowed action.
-    #[default]
     Individual,
     /// Two tools: `<connector>_search_actions` and `<connector>_execute_action`.
     SearchExecute,

@@ -126,26 +126,22 @@ pub fn resolve(target: &Target, name: &str) -> Result<Called<'static>, String> {
                 ))
             }
         }
-        ToolMode::Individual => allowed_action(target, connector, name, "tool").map(Called::Action),
+        ToolMode::Individual => known_action(target, connector, name, "tool").map(Called::Action),
     }
 }
 
-/// The action `id` if it exists and the account allows it; otherwise a message naming the
-/// nearest ids the account may use. `what` names the thing looked up ("tool", "action").
-pub fn allowed_action<'a>(
+/// The action `id`, or a message naming the nearest ids the account may use. An action the
+/// account does not allow is returned too: the engine refuses it, says which actions the account
+/// may run, and records the attempt in the run log like any refused call. `what` names the thing
+/// looked up ("tool", "action").
+pub fn known_action<'a>(
     target: &Target,
     connector: &'a Connector,
     id: &str,
     what: &str,
 ) -> Result<&'a Action, String> {
     match connector.action(id) {
-        Ok(action) if target.allows(&action.id) => Ok(action),
-        Ok(action) => Err(format!(
-            "{what} `{}` is not allowed for this account ({}); it may use: {}",
-            action.id,
-            target.account.id,
-            allowed_ids(target, connector).join(", ")
-        )),
+        Ok(action) => Ok(action),
         Err(unknown) => {
             let near: Vec<String> = unknown
                 .suggestions
@@ -157,6 +153,8 @@ pub fn allowed_action<'a>(
                 let allowed = allowed_ids(target, connector);
                 if allowed.len() <= 10 {
                     message.push_str(&format!("; this account may use: {}", allowed.join(", ")));
+                } else if target.options.mode == ToolMode::SearchExecute {
+                    message.push_str(&format!("; find one with {}", search_name(connector)));
                 } else {
                     message.push_str("; see tools/list for the available names");
                 }
@@ -204,20 +202,22 @@ fn output_schema() -> Arc<JsonObject> {
 
 fn action_tool(action: &'static Action, style: ParamStyle) -> Tool {
     let hints = action.hints;
-    Tool::new(
-        action.id.as_str(),
-        action.description.as_str(),
-        object(action.input_schema(style).clone()),
-    )
-    .with_title(action.label.as_str())
-    .with_raw_output_schema(output_schema())
-    .with_annotations(
-        ToolAnnotations::with_title(action.label.as_str())
-            .read_only(hints.read_only)
-            .destructive(hints.destructive)
-            .idempotent(hints.idempotent)
-            .open_world(true),
-    )
+    let mut schema = object(action.input_schema(style).clone());
+    // The catalogue's schema repeats the action's description at its top; the tool already
+    // carries it, and every repeated word costs an agent context.
+    if schema.get("description").and_then(Value::as_str) == Some(action.description.as_str()) {
+        Arc::make_mut(&mut schema).remove("description");
+    }
+    Tool::new(action.id.as_str(), action.description.as_str(), schema)
+        .with_title(action.label.as_str())
+        .with_raw_output_schema(output_schema())
+        .with_annotations(
+            ToolAnnotations::with_title(action.label.as_str())
+                .read_only(hints.read_only)
+                .destructive(hints.destructive)
+                .idempotent(hints.idempotent)
+                .open_world(true),
+        )
 }
 
 fn search_tool(connector: &Connector, style: ParamStyle) -> Tool {

@@ -166,13 +166,13 @@ pub async fn update(
         .account(&principal.project_id, &id)
         .await
         .map_err(|error| ApiError::from_store(error, &what))?;
-    if let Some(provider) = &body.provider {
-        if *provider != current.provider {
-            return Err(ApiError::BadRequest(format!(
-                "`provider`: an account's provider cannot change (this one is {})",
-                current.provider
-            )));
-        }
+    if let Some(provider) = &body.provider
+        && *provider != current.provider
+    {
+        return Err(ApiError::BadRequest(format!(
+            "`provider`: an account's provider cannot change (this one is {})",
+            current.provider
+        )));
     }
     let connector = linking::connector(&current.provider)?;
     let allowed_actions = match body.allowed_actions {

@@ -2,9 +2,11 @@
 //! or [`crate::linking`], shape the response.
 
 mod accounts;
+mod actions;
 mod health;
 mod hub;
 mod pages;
+mod runs;
 mod sessions;
 
 use axum::Router;
@@ -17,6 +19,12 @@ use crate::error::ApiError;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/mcp", crate::mcp::route(&state))
+        .route("/metrics", get(runs::metrics))
+        .route("/actions", get(actions::meta))
+        .route("/actions/rpc", post(actions::rpc))
+        .route("/actions/search", post(actions::search))
+        .route("/runs", get(runs::list))
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route(
             "/accounts/{id}",

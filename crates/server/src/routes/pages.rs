@@ -183,27 +183,21 @@ pub async fn link_submit(State(state): State<AppState>, body: Bytes) -> Response
 
 /// The session a link token opens, or the page explaining why it cannot be used.
 async fn live_session(state: &AppState, token: &str) -> Result<ConnectSession, Response> {
-    let unavailable = |status, reason| {
-        Err(page(
-            status,
-            link_unavailable_page(reason),
-            Framing::Anywhere,
-        ))
-    };
-    match state.store.session_by_token(token.trim(), None).await {
-        Ok(session) => Ok(session),
-        Err(StoreError::SessionExpired) => unavailable(StatusCode::GONE, LinkUnavailable::Expired),
-        Err(StoreError::SessionSpent) => {
-            unavailable(StatusCode::GONE, LinkUnavailable::AlreadyUsed)
-        }
-        Err(StoreError::SessionUnknown) => {
-            unavailable(StatusCode::NOT_FOUND, LinkUnavailable::Unknown)
-        }
+    let (status, reason) = match state.store.session_by_token(token.trim(), None).await {
+        Ok(session) => return Ok(session),
+        Err(StoreError::SessionExpired) => (StatusCode::GONE, LinkUnavailable::Expired),
+        Err(StoreError::SessionSpent) => (StatusCode::GONE, LinkUnavailable::AlreadyUsed),
+        Err(StoreError::SessionUnknown) => (StatusCode::NOT_FOUND, LinkUnavailable::Unknown),
         Err(error) => {
             tracing::error!(%error, "cannot read a connect session");
-            Err(internal_error_page())
+            return Err(internal_error_page());
         }
-    }
+    };
+    Err(page(
+        status,
+        link_unavailable_page(reason),
+        Framing::Anywhere,
+    ))
 }
 
 fn render_link_page(

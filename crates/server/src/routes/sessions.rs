@@ -53,13 +53,12 @@ impl CreateSession {
         let body = self;
         let provider = body.provider.as_deref().unwrap_or("front");
         let connector = linking::connector(provider)?;
-        if let Some(categories) = &body.categories {
-            if !categories.iter().any(|c| c == "ticketing") {
-                return Err(ApiError::BadRequest(
-                    "`categories`: this hub's provider (front) is in category `ticketing`"
-                        .to_owned(),
-                ));
-            }
+        if let Some(categories) = &body.categories
+            && !categories.iter().any(|c| c == "ticketing")
+        {
+            return Err(ApiError::BadRequest(
+                "`categories`: this hub's provider (front) is in category `ticketing`".to_owned(),
+            ));
         }
         let expires_in = body.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
         if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
@@ -67,12 +66,12 @@ impl CreateSession {
                 "`expires_in`: must be from 1 to {MAX_EXPIRES_IN} seconds"
             )));
         }
-        if let Some(url) = &body.redirect_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(ApiError::BadRequest(
-                    "`redirect_url`: must be an http:// or https:// URL".to_owned(),
-                ));
-            }
+        if let Some(url) = &body.redirect_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ApiError::BadRequest(
+                "`redirect_url`: must be an http:// or https:// URL".to_owned(),
+            ));
         }
         let actions = body
             .actions

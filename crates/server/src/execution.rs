@@ -1,0 +1,589 @@
+//! Running an action: the one path by which an action runs, whoever asks (`POST /actions/rpc`,
+//! MCP, the command line's `run`).
+//!
+//! In order: the action is looked up and the input validated against its schema (every
+//! violation reported); the account is read with its opened token in one query; the account
+//! must allow the action (403) and be usable (412); a dry run stops there and shows the Front
+//! request. With an `Idempotency-Key`, a repeat gets the stored result (a different request
+//! under the key gets 422). Then the engine paces, sends, retries and maps Front's answer.
+//! A 401 from Front puts the account in `error`. Every run, failed or not, is recorded in the
+//! run log (off the request path) and counted in the metrics.
+
+use std::time::{Duration, Instant};
+
+use actionhub_catalog::{Action, Catalog, ParamStyle};
+use actionhub_engine::{Call, CallError, DEFAULT_DEADLINE, DryRun, Stats};
+use actionhub_store::{IdempotencyBegin, Run, RunAccount, Status, StoreError, Timestamp};
+use axum::http::StatusCode;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// How long an `Idempotency-Key` claim is held while its request runs: past every deadline and
+/// timeout, so only a crashed hub leaves one behind.
+const IDEMPOTENCY_LOCK_MS: i64 = 120_000;
+/// How long a stored result is replayed.
+const IDEMPOTENCY_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+/// Longest `Idempotency-Key` accepted.
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+/// Longest action id kept in the run log when the action is unknown.
+const MAX_LOGGED_ID_LEN: usize = 100;
+
+/// Who asked for a run (recorded in the run log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunSource {
+    Rpc,
+    Mcp,
+    Cli,
+}
+
+impl RunSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunSource::Rpc => "rpc",
+            RunSource::Mcp => "mcp",
+            RunSource::Cli => "cli",
+        }
+    }
+}
+
+/// One request to run an action for a linked account.
+#[derive(Debug)]
+pub struct ActionRequest<'a> {
+    pub project_id: &'a str,
+    pub account_id: &'a str,
+    pub action_id: &'a str,
+    /// How `input` is laid out.
+    pub style: ParamStyle,
+    /// `{path, query, body}` (nested) or flat, per `style`.
+    pub input: Value,
+    pub idempotency_key: Option<&'a str>,
+    /// Validate and show the Front request without sending it.
+    pub dry_run: bool,
+    pub source: RunSource,
+}
+
+/// What a run answers: StackOne's RPC response `{"data": …, "next": …}`, or for a dry run the
+/// Front request that would have been sent (`{"method", "url", "headers", "body"}`).
+#[derive(Debug)]
+pub enum ActionResponse {
+    Data {
+        /// Front's answer (a list's items), as JSON text.
+        data: Box<RawValue>,
+        /// The cursor of the next page: pass it back as `query.next`.
+        next: Option<String>,
+    },
+    DryRun(DryRun),
+}
+
+impl ActionResponse {
+    /// The next-page cursor, if there is one.
+    pub fn next(&self) -> Option<&str> {
+        match self {
+            ActionResponse::Data { next, .. } => next.as_deref(),
+            ActionResponse::DryRun(_) => None,
+        }
+    }
+}
+
+impl Serialize for ActionResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ActionResponse::Data { data, next } => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("data", data)?;
+                map.serialize_entry("next", next)?;
+                map.end()
+            }
+            ActionResponse::DryRun(request) => request.serialize(serializer),
+        }
+    }
+}
+
+/// What the run log and metrics learn about a run as it goes.
+struct Note {
+    outcome: &'static str,
+    action: &'static str,
+    stats: Stats,
+    error: Option<String>,
+}
+
+/// Runs one action. See the module documentation for the steps.
+pub async fn run_action(
+    state: &AppState,
+    request: ActionRequest<'_>,
+) -> Result<ActionResponse, ApiError> {
+    let started = Instant::now();
+    let started_at = Timestamp::now();
+    let mut note = Note {
+        outcome: "failed",
+        action: "unknown",
+        stats: Stats::default(),
+        error: None,
+    };
+    let result = run(state, &request, &mut note).await;
+    if let Err(error) = &result
+        && note.error.is_none()
+    {
+        note.error = Some(error.to_string());
+    }
+    record(state, &request, note, started, started_at).await;
+    result
+}
+
+async fn record(
+    state: &AppState,
+    request: &ActionRequest<'_>,
+    note: Note,
+    started: Instant,
+    started_at: Timestamp,
+) {
+    state.metrics.run(note.action, note.outcome);
+    for took in note.stats.upstream.iter().flatten() {
+        state.metrics.upstream(*took);
+    }
+    if note.stats.waited > Duration::ZERO {
+        state.metrics.pacer_wait(note.stats.waited);
+    }
+    let id = match actionhub_store::new_run_id() {
+        Ok(id) => id,
+        Err(error) => {
+            tracing::error!(%error, "no run id; the run is not recorded");
+            return;
+        }
+    };
+    let action = if note.action == "unknown" {
+        request.action_id.chars().take(MAX_LOGGED_ID_LEN).collect()
+    } else {
+        note.action.to_owned()
+    };
+    state
+        .run_log
+        .record(Run {
+            id,
+            project_id: request.project_id.to_owned(),
+            account_id: request.account_id.to_owned(),
+            action,
+            source: request.source.as_str().to_owned(),
+            outcome: note.outcome.to_owned(),
+            front_status: note.stats.front_status,
+            duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+            retries: note.stats.retries(),
+            waited_ms: i64::try_from(note.stats.waited.as_millis()).unwrap_or(i64::MAX),
+            error: note.error,
+            started_at,
+        })
+        .await;
+}
+
+async fn run(
+    state: &AppState,
+    request: &ActionRequest<'_>,
+    note: &mut Note,
+) -> Result<ActionResponse, ApiError> {
+    note.outcome = "invalid";
+    let action: &'static Action = Catalog::builtin()
+        .action(request.action_id)
+        .map_err(|error| ApiError::BadRequest(format!("`action`: {error}")))?;
+    note.action = action.id.as_str();
+    let input = action
+        .validate_input(request.style, &request.input)
+        .map_err(|invalid| {
+            ApiError::BadRequest(format!(
+                "invalid input for {} ({} parameter style): {}",
+                action.id,
+                request.style,
+                invalid
+                    .violations
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        })?;
+    let account = usable_account(state, request, action, note).await?;
+    if request.dry_run {
+        let shown = state
+            .front
+            .dry_run(action, &input)
+            .map_err(|error| ApiError::BadRequest(error.to_string()))?;
+        note.outcome = "dry_run";
+        return Ok(ActionResponse::DryRun(shown));
+    }
+    let Some(token) = &account.credential else {
+        tracing::error!(
+            account_id = request.account_id,
+            "an account has no stored token"
+        );
+        note.outcome = "failed";
+        return Err(ApiError::Internal);
+    };
+    if let Some(key) = request.idempotency_key
+        && let Claim::Replay(response) = claim(state, request, action, &input, key).await?
+    {
+        note.outcome = "replayed";
+        return response;
+    }
+    let call = Call {
+        action,
+        input: &input,
+        token,
+        company_id: &account.provider_account_id,
+        idempotency_key: request.idempotency_key.is_some(),
+        deadline: Instant::now() + DEFAULT_DEADLINE,
+    };
+    let outcome = state.front.execute(&call, &mut note.stats).await;
+    let (result, keep) = respond(state, request, outcome, note).await;
+    if let Some(key) = request.idempotency_key {
+        settle(state, request.project_id, key, &result, keep).await;
+    }
+    result
+}
+
+/// Reads the account and checks that it may run `action` now.
+async fn usable_account(
+    state: &AppState,
+    request: &ActionRequest<'_>,
+    action: &Action,
+    note: &mut Note,
+) -> Result<std::sync::Arc<RunAccount>, ApiError> {
+    let connector_key = action.id.split('_').next().unwrap_or_default();
+    let credential_field = Catalog::builtin()
+        .connector(connector_key)
+        .map_or("api_token", |connector| connector.credential.key.as_str());
+    let account = state
+        .store
+        .account_for_run(request.project_id, request.account_id, credential_field)
+        .await
+        .map_err(|error| match error {
+            StoreError::NotFound => ApiError::NotFound(format!(
+                "account {} not found (x-account-id)",
+                request.account_id
+            )),
+            other => ApiError::from(other),
+        })?;
+    if account.provider != connector_key {
+        return Err(ApiError::BadRequest(format!(
+            "`action`: {} is not an action of account {}'s provider ({})",
+            action.id, request.account_id, account.provider
+        )));
+    }
+    if let Some(allowed) = &account.allowed_actions
+        && !allowed.contains(&action.id)
+    {
+        note.outcome = "forbidden";
+        return Err(ApiError::Forbidden(format!(
+            "action {} is not allowed for account {}; it may run: {}",
+            action.id,
+            request.account_id,
+            allowed.join(", ")
+        )));
+    }
+    if account.status == Status::Error {
+        note.outcome = "account_error";
+        return Err(ApiError::PreconditionFailed(format!(
+            "account {} is in error (Front refused its token): link it again with a valid token",
+            request.account_id
+        )));
+    }
+    Ok(account)
+}
+
+/// What an `Idempotency-Key` leads to (a mismatch or a running twin is an error).
+enum Claim {
+    /// This request holds the key: run it.
+    Held,
+    /// The stored result of an earlier run with the same request.
+    Replay(Result<ActionResponse, ApiError>),
+}
+
+async fn claim(
+    state: &AppState,
+    request: &ActionRequest<'_>,
+    action: &Action,
+    input: &Value,
+    key: &str,
+) -> Result<Claim, ApiError> {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        return Err(ApiError::BadRequest(
+            "`Idempotency-Key` must be 1 to 255 characters".to_owned(),
+        ));
+    }
+    let hash = request_hash(request.account_id, &action.id, input);
+    let begun = state
+        .store
+        .idempotency_begin(
+            request.project_id,
+            key,
+            &hash,
+            IDEMPOTENCY_LOCK_MS,
+            IDEMPOTENCY_TTL_MS,
+        )
+        .await?;
+    match begun {
+        IdempotencyBegin::Fresh => Ok(Claim::Held),
+        IdempotencyBegin::Replay { status, response } => Ok(Claim::Replay(replay(status, &response))),
+        IdempotencyBegin::Mismatch => Err(ApiError::Unprocessable(
+            "`Idempotency-Key` was already used for a different request (another action, account or input); use a new key".to_owned(),
+        )),
+        IdempotencyBegin::InProgress => Err(ApiError::Conflict(
+            "a request with this `Idempotency-Key` is still running; retry when it has finished".to_owned(),
+        )),
+    }
+}
+
+/// SHA-256 of the account, the action and the input with object keys sorted, so the same
+/// request written in another key order is the same request.
+fn request_hash(account_id: &str, action_id: &str, input: &Value) -> Vec<u8> {
+    fn write(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (i, (key, value)) in entries.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(value, out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut canonical = String::new();
+    write(input, &mut canonical);
+    let mut hasher = Sha256::new();
+    for part in [account_id, "\0", action_id, "\0", canonical.as_str()] {
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().to_vec()
+}
+
+/// A stored result, as it was first answered.
+fn replay(status: u16, response: &str) -> Result<ActionResponse, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct StoredData {
+        data: Box<RawValue>,
+        next: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct StoredError {
+        message: String,
+        #[serde(default)]
+        provider_errors: Vec<Value>,
+    }
+    let corrupt = || {
+        tracing::error!("a stored idempotent result is unreadable");
+        ApiError::Internal
+    };
+    if (200..300).contains(&status) {
+        let stored: StoredData = serde_json::from_str(response).map_err(|_| corrupt())?;
+        return Ok(ActionResponse::Data {
+            data: stored.data,
+            next: stored.next,
+        });
+    }
+    let stored: StoredError = serde_json::from_str(response).map_err(|_| corrupt())?;
+    Err(ApiError::Provider {
+        status: StatusCode::from_u16(status).map_err(|_| corrupt())?,
+        message: stored.message,
+        provider_errors: stored.provider_errors,
+    })
+}
+
+/// Stores the result under the key when Front processed the request (or may have), so that a
+/// repeat never runs it twice; otherwise frees the key for a retry.
+async fn settle(
+    state: &AppState,
+    project_id: &str,
+    key: &str,
+    result: &Result<ActionResponse, ApiError>,
+    keep: bool,
+) {
+    let stored = match result {
+        Ok(response) if keep => serde_json::to_string(response).map(|text| (200, text)),
+        Err(error) if keep => serde_json::to_string(&serde_json::json!({
+            "message": error.to_string(),
+            "provider_errors": error.provider_errors(),
+        }))
+        .map(|text| (error.status().as_u16(), text)),
+        _ => {
+            if let Err(error) = state.store.idempotency_release(project_id, key).await {
+                tracing::error!(%error, "an idempotency key could not be released");
+            }
+            return;
+        }
+    };
+    match stored {
+        Ok((status, text)) => {
+            if let Err(error) = state
+                .store
+                .idempotency_finish(project_id, key, status, &text)
+                .await
+            {
+                tracing::error!(%error, "an idempotent result could not be stored");
+            }
+        }
+        Err(error) => tracing::error!(%error, "an idempotent result could not be serialised"),
+    }
+}
+
+/// Turns the engine's outcome into the answer, and says whether Front processed the request
+/// (or may have), which makes the result worth keeping under an idempotency key.
+async fn respond(
+    state: &AppState,
+    request: &ActionRequest<'_>,
+    outcome: Result<actionhub_engine::Reply, CallError>,
+    note: &mut Note,
+) -> (Result<ActionResponse, ApiError>, bool) {
+    let error = match outcome {
+        Ok(reply) => {
+            note.outcome = "ok";
+            return (
+                Ok(ActionResponse::Data {
+                    data: reply.data,
+                    next: reply.next,
+                }),
+                true,
+            );
+        }
+        Err(error) => error,
+    };
+    let text = error.to_string();
+    note.error = Some(text.clone());
+    match error {
+        CallError::Cursor(_) => {
+            note.outcome = "invalid";
+            (Err(ApiError::BadRequest(text)), false)
+        }
+        CallError::OverDeadline { retry_after_secs } => {
+            note.outcome = "rate_limited";
+            (
+                Err(ApiError::RateLimited {
+                    message: text,
+                    retry_after_secs,
+                }),
+                false,
+            )
+        }
+        CallError::Front { message, error } => {
+            note.outcome = "front_error";
+            let provider_errors = serde_json::to_value(&error).into_iter().collect();
+            if error.status == 401 {
+                account_refused(state, request).await;
+                return (
+                    Err(ApiError::Provider {
+                        status: StatusCode::PRECONDITION_FAILED,
+                        message: format!(
+                            "Front refused account {}'s token (HTTP 401: {message}); the account is now in error until it is linked again",
+                            request.account_id
+                        ),
+                        provider_errors,
+                    }),
+                    true,
+                );
+            }
+            let server_side = error.status >= 500;
+            let status = if server_side {
+                StatusCode::BAD_GATEWAY
+            } else {
+                StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_GATEWAY)
+            };
+            (
+                Err(ApiError::Provider {
+                    status,
+                    message: format!("Front answered HTTP {}: {message}", error.status),
+                    provider_errors,
+                }),
+                // A 5xx means Front did not do it: the key may be used again.
+                !server_side,
+            )
+        }
+        CallError::Unreachable {
+            reason,
+            outcome_unknown,
+        } => {
+            note.outcome = "unreachable";
+            let message = if outcome_unknown {
+                format!(
+                    "Front could not be reached: {reason}; the request may have been processed, so check before repeating it"
+                )
+            } else {
+                format!("Front could not be reached: {reason}")
+            };
+            (Err(ApiError::BadGateway(message)), outcome_unknown)
+        }
+        CallError::BadAnswer => {
+            note.outcome = "front_error";
+            (Err(ApiError::BadGateway(text)), true)
+        }
+    }
+}
+
+/// Front said the account's token is no good: the account goes to `error` until relinked.
+async fn account_refused(state: &AppState, request: &ActionRequest<'_>) {
+    let marked = state
+        .store
+        .mark_account_error(
+            request.project_id,
+            request.account_id,
+            "front_unauthorized",
+            "Front refused the API token (HTTP 401): it was revoked or deleted; link the account again with a new token",
+        )
+        .await;
+    match marked {
+        Ok(()) => tracing::warn!(
+            project_id = request.project_id,
+            account_id = request.account_id,
+            "Front refused an account's token; the account is now in error"
+        ),
+        Err(error) => tracing::error!(%error, "an account could not be marked as in error"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_request_hash_ignores_key_order_only() {
+        let a = request_hash("acc", "front_x", &json!({"body": {"a": 1, "b": [1, 2]}}));
+        let b = request_hash("acc", "front_x", &json!({"body": {"b": [1, 2], "a": 1}}));
+        let c = request_hash("acc", "front_x", &json!({"body": {"b": [2, 1], "a": 1}}));
+        let d = request_hash("acc2", "front_x", &json!({"body": {"a": 1, "b": [1, 2]}}));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+    }
+
+    #[test]
+    fn responses_serialise_as_stackone_rpc() {
+        let response = ActionResponse::Data {
+            data: RawValue::from_string("[{\"id\":1}]".to_owned()).unwrap(),
+            next: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&response).unwrap(),
+            r#"{"data":[{"id":1}],"next":null}"#
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! In-process counters for `GET /metrics` (Prometheus text format): runs by action and
+//! outcome, Front's latency per request, and time spent queued for a company's budget.
+//! Recording is a few atomic additions (and one short lock for the run counters).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0,
+];
+/// Upper bounds of the pacer wait buckets, in seconds.
+const WAIT_BUCKETS: [f64; 10] = [0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0];
+
+#[derive(Debug)]
+struct Histogram {
+    bounds: &'static [f64],
+    counts: Vec<AtomicU64>,
+    sum_micros: AtomicU64,
+    count: AtomicU64,
+}
+
+impl Histogram {
+    fn new(bounds: &'static [f64]) -> Histogram {
+        Histogram {
+            bounds,
+            counts: bounds.iter().map(|_| AtomicU64::new(0)).collect(),
+            sum_micros: AtomicU64::new(0),
+            count: AtomicU64::new(0),
+        }
+    }
+
+    fn observe(&self, value: Duration) {
+        let seconds = value.as_secs_f64();
+        if let Some(bucket) = self.bounds.iter().position(|bound| seconds <= *bound) {
+            self.counts[bucket].fetch_add(1, Ordering::Relaxed);
+        }
+        self.sum_micros.fetch_add(
+            u64::try_from(value.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn write(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (bound, count) in self.bounds.iter().zip(&self.counts) {
+            cumulative += count.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
+    }
+}
+
+/// The hub's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    /// (action, outcome) → runs. Actions are catalogue ids (or `unknown`), so the label set is
+    /// bounded.
+    runs: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    upstream: Histogram,
+    pacer_wait: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            runs: Mutex::new(BTreeMap::new()),
+            upstream: Histogram::new(&LATENCY_BUCKETS),
+            pacer_wait: Histogram::new(&WAIT_BUCKETS),
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts one run.
+    pub fn run(&self, action: &'static str, outcome: &'static str) {
+        let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+        *runs.entry((action, outcome)).or_default() += 1;
+    }
+
+    /// One request to Front took `took`.
+    pub fn upstream(&self, took: Duration) {
+        self.upstream.observe(took);
+    }
+
+    /// A call waited `waited` for its company's budget (only calls that waited are counted).
+    pub fn pacer_wait(&self, waited: Duration) {
+        self.pacer_wait.observe(waited);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        out.push_str(
+            "# HELP actionhub_runs_total Executions of actions, by action and outcome.\n\
+             # TYPE actionhub_runs_total counter\n",
+        );
+        for ((action, outcome), count) in self
+            .runs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "actionhub_runs_total{{action=\"{action}\",outcome=\"{outcome}\"}} {count}"
+            );
+        }
+        self.upstream.write(
+            &mut out,
+            "actionhub_upstream_request_duration_seconds",
+            "Time of each request to Front, answer included.",
+        );
+        self.pacer_wait.write(
+            &mut out,
+            "actionhub_pacer_wait_seconds",
+            "Time calls waited for their Front company's rate budget (calls that waited).",
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let metrics = Metrics::default();
+        metrics.run("front_list_tags", "ok");
+        metrics.run("front_list_tags", "ok");
+        metrics.upstream(Duration::from_micros(700));
+        metrics.pacer_wait(Duration::from_millis(1500));
+        let text = metrics.render();
+        assert!(text.contains("actionhub_runs_total{action=\"front_list_tags\",outcome=\"ok\"} 2"));
+        assert!(
+            text.contains("actionhub_upstream_request_duration_seconds_bucket{le=\"0.001\"} 1")
+        );
+        assert!(text.contains("actionhub_pacer_wait_seconds_bucket{le=\"1\"} 0"));
+        assert!(text.contains("actionhub_pacer_wait_seconds_bucket{le=\"2\"} 1"));
+        assert!(text.contains("actionhub_pacer_wait_seconds_count 1"));
+    }
+}

@@ -1,0 +1,325 @@
+//! The run log (one row per execution of an action, without bodies or secrets) and the
+//! `Idempotency-Key` records that make retried writes safe.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::db::{from_row, on_pool};
+use crate::model::{Timestamp, random_base62};
+use crate::{Store, StoreError};
+
+/// Rows per INSERT statement when a batch of runs is written (12 parameters each): enough to
+/// save round trips, few enough that SQLite's by-name parameter binding (quadratic in the
+/// number of parameters) stays cheap.
+const RUNS_PER_STATEMENT: usize = 16;
+
+/// One execution of an action, as the run log keeps it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    pub id: String,
+    pub project_id: String,
+    pub account_id: String,
+    pub action: String,
+    /// Where the call came from: `rpc`, `mcp` or `cli`.
+    pub source: String,
+    /// `ok`, `dry_run`, `invalid`, `forbidden`, `account_error`, `rate_limited`,
+    /// `front_error`, `unreachable` or `failed`.
+    pub outcome: String,
+    /// Front's status of the last answer, if one came.
+    pub front_status: Option<u16>,
+    pub duration_us: i64,
+    pub retries: u32,
+    /// Time spent queued for the Front company's budget.
+    pub waited_ms: i64,
+    /// What went wrong, in words (never a body or a secret).
+    pub error: Option<String>,
+    pub started_at: Timestamp,
+}
+
+/// A fresh run id (`run_…`).
+pub fn new_run_id() -> Result<String, StoreError> {
+    Ok(format!("run_{}", random_base62(20)?))
+}
+
+/// Which runs `GET /runs` and `actionhub runs` list: newest first.
+#[derive(Debug, Clone)]
+pub struct RunFilter {
+    pub account_id: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug)]
+struct RunRow {
+    id: String,
+    project_id: String,
+    account_id: String,
+    action: String,
+    source: String,
+    outcome: String,
+    front_status: Option<i64>,
+    duration_us: i64,
+    retries: i64,
+    waited_ms: i64,
+    error: Option<String>,
+    started_at: i64,
+}
+from_row!(RunRow {
+    id,
+    project_id,
+    account_id,
+    action,
+    source,
+    outcome,
+    front_status,
+    duration_us,
+    retries,
+    waited_ms,
+    error,
+    started_at
+});
+
+impl From<RunRow> for Run {
+    fn from(row: RunRow) -> Run {
+        Run {
+            id: row.id,
+            project_id: row.project_id,
+            account_id: row.account_id,
+            action: row.action,
+            source: row.source,
+            outcome: row.outcome,
+            front_status: row.front_status.and_then(|s| u16::try_from(s).ok()),
+            duration_us: row.duration_us,
+            retries: u32::try_from(row.retries).unwrap_or(0),
+            waited_ms: row.waited_ms,
+            error: row.error,
+            started_at: Timestamp(row.started_at),
+        }
+    }
+}
+
+/// What an `Idempotency-Key` leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// The key is new (or its earlier holder died): run the request, then
+    /// [`Store::idempotency_finish`] or [`Store::idempotency_release`].
+    Fresh,
+    /// The same request ran before: answer with its stored result.
+    Replay { status: u16, response: String },
+    /// The key was used for a different request.
+    Mismatch,
+    /// The same request is running right now.
+    InProgress,
+}
+
+#[derive(Debug)]
+struct IdempotencyRow {
+    request_hash: Vec<u8>,
+    status: Option<i64>,
+    response: Option<String>,
+    locked_until: i64,
+}
+from_row!(IdempotencyRow {
+    request_hash,
+    status,
+    response,
+    locked_until
+});
+
+impl Store {
+    /// Writes a batch of runs in one transaction.
+    pub async fn insert_runs(&self, runs: &[Run]) -> Result<(), StoreError> {
+        if runs.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in runs.chunks(RUNS_PER_STATEMENT) {
+                let mut sql = String::from(
+                    "INSERT INTO runs (id, project_id, account_id, action, source, outcome, \
+                     front_status, duration_us, retries, waited_ms, error, started_at) VALUES ",
+                );
+                for i in 0..chunk.len() {
+                    let n = i * 12;
+                    let _ = write!(
+                        sql,
+                        "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        if i == 0 { "" } else { ", " },
+                        n + 1, n + 2, n + 3, n + 4, n + 5, n + 6,
+                        n + 7, n + 8, n + 9, n + 10, n + 11, n + 12
+                    );
+                }
+                let mut query = sqlx::query(&sql);
+                for run in chunk {
+                    query = query
+                        .bind(&run.id)
+                        .bind(&run.project_id)
+                        .bind(&run.account_id)
+                        .bind(&run.action)
+                        .bind(&run.source)
+                        .bind(&run.outcome)
+                        .bind(run.front_status.map(i64::from))
+                        .bind(run.duration_us)
+                        .bind(i64::from(run.retries))
+                        .bind(run.waited_ms)
+                        .bind(&run.error)
+                        .bind(run.started_at.millis());
+                }
+                query.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A project's most recent runs, newest first.
+    pub async fn list_runs(
+        &self,
+        project_id: &str,
+        filter: &RunFilter,
+    ) -> Result<Vec<Run>, StoreError> {
+        const COLUMNS: &str = "id, project_id, account_id, action, source, outcome, front_status, \
+             duration_us, retries, waited_ms, error, started_at";
+        let limit = i64::from(filter.limit);
+        let rows: Vec<RunRow> = match &filter.account_id {
+            Some(account) => {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM runs WHERE project_id = $1 AND account_id = $2 \
+                     ORDER BY started_at DESC, id DESC LIMIT $3"
+                );
+                on_pool!(self.db(), pool => sqlx::query_as(&sql)
+                    .bind(project_id)
+                    .bind(account)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?)
+            }
+            None => {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM runs WHERE project_id = $1 \
+                     ORDER BY started_at DESC, id DESC LIMIT $2"
+                );
+                on_pool!(self.db(), pool => sqlx::query_as(&sql)
+                    .bind(project_id)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?)
+            }
+        };
+        Ok(rows.into_iter().map(Run::from).collect())
+    }
+
+    /// Claims `key` for a request whose hash is `request_hash`, or says what the key already
+    /// holds. A claim is held for `lock_ms` (the longest a request can take), and a result is
+    /// kept for `ttl_ms`.
+    pub async fn idempotency_begin(
+        &self,
+        project_id: &str,
+        key: &str,
+        request_hash: &[u8],
+        lock_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<IdempotencyBegin, StoreError> {
+        let now = Timestamp::now().millis();
+        on_pool!(self.db(), pool => {
+            sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?;
+            let inserted = sqlx::query(
+                "INSERT INTO idempotency_keys \
+                   (project_id, idem_key, request_hash, locked_until, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id, idem_key) DO NOTHING",
+            )
+            .bind(project_id)
+            .bind(key)
+            .bind(request_hash)
+            .bind(now + lock_ms)
+            .bind(now + ttl_ms)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                return Ok(IdempotencyBegin::Fresh);
+            }
+            let row: Option<IdempotencyRow> = sqlx::query_as(
+                "SELECT request_hash, status, response, locked_until FROM idempotency_keys \
+                 WHERE project_id = $1 AND idem_key = $2",
+            )
+            .bind(project_id)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?;
+            // Expired and deleted by another request between the two statements: rare enough
+            // to answer "in progress", which the caller retries.
+            let Some(row) = row else {
+                return Ok(IdempotencyBegin::InProgress);
+            };
+            if row.request_hash != request_hash {
+                return Ok(IdempotencyBegin::Mismatch);
+            }
+            if let (Some(status), Some(response)) = (row.status, row.response) {
+                return Ok(IdempotencyBegin::Replay {
+                    status: u16::try_from(status).unwrap_or(500),
+                    response,
+                });
+            }
+            if row.locked_until > now {
+                return Ok(IdempotencyBegin::InProgress);
+            }
+            // The earlier holder died without a result: take the claim over.
+            let taken = sqlx::query(
+                "UPDATE idempotency_keys SET locked_until = $1 \
+                 WHERE project_id = $2 AND idem_key = $3 AND locked_until = $4 AND status IS NULL",
+            )
+            .bind(now + lock_ms)
+            .bind(project_id)
+            .bind(key)
+            .bind(row.locked_until)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(if taken == 1 {
+                IdempotencyBegin::Fresh
+            } else {
+                IdempotencyBegin::InProgress
+            })
+        })
+    }
+
+    /// Stores the result of a claimed key, replayed to every later request with it.
+    pub async fn idempotency_finish(
+        &self,
+        project_id: &str,
+        key: &str,
+        status: u16,
+        response: &str,
+    ) -> Result<(), StoreError> {
+        on_pool!(self.db(), pool => sqlx::query(
+            "UPDATE idempotency_keys SET status = $1, response = $2 \
+             WHERE project_id = $3 AND idem_key = $4",
+        )
+        .bind(i64::from(status))
+        .bind(response)
+        .bind(project_id)
+        .bind(key)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// Gives a claimed key up without a result (nothing reached Front), so it can be used
+    /// again.
+    pub async fn idempotency_release(&self, project_id: &str, key: &str) -> Result<(), StoreError> {
+        on_pool!(self.db(), pool => sqlx::query(
+            "DELETE FROM idempotency_keys WHERE project_id = $1 AND idem_key = $2 AND status IS NULL",
+        )
+        .bind(project_id)
+        .bind(key)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the tests that drive actionhub with real clients in Python (StackOne's `stackone-ai`,
+# the official MCP client): creates .venv with the pinned tests/python/requirements.txt, builds
+# the binary, and runs pytest on tests/python. ACTIONHUB_BIN points the tests at another binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+
+if [ -z "${ACTIONHUB_BIN:-}" ]; then
+    cargo build --quiet -p actionhub
+    export ACTIONHUB_BIN="$PWD/target/debug/actionhub"
+fi
+exec .venv/bin/python -m pytest -q tests/python "$@"
