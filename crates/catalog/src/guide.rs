@@ -199,8 +199,16 @@ impl Connector {
             .iter()
             .map(|action| {
                 // Jaro-Winkler favours a shared prefix, which is how ids are mistyped or cut
-                // short; a fragment of an id ("tagged") counts as a near miss too.
-                let mut score = strsim::jaro_winkler(&wanted, &action.id);
+                // short, but only its first four characters, which every id shares (`fron`):
+                // a longer shared prefix breaks ties. A fragment of an id ("tagged") counts as a
+                // near miss too.
+                let shared_prefix = wanted
+                    .chars()
+                    .zip(action.id.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                let mut score =
+                    strsim::jaro_winkler(&wanted, &action.id) + 0.01 * shared_prefix as f64;
                 if action.id.contains(&wanted) {
                     score = score.max(0.9);
                 }

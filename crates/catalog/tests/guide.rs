@@ -134,6 +134,12 @@ fn an_unknown_id_suggests_the_nearest() {
         "{message}"
     );
 
+    let error = front.action("front_list_convos").unwrap_err();
+    assert_eq!(
+        error.suggestions.first().map(String::as_str),
+        Some("front_list_conversations")
+    );
+
     let error = front
         .select(["front_get_tag", "front_gte_tag"])
         .unwrap_err();
