@@ -50,30 +50,29 @@ pub struct CreateSession {
 impl CreateSession {
     /// Checks the request and turns it into the session to store.
     pub(crate) fn validate(self) -> Result<NewSession, ApiError> {
-        let body = self;
-        let provider = body.provider.as_deref().unwrap_or("front");
+        let provider = self.provider.as_deref().unwrap_or("front");
         let connector = linking::connector(provider)?;
-        if let Some(categories) = &body.categories
+        if let Some(categories) = &self.categories
             && !categories.iter().any(|c| c == "ticketing")
         {
             return Err(ApiError::BadRequest(
                 "`categories`: this hub's provider (front) is in category `ticketing`".to_owned(),
             ));
         }
-        let expires_in = body.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
+        let expires_in = self.expires_in.unwrap_or(DEFAULT_EXPIRES_IN);
         if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
             return Err(ApiError::BadRequest(format!(
                 "`expires_in`: must be from 1 to {MAX_EXPIRES_IN} seconds"
             )));
         }
-        if let Some(url) = &body.redirect_url
+        if let Some(url) = &self.redirect_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             return Err(ApiError::BadRequest(
                 "`redirect_url`: must be an http:// or https:// URL".to_owned(),
             ));
         }
-        let actions = body
+        let actions = self
             .actions
             .as_deref()
             .map(|ids| linking::allowed_actions(connector, ids))
@@ -85,21 +84,21 @@ impl CreateSession {
                 other => other,
             })?;
         let new = NewSession {
-            origin_owner_id: linking::required_text("origin_owner_id", &body.origin_owner_id)?,
+            origin_owner_id: linking::required_text("origin_owner_id", &self.origin_owner_id)?,
             origin_owner_name: linking::required_text(
                 "origin_owner_name",
-                &body.origin_owner_name,
+                &self.origin_owner_name,
             )?,
             origin_username: linking::optional_text(
                 "origin_username",
-                body.origin_username.as_deref(),
+                self.origin_username.as_deref(),
             )?,
             provider: Some(connector.key.clone()),
-            account_id: body.account_id.clone(),
-            label: linking::optional_text("label", body.label.as_deref())?,
-            metadata: body.metadata,
+            account_id: self.account_id.clone(),
+            label: linking::optional_text("label", self.label.as_deref())?,
+            metadata: self.metadata,
             actions,
-            redirect_url: body.redirect_url,
+            redirect_url: self.redirect_url,
             expires_in_seconds: i64::from(expires_in),
         };
         Ok(new)
