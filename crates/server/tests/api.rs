@@ -1,12 +1,13 @@
 //! The HTTP API end to end: a hub in-process on a random port, on a temporary SQLite database,
 //! talking to the Front simulator.
 
+mod common;
+
 use std::time::Duration;
 
-use actionhub_engine::FrontClient;
-use actionhub_server::AppState;
-use actionhub_store::{Keyring, Store};
-use actionhub_testkit::{KEY_V1, TestDatabase};
+use actionhub_store::Store;
+use actionhub_testkit::TestDatabase;
+use common::serve_hub;
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -30,25 +31,14 @@ impl Hub {
     }
 
     async fn start_with_front(front_url: String, sim: frontsim::RunningSim) -> Hub {
-        let db = TestDatabase::sqlite();
-        let keyring = Keyring::parse(KEY_V1).unwrap();
-        let store = Store::open(db.url(), keyring).await.unwrap();
-        let front = FrontClient::new(Some(&front_url)).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(store.clone(), front, &url);
-        tokio::spawn(actionhub_server::serve(
-            listener,
-            state,
-            std::future::pending(),
-        ));
+        let served = serve_hub(&front_url).await;
         Hub {
-            url,
-            store,
+            url: served.url,
+            store: served.store,
             front_token: sim.demo_token().unwrap().to_owned(),
             http: reqwest::Client::new(),
             _sim: sim,
-            _db: db,
+            _db: served.db,
         }
     }
 

@@ -1,15 +1,15 @@
 //! `/mcp` end to end: a hub in-process on a random port, on a temporary SQLite database, talking
 //! to the Front simulator, spoken to with raw JSON-RPC over HTTP.
 
+mod common;
+
 use actionhub_catalog::{Catalog, ParamStyle};
-use actionhub_engine::FrontClient;
-use actionhub_server::AppState;
-use actionhub_store::{Keyring, Store};
-use actionhub_testkit::{KEY_V1, TestDatabase};
+use actionhub_store::Store;
+use actionhub_testkit::TestDatabase;
+use common::serve_hub;
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 const BOTH: &str = "application/json, text/event-stream";
 
@@ -81,25 +81,14 @@ impl Hub {
         let sim = frontsim::bind(frontsim::SimConfig::unlimited(), "127.0.0.1:0")
             .await
             .expect("start the simulator");
-        let db = TestDatabase::sqlite();
-        let keyring = Keyring::parse(KEY_V1).unwrap();
-        let store = Store::open(db.url(), keyring).await.unwrap();
-        let front = FrontClient::new(Some(sim.base_url())).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(store.clone(), front, &url);
-        tokio::spawn(actionhub_server::serve(
-            listener,
-            state,
-            std::future::pending(),
-        ));
+        let served = serve_hub(sim.base_url()).await;
         Hub {
-            url,
-            store,
+            url: served.url,
+            store: served.store,
             front_token: sim.demo_token().unwrap().to_owned(),
             http: reqwest::Client::new(),
             _sim: sim,
-            _db: db,
+            _db: served.db,
         }
     }
 

@@ -3,20 +3,20 @@
 //! spec, pacing, retries under faults, the cursor guard, dry runs, idempotency, permissions,
 //! account errors and the run log.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use actionhub_catalog::Catalog;
-use actionhub_engine::FrontClient;
-use actionhub_server::AppState;
-use actionhub_store::{Keyring, LinkTarget, NewAccount, Store};
+use actionhub_store::{LinkTarget, NewAccount, Store};
 use actionhub_testkit::front_spec::{SchemaBook, load_spec, success_response};
-use actionhub_testkit::{KEY_V1, TestDatabase, contains_secret};
+use actionhub_testkit::{TestDatabase, contains_secret};
 use base64::Engine as _;
+use common::{Served, serve_hub};
 use frontsim::SimConfig;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 struct Hub {
     url: String,
@@ -34,19 +34,12 @@ impl Hub {
         let sim = frontsim::bind(config, "127.0.0.1:0")
             .await
             .expect("simulator");
-        let db = TestDatabase::sqlite();
-        let store = Store::open(db.url(), Keyring::parse(KEY_V1).unwrap())
-            .await
-            .unwrap();
-        let front = FrontClient::new(Some(sim.base_url())).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(store.clone(), front.clone(), &url);
-        tokio::spawn(actionhub_server::serve(
-            listener,
-            state,
-            std::future::pending(),
-        ));
+        let Served {
+            url,
+            store,
+            front,
+            db,
+        } = serve_hub(sim.base_url()).await;
         let project = store.project("default").await.unwrap();
         let (_, key) = store.create_api_key(&project, "test").await.unwrap();
         let token = sim.demo_token().unwrap().to_owned();

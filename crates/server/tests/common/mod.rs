@@ -1,0 +1,43 @@
+//! What the server's test suites share: a hub served in-process on a random port, on a fresh
+//! SQLite database, talking to a Front at `front_url` (the simulator, or nothing at all).
+
+use actionhub_engine::FrontClient;
+use actionhub_server::AppState;
+use actionhub_store::{Keyring, Store};
+use actionhub_testkit::{KEY_V1, TestDatabase};
+use tokio::net::TcpListener;
+
+/// A running hub. Keep `db` alive as long as the hub is used.
+pub struct Served {
+    pub url: String,
+    pub store: Store,
+    /// The hub's Front client, for tests that link accounts directly.
+    #[allow(
+        dead_code,
+        reason = "each test crate includes this module; not all link directly"
+    )]
+    pub front: FrontClient,
+    pub db: TestDatabase,
+}
+
+pub async fn serve_hub(front_url: &str) -> Served {
+    let db = TestDatabase::sqlite();
+    let store = Store::open(db.url(), Keyring::parse(KEY_V1).unwrap())
+        .await
+        .unwrap();
+    let front = FrontClient::new(Some(front_url)).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(store.clone(), front.clone(), &url);
+    tokio::spawn(actionhub_server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    Served {
+        url,
+        store,
+        front,
+        db,
+    }
+}
