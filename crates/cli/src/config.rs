@@ -149,12 +149,26 @@ pub async fn front_client() -> Result<actionhub_engine::FrontClient, CliError> {
     Ok(front.with_pacer(std::sync::Arc::new(pacer)))
 }
 
-/// A multi-threaded runtime for a command's async work.
+/// The variable tokio reads for its number of runtime threads.
+const WORKER_THREADS_VAR: &str = "TOKIO_WORKER_THREADS";
+
+/// A multi-threaded runtime for a command's async work: one thread per usable CPU, or
+/// `TOKIO_WORKER_THREADS`, checked here because tokio panics on a value it cannot use.
 pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(CliError::Runtime)
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(text) = std::env::var_os(WORKER_THREADS_VAR) {
+        let threads = text
+            .to_str()
+            .and_then(|text| text.trim().parse::<usize>().ok())
+            .filter(|threads| *threads > 0)
+            .ok_or_else(|| {
+                CliError::Config(format!(
+                    "{WORKER_THREADS_VAR} must be a whole number of threads, 1 or more (it is {text:?})"
+                ))
+            })?;
+        builder.worker_threads(threads);
+    }
+    builder.enable_all().build().map_err(CliError::Runtime)
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default: `default_filter`).

@@ -19,6 +19,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// actionhub: a self-hostable integration hub for Front.
 ///
 /// End users link their Front account with an API token; developers and AI agents then run

@@ -193,7 +193,7 @@ fn print_one(response: &ActionResponse, json: bool) -> Result<(), CliError> {
         serde_json::to_string(response)
     } else {
         match response {
-            ActionResponse::Data { data, .. } => serde_json::from_str::<Value>(data.get())
+            ActionResponse::Data { data, .. } => serde_json::from_slice::<Value>(data.as_bytes())
                 .and_then(|value| serde_json::to_string_pretty(&value)),
             ActionResponse::DryRun(shown) => serde_json::to_string_pretty(shown),
         }
@@ -221,7 +221,7 @@ impl Progress {
         let ActionResponse::Data { data, .. } = response else {
             return print_one(response, json);
         };
-        let items = match serde_json::from_str::<Value>(data.get()) {
+        let items = match serde_json::from_slice::<Value>(data.as_bytes()) {
             Ok(Value::Array(items)) => items,
             Ok(other) => vec![other],
             Err(error) => return Err(CliError::Config(format!("cannot read the answer: {error}"))),

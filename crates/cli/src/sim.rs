@@ -3,6 +3,7 @@
 use clap::Args;
 use frontsim::{SimConfig, TokenGrant};
 
+use crate::config;
 use crate::error::CliError;
 use crate::output::emit;
 
@@ -72,11 +73,7 @@ pub fn run(args: &SimArgs) -> Result<(), CliError> {
         tokens: args.tokens.clone(),
         public_url: None,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(CliError::Runtime)?;
-    runtime.block_on(async {
+    config::runtime()?.block_on(async {
         let sim = frontsim::bind(config, &args.bind).await?;
         emit(sim.base_url())?;
         match sim.demo_token() {

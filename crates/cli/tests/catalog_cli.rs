@@ -1,4 +1,5 @@
-//! The catalogue commands as a user runs them: output, exit status and `--help`.
+//! The catalogue commands as a user runs them: output, exit status and `--help`; and how the
+//! binary refuses a bad runtime setting.
 
 use std::process::{Command, Output};
 
@@ -144,5 +145,26 @@ fn help_describes_every_command() {
     let help = stdout(&actionhub(&["scopes", "--help"]));
     for flag in ["--actions", "--separator", "--url"] {
         assert!(help.contains(flag), "{help}");
+    }
+}
+
+#[test]
+fn a_bad_runtime_thread_count_is_an_error_not_a_panic() {
+    let data = tempfile::tempdir().unwrap();
+    for bad in ["0", "many", ""] {
+        let output = Command::new(env!("CARGO_BIN_EXE_actionhub"))
+            .args(["keys", "list"])
+            .env("ACTIONHUB_DATA_DIR", data.path())
+            .env_remove("ACTIONHUB_DATABASE_URL")
+            .env("TOKIO_WORKER_THREADS", bad)
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{bad:?} was accepted");
+        assert!(
+            stderr.contains("TOKIO_WORKER_THREADS must be a whole number"),
+            "{bad:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{bad:?}: {stderr}");
     }
 }

@@ -8,14 +8,13 @@ use actionhub_catalog::{Action, Catalog, Location, Method, NEXT_CURSOR_FIELD};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use secrecy::SecretString;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::client::{FrontClient, REQUEST_TIMEOUT, bearer};
 use crate::cursor::{self, CursorError};
 use crate::pace::{Observation, unix_millis, wait_for_slot};
 use crate::request::{self, FrontRequest};
-use crate::response::Envelope;
+use crate::response::{Envelope, JsonText};
 use crate::retry::{self, Failure, MAX_ATTEMPTS};
 
 /// Time a call may take, waiting for the budget included, unless the caller sets another.
@@ -76,8 +75,8 @@ impl Stats {
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
-    /// The answer (a list's items), as JSON text.
-    pub data: Box<RawValue>,
+    /// The answer (a list's items), as Front wrote it.
+    pub data: JsonText,
     /// The cursor of the next page, if there is one.
     pub next: Option<String>,
 }

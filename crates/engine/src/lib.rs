@@ -32,5 +32,6 @@ pub use cursor::CursorError;
 pub use execute::{Call, CallError, DEFAULT_DEADLINE, DryRun, ProviderError, Reply, Stats};
 pub use pace::{MemoryPacer, Pacer, PacerError, RedisPacer};
 pub use request::FrontRequest;
+pub use response::JsonText;
 pub use secrecy::SecretString;
 pub use verify::{FrontIdentity, VerifyError};

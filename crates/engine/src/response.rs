@@ -1,18 +1,63 @@
-//! Mapping Front's answer to StackOne's `data` and `next`, without building a tree of the
-//! answer: a list's `_results` array is located while the body is checked, then copied
-//! as it is, so a 50 KB page costs one scan and one copy.
+//! Mapping Front's answer to StackOne's `data` and `next` without building a tree of it and
+//! without copying it: one validating pass over the body finds a list's `_results` array and
+//! its next-page URL, and `data` is then a view of the received bytes, sent on as they came.
 
 use std::fmt;
 
 use actionhub_catalog::ListEnvelope;
-use serde::Deserializer as _;
+use bytes::Bytes;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserializer as _, Serialize, Serializer};
 use serde_json::value::RawValue;
+
+/// A JSON value as text, checked when it was made (UTF-8, well-formed) and never re-encoded.
+/// Cheap to clone: it shares the bytes it was received in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsonText(Bytes);
+
+impl JsonText {
+    /// Checks that `bytes` hold one JSON value (surrounding whitespace allowed).
+    pub fn parse(bytes: Bytes) -> Result<JsonText, serde_json::Error> {
+        let value: &RawValue = serde_json::from_slice(&bytes)?;
+        Ok(JsonText(bytes.slice_ref(value.get().as_bytes())))
+    }
+
+    /// The JSON `null`.
+    pub fn null() -> JsonText {
+        JsonText(Bytes::from_static(b"null"))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The text, to be sent as it is.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+impl fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JsonText({} bytes)", self.0.len())
+    }
+}
+
+/// Written as the JSON it holds. serde needs a `RawValue` for that, so the text is checked once
+/// more: this is for the slower paths (MCP, idempotency records, the command line);
+/// `/actions/rpc` sends [`JsonText::into_bytes`] as it is.
+impl Serialize for JsonText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value: &RawValue =
+            serde_json::from_slice(&self.0).map_err(serde::ser::Error::custom)?;
+        value.serialize(serializer)
+    }
+}
 
 /// `data` and Front's next-page URL, when there is one.
 #[derive(Debug)]
 pub struct Mapped {
-    pub data: Box<RawValue>,
+    pub data: JsonText,
     pub next_url: Option<String>,
 }
 
@@ -48,37 +93,27 @@ impl Envelope {
 
     /// Maps a 2xx body. An empty body (204) is `null`; a list is its items; anything else is
     /// itself. Fails if the body is not JSON.
-    pub(crate) fn map(&self, body: &[u8]) -> Result<Mapped, serde_json::Error> {
+    pub(crate) fn map(&self, body: &Bytes) -> Result<Mapped, serde_json::Error> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Mapped {
-                data: null(),
+                data: JsonText::null(),
                 next_url: None,
             });
         }
         let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let found = match (&mut deserializer).deserialize_any(TopLevel(self)) {
-            Ok(found) => {
-                deserializer.end()?;
-                found
-            }
-            Err(error) => return Err(error),
-        };
+        let found = (&mut deserializer).deserialize_any(TopLevel(self))?;
+        deserializer.end()?;
         match found {
             Some((items, next_url)) => Ok(Mapped {
-                data: items.to_owned(),
+                data: JsonText(body.slice_ref(items.get().as_bytes())),
                 next_url,
             }),
             None => Ok(Mapped {
-                data: serde_json::from_slice(body)?,
+                data: JsonText::parse(body.clone())?,
                 next_url: None,
             }),
         }
     }
-}
-
-/// The JSON `null`.
-fn null() -> Box<RawValue> {
-    RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("null is JSON"))
 }
 
 /// Finds the items and next URL of a top-level object; `None` when it is no list (or not an
@@ -188,7 +223,13 @@ mod tests {
     use super::*;
 
     fn map(body: &str) -> Mapped {
-        Envelope::front().map(body.as_bytes()).unwrap()
+        Envelope::front()
+            .map(&Bytes::copy_from_slice(body.as_bytes()))
+            .unwrap()
+    }
+
+    fn text(json: &JsonText) -> &str {
+        std::str::from_utf8(json.as_bytes()).unwrap()
     }
 
     #[test]
@@ -196,24 +237,39 @@ mod tests {
         let mapped = map(
             r#"{"_pagination":{"next":"https://x.api.frontapp.com/tags?page_token=a"},"_links":{"self":"s"},"_results":[{"id":"tag_1"}]}"#,
         );
-        assert_eq!(mapped.data.get(), r#"[{"id":"tag_1"}]"#);
+        assert_eq!(text(&mapped.data), r#"[{"id":"tag_1"}]"#);
         assert_eq!(
             mapped.next_url.as_deref(),
             Some("https://x.api.frontapp.com/tags?page_token=a")
         );
         let last = map(r#"{"_results":[],"_pagination":{"next":null}}"#);
-        assert_eq!((last.data.get(), last.next_url), ("[]", None));
+        assert_eq!((text(&last.data), last.next_url), ("[]", None));
     }
 
     #[test]
     fn other_answers_are_themselves_and_empty_is_null() {
         assert_eq!(
-            map(r#"{"id":"cnv_1","x":[1]}"#).data.get(),
+            text(&map(" {\"id\":\"cnv_1\",\"x\":[1]}\n").data),
             r#"{"id":"cnv_1","x":[1]}"#
         );
-        assert_eq!(map("").data.get(), "null");
-        assert_eq!(map("[1,2]").data.get(), "[1,2]");
-        assert!(Envelope::front().map(b"{\"_results\": [1,").is_err());
-        assert!(Envelope::front().map(b"{} trailing").is_err());
+        assert_eq!(text(&map("").data), "null");
+        assert_eq!(text(&map("[1,2]").data), "[1,2]");
+        for bad in [
+            "{\"_results\": [1,",
+            "{} trailing",
+            "{\"_results\": [\"\u{1}\"]}",
+        ] {
+            assert!(Envelope::front().map(&Bytes::from(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_text_serialises_as_the_value_it_holds() {
+        let data = map(r#"{"_results":[{"id":"tag_1"}],"_pagination":{"next":null}}"#).data;
+        assert_eq!(
+            serde_json::to_string(&serde_json::json!({ "data": data })).unwrap(),
+            r#"{"data":[{"id":"tag_1"}]}"#
+        );
+        assert!(JsonText::parse(Bytes::from_static(b"[1,")).is_err());
     }
 }

@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use actionhub_catalog::{Action, Catalog, ParamStyle};
-use actionhub_engine::{Call, CallError, DEFAULT_DEADLINE, DryRun, Stats};
+use actionhub_engine::{Call, CallError, DEFAULT_DEADLINE, DryRun, JsonText, Stats};
 use actionhub_store::{IdempotencyBegin, Run, RunAccount, Status, StoreError, Timestamp};
 use axum::http::StatusCode;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -72,8 +72,8 @@ pub struct ActionRequest<'a> {
 #[derive(Debug)]
 pub enum ActionResponse {
     Data {
-        /// Front's answer (a list's items), as JSON text.
-        data: Box<RawValue>,
+        /// Front's answer (a list's items), as Front wrote it.
+        data: JsonText,
         /// The cursor of the next page: pass it back as `query.next`.
         next: Option<String>,
     },
@@ -149,7 +149,7 @@ async fn record(
     if note.stats.waited > Duration::ZERO {
         state.metrics.pacer_wait(note.stats.waited);
     }
-    let id = match actionhub_store::new_run_id() {
+    let id = match actionhub_store::new_run_id(started_at) {
         Ok(id) => id,
         Err(error) => {
             tracing::error!(%error, "no run id; the run is not recorded");
@@ -396,8 +396,9 @@ fn replay(status: u16, response: &str) -> Result<ActionResponse, ApiError> {
     };
     if (200..300).contains(&status) {
         let stored: StoredData = serde_json::from_str(response).map_err(|_| corrupt())?;
+        let data = Box::<str>::from(stored.data).into_boxed_bytes();
         return Ok(ActionResponse::Data {
-            data: stored.data,
+            data: JsonText::parse(data.into()).map_err(|_| corrupt())?,
             next: stored.next,
         });
     }
@@ -578,7 +579,7 @@ mod tests {
     #[test]
     fn responses_serialise_as_stackone_rpc() {
         let response = ActionResponse::Data {
-            data: RawValue::from_string("[{\"id\":1}]".to_owned()).unwrap(),
+            data: JsonText::parse("[{\"id\":1}]".into()).unwrap(),
             next: None,
         };
         assert_eq!(

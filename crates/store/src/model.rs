@@ -91,6 +91,17 @@ pub(crate) fn random_base62(len: usize) -> Result<String, StoreError> {
     Ok(out)
 }
 
+/// `value` in base62 with exactly `digits` digits (leading zeros; higher digits past the width
+/// are dropped), so that such strings sort as their values do.
+pub(crate) fn base62_fixed(mut value: u64, digits: usize) -> String {
+    let mut out = vec![BASE62[0]; digits];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(value % 62) as usize];
+        value /= 62;
+    }
+    out.into_iter().map(char::from).collect()
+}
+
 /// A random positive integer below 2^53, so that it survives JSON number parsing everywhere.
 pub(crate) fn random_json_safe_id() -> Result<i64, StoreError> {
     let mut bytes = [0u8; 8];
@@ -335,5 +346,24 @@ mod tests {
         assert_eq!(id.len(), 40);
         assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()));
         assert!(random_json_safe_id().unwrap() < (1 << 53));
+    }
+
+    #[test]
+    fn fixed_width_base62_sorts_as_the_numbers_do() {
+        assert_eq!(base62_fixed(0, 4), "0000");
+        assert_eq!(base62_fixed(61, 2), "0z");
+        assert_eq!(base62_fixed(62, 2), "10");
+        let numbers = [
+            0,
+            9,
+            10,
+            61,
+            62,
+            3_843,
+            1_767_261_600_123,
+            1_767_261_600_124,
+        ];
+        let texts: Vec<String> = numbers.iter().map(|n| base62_fixed(*n, 8)).collect();
+        assert!(texts.windows(2).all(|pair| pair[0] < pair[1]), "{texts:?}");
     }
 }

@@ -3,8 +3,8 @@
 //! on the machine's server, dropped afterwards; the test fails if the server is down).
 
 use actionhub_store::{
-    AccountFilter, AccountPatch, Keyring, LinkTarget, NewAccount, NewSession, Status, Store,
-    StoreError, VaultError,
+    AccountFilter, AccountPatch, Keyring, LinkTarget, NewAccount, NewSession, Run, RunFilter,
+    Status, Store, StoreError, Timestamp, VaultError, new_run_id,
 };
 use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
 use secrecy::{ExposeSecret, SecretString};
@@ -48,6 +48,7 @@ suite!(
     patches_update_fields_and_refuse_a_taken_owner,
     deleting_an_account_deletes_its_credentials,
     concurrent_relinks_of_one_owner_make_one_account,
+    runs_are_written_in_batches_and_listed_newest_first,
 );
 
 fn keyring(text: &str) -> Keyring {
@@ -103,6 +104,56 @@ async fn token_of(store: &Store, project_id: &str, account_id: &str) -> String {
         .expect("credential opens")
         .expose_secret()
         .to_owned()
+}
+
+/// More runs than one INSERT statement holds, each field distinct, so that a parameter bound to
+/// the wrong column or row shows.
+async fn runs_are_written_in_batches_and_listed_newest_first(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let runs: Vec<Run> = (0..40i64)
+        .map(|i| {
+            let started_at = Timestamp(1_767_261_600_000 + i);
+            Run {
+                id: new_run_id(started_at).unwrap(),
+                project_id: project.id.clone(),
+                account_id: format!("acc_{}", i % 3),
+                action: format!("front_action_{i}"),
+                source: "rpc".to_owned(),
+                outcome: if i % 2 == 0 { "ok" } else { "front_error" }.to_owned(),
+                front_status: (i % 2 == 1).then_some(400 + i as u16),
+                duration_us: 1_000 + i,
+                retries: i as u32 % 4,
+                waited_ms: 10 * i,
+                error: (i % 2 == 1).then(|| format!("error {i}")),
+                started_at,
+            }
+        })
+        .collect();
+    assert!(
+        runs.windows(2).all(|pair| pair[0].id < pair[1].id),
+        "run ids sort by start time"
+    );
+    store.insert_runs(&runs).await.unwrap();
+    let all = RunFilter {
+        account_id: None,
+        limit: 100,
+    };
+    let listed = store.list_runs(&project.id, &all).await.unwrap();
+    let newest_first: Vec<&Run> = runs.iter().rev().collect();
+    assert_eq!(listed.len(), runs.len());
+    for (got, want) in listed.iter().zip(newest_first) {
+        assert_eq!(format!("{got:?}"), format!("{want:?}"));
+    }
+    let one_account = RunFilter {
+        account_id: Some("acc_1".to_owned()),
+        limit: 5,
+    };
+    let listed = store.list_runs(&project.id, &one_account).await.unwrap();
+    assert_eq!(listed.len(), 5);
+    assert!(listed.iter().all(|run| run.account_id == "acc_1"));
+    let other = store.project("other").await.unwrap();
+    assert!(store.list_runs(&other.id, &all).await.unwrap().is_empty());
 }
 
 async fn projects_are_created_once_by_name(db: &TestDatabase) {

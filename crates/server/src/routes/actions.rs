@@ -1,12 +1,21 @@
 //! `POST /actions/rpc` (run an action, StackOne's RPC), `GET /actions` (StackOne's "actions
 //! meta" catalogue) and `POST /actions/search` (ranked text search).
 
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use actionhub_catalog::{Action, Catalog, Connector, ParamStyle, search_actions};
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -48,7 +57,7 @@ pub async fn rpc(
     headers: HeaderMap,
     query: QueryParams,
     ApiJson(rpc): ApiJson<RpcBody>,
-) -> Result<Json<ActionResponse>, ApiError> {
+) -> Result<ActionResponse, ApiError> {
     let body_headers = rpc.headers.unwrap_or_default();
     let account_id = header_value(&headers, &body_headers, ACCOUNT_HEADER)?
         .ok_or_else(|| ApiError::BadRequest("Missing x-account-id header in request".to_owned()))?;
@@ -75,7 +84,59 @@ pub async fn rpc(
         dry_run,
         source: RunSource::Rpc,
     };
-    run_action(&state, request).await.map(Json)
+    run_action(&state, request).await
+}
+
+/// StackOne's RPC answer `{"data": …, "next": …}`, written around Front's bytes rather than
+/// re-encoding them: the page Front sent goes out as it came, in one vectored write.
+impl IntoResponse for ActionResponse {
+    fn into_response(self) -> Response {
+        match self {
+            ActionResponse::Data { data, next } => {
+                let next = format!(",\"next\":{}}}", Value::from(next));
+                let pieces = [
+                    Bytes::from_static(b"{\"data\":"),
+                    data.into_bytes(),
+                    Bytes::from(next),
+                ];
+                let mut response = Response::new(Body::new(Pieces(pieces.into())));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                response
+            }
+            ActionResponse::DryRun(shown) => Json(shown).into_response(),
+        }
+    }
+}
+
+/// A body sent as these pieces, in order, with its exact length announced.
+struct Pieces(VecDeque<Bytes>);
+
+impl http_body::Body for Pieces {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(
+            self.get_mut()
+                .0
+                .pop_front()
+                .map(|piece| Ok(Frame::data(piece))),
+        )
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.0.iter().map(|piece| piece.len() as u64).sum())
+    }
 }
 
 /// A header from the HTTP request or, as StackOne's SDKs also send it, from the RPC body's
