@@ -1,5 +1,7 @@
 //! `actionhub serve`: the hub's HTTP API, in the foreground until Ctrl-C or SIGTERM.
 
+use std::time::Duration;
+
 use actionhub_server::AppState;
 use clap::Args;
 use tokio::net::TcpListener;
@@ -23,6 +25,15 @@ pub struct ServeArgs {
     /// is logged).
     #[arg(long, value_name = "ADDR", env = "ACTIONHUB_BIND")]
     bind: Option<String>,
+    /// Days a run stays in the run log; an hourly janitor deletes older runs, and connect
+    /// sessions 7 days after they expire. 0 keeps every run.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        env = "ACTIONHUB_RUN_RETENTION_DAYS",
+        default_value_t = 30
+    )]
+    run_retention_days: u32,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -49,10 +60,13 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             front = %front.base_url(),
             "actionhub serving"
         );
+        let retention = (args.run_retention_days > 0)
+            .then(|| Duration::from_secs(u64::from(args.run_retention_days) * 24 * 60 * 60));
+        let janitor = actionhub_server::janitor::spawn(store.clone(), retention);
         let state = AppState::new(store.clone(), front, &public_url);
-        actionhub_server::serve(listener, state, shutdown_signal())
-            .await
-            .map_err(CliError::Serve)?;
+        let served = actionhub_server::serve(listener, state, shutdown_signal()).await;
+        janitor.abort();
+        served.map_err(CliError::Serve)?;
         store.close().await;
         tracing::info!("actionhub stopped");
         Ok(())

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use actionhub_store::{Keyring, Store};
+use actionhub_store::{Keyring, Run, RunFilter, Store, Timestamp, new_run_id};
 use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
 use serde_json::{Value, json};
 
@@ -414,6 +414,63 @@ async fn secrets_never_reach_the_log_even_at_trace() {
             "{what} is in the trace log"
         );
     }
+}
+
+/// `serve` purges at start: runs past `ACTIONHUB_RUN_RETENTION_DAYS` go, newer ones stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_forgets_runs_past_their_retention() {
+    let env = Env::new(TestDatabase::sqlite(), Some(format!("1:{KEY_V1}"))).await;
+    let keyring = || Keyring::parse(&format!("1:{KEY_V1}")).unwrap();
+    let store = Store::open(env.db.url(), keyring()).await.unwrap();
+    let project = store.project("default").await.unwrap();
+    let now = Timestamp::now().millis();
+    let runs: Vec<Run> = [45, 31, 29, 1]
+        .into_iter()
+        .map(|age_days: i64| {
+            let started_at = Timestamp(now - age_days * 24 * 60 * 60 * 1000);
+            Run {
+                id: new_run_id(started_at).unwrap(),
+                project_id: project.id.clone(),
+                account_id: "acc_1".to_owned(),
+                action: "front_list_tags".to_owned(),
+                source: "cli".to_owned(),
+                outcome: "ok".to_owned(),
+                front_status: Some(200),
+                duration_us: 1,
+                retries: 0,
+                waited_ms: 0,
+                error: None,
+                started_at,
+            }
+        })
+        .collect();
+    store.insert_runs(&runs).await.unwrap();
+    store.close().await;
+
+    let log = env.data_dir.path().join("serve.log");
+    let mut server = env.serve(&log, &[("ACTIONHUB_RUN_RETENTION_DAYS", "30")]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("purged old runs")
+    {
+        assert!(Instant::now() < deadline, "no purge logged");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.terminate();
+    let store = Store::open(env.db.url(), keyring()).await.unwrap();
+    let all = RunFilter {
+        account_id: None,
+        limit: 10,
+    };
+    let kept: Vec<String> = store
+        .list_runs(&project.id, &all)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|run| run.id)
+        .collect();
+    assert_eq!(kept, [runs[3].id.clone(), runs[2].id.clone()]);
 }
 
 /// Kill -9 in the middle of concurrent linkings: every acknowledged account survives, on both

@@ -13,6 +13,7 @@
 mod error;
 pub mod execution;
 mod extract;
+pub mod janitor;
 pub mod linking;
 pub mod mcp;
 mod metrics;

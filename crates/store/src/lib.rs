@@ -6,7 +6,8 @@
 //!
 //! [`Store`] is a concrete type over a closed set of backends (an enum of connection pools)
 //! rather than a trait object: there are exactly two databases, every query is the same SQL on
-//! both (`$1` placeholders, `ON CONFLICT`, `RETURNING`), and an enum keeps the API free of
+//! both (`$1` placeholders, `ON CONFLICT`, `RETURNING`; the one exception is the run log's
+//! many-row INSERT, whose parameters are `?` on SQLite), and an enum keeps the API free of
 //! boxed futures and lets each query be written once (see `db::on_pool!`). The backend is
 //! chosen by the database URL: `sqlite://…` or `postgres://…`. Embedded migrations run when a
 //! store is opened.
@@ -23,6 +24,7 @@
 //!   `vault rotate` carries the pepper along without invalidating a single key.
 //! - The run log keeps what happened to each execution of an action, never its bodies or
 //!   secrets; idempotency records keep a keyed request's hash and result for a day.
+//!   [`Store::purge`] deletes runs past their retention and long-expired connect sessions.
 //! - The two reads of every action execution (an API key's project; an account with its opened
 //!   token) are cached for [`CACHE_TTL`]: this process forgets an entry as soon as it changes
 //!   the row, other hubs see a change within the TTL.
@@ -37,6 +39,7 @@ mod cache;
 mod db;
 mod keys;
 mod model;
+mod retention;
 mod rotate;
 mod runs;
 mod sessions;
@@ -52,6 +55,7 @@ pub use model::{
     Account, AccountFilter, AccountPatch, ApiKey, ConnectSession, LinkTarget, NewAccount,
     NewSession, Principal, Project, RotationReport, Status, StatusReason, Timestamp,
 };
+pub use retention::Purged;
 pub use runs::{IdempotencyBegin, Run, RunFilter, new_run_id};
 pub use vault::{Keyring, VaultError};
 

@@ -3,8 +3,8 @@
 //! on the machine's server, dropped afterwards; the test fails if the server is down).
 
 use actionhub_store::{
-    AccountFilter, AccountPatch, Keyring, LinkTarget, NewAccount, NewSession, Run, RunFilter,
-    Status, Store, StoreError, Timestamp, VaultError, new_run_id,
+    AccountFilter, AccountPatch, Keyring, LinkTarget, NewAccount, NewSession, Purged, Run,
+    RunFilter, Status, Store, StoreError, Timestamp, VaultError, new_run_id,
 };
 use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
 use secrecy::{ExposeSecret, SecretString};
@@ -49,6 +49,7 @@ suite!(
     deleting_an_account_deletes_its_credentials,
     concurrent_relinks_of_one_owner_make_one_account,
     runs_are_written_in_batches_and_listed_newest_first,
+    purging_forgets_old_runs_and_long_expired_sessions_only,
 );
 
 fn keyring(text: &str) -> Keyring {
@@ -154,6 +155,94 @@ async fn runs_are_written_in_batches_and_listed_newest_first(db: &TestDatabase) 
     assert!(listed.iter().all(|run| run.account_id == "acc_1"));
     let other = store.project("other").await.unwrap();
     assert!(store.list_runs(&other.id, &all).await.unwrap().is_empty());
+}
+
+async fn purging_forgets_old_runs_and_long_expired_sessions_only(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let now = Timestamp::now().millis();
+    let day = 24 * 60 * 60 * 1000;
+    let run_at = |age_days: i64, n: i64| {
+        let started_at = Timestamp(now - age_days * day + n);
+        Run {
+            id: new_run_id(started_at).unwrap(),
+            project_id: project.id.clone(),
+            account_id: "acc_1".to_owned(),
+            action: "front_list_tags".to_owned(),
+            source: "rpc".to_owned(),
+            outcome: "ok".to_owned(),
+            front_status: Some(200),
+            duration_us: 1,
+            retries: 0,
+            waited_ms: 0,
+            error: None,
+            started_at,
+        }
+    };
+    let runs: Vec<Run> = (0..30)
+        .map(|n| run_at(40, n))
+        .chain((0..5).map(|n| run_at(1, n)))
+        .collect();
+    store.insert_runs(&runs).await.unwrap();
+    let (_, long_expired) = store
+        .create_session(&project.id, new_session("o_old", -10 * 24 * 60 * 60))
+        .await
+        .unwrap();
+    let (_, just_expired) = store
+        .create_session(&project.id, new_session("o_recent", -60))
+        .await
+        .unwrap();
+    let (_, live) = store
+        .create_session(&project.id, new_session("o_live", 3600))
+        .await
+        .unwrap();
+
+    let keep_all_runs = store.purge(None, Timestamp(now - 7 * day)).await.unwrap();
+    assert_eq!(
+        keep_all_runs,
+        Purged {
+            runs: 0,
+            sessions: 1
+        }
+    );
+    let purged = store
+        .purge(Some(Timestamp(now - 30 * day)), Timestamp(now - 7 * day))
+        .await
+        .unwrap();
+    assert_eq!(
+        purged,
+        Purged {
+            runs: 30,
+            sessions: 0
+        }
+    );
+
+    let all = RunFilter {
+        account_id: None,
+        limit: 100,
+    };
+    let left = store.list_runs(&project.id, &all).await.unwrap();
+    assert_eq!(left.len(), 5);
+    assert!(
+        left.iter()
+            .all(|run| run.started_at.millis() > now - 2 * day)
+    );
+    let found = |token: &SecretString| {
+        let store = store.clone();
+        let token = token.expose_secret().to_owned();
+        async move {
+            !matches!(
+                store.session_by_token(&token, None).await,
+                Err(StoreError::SessionUnknown)
+            )
+        }
+    };
+    assert!(
+        !found(&long_expired).await,
+        "a long-expired session is gone"
+    );
+    assert!(found(&just_expired).await, "a just-expired session is kept");
+    assert!(found(&live).await, "a live session is kept");
 }
 
 async fn projects_are_created_once_by_name(db: &TestDatabase) {
