@@ -35,7 +35,7 @@ if [ -n "$PIN" ]; then
     placement="simulator and wrk on CPU 0, hub on CPU 1"
 fi
 TOKEN="bench-token"
-BIN="${ACTIONHUB_BIN:-target/release/actionhub}"
+BIN="${ACTIONHUB_BIN:-${CARGO_TARGET_DIR:-target}/release/actionhub}"
 
 if ! command -v wrk >/dev/null 2>&1; then
     echo "installing wrk (Debian package)..." >&2

@@ -22,7 +22,7 @@ echo "building the release binary..." >&2
 cargo build --release --quiet -p actionhub
 
 work="$(mktemp -d)"
-target/release/actionhub sim --bind 127.0.0.1:0 --rpm 0 --burst 0 --token "$TOKEN" \
+"${CARGO_TARGET_DIR:-target}/release/actionhub" sim --bind 127.0.0.1:0 --rpm 0 --burst 0 --token "$TOKEN" \
     >"$work/url" 2>"$work/log" &
 sim_pid=$!
 trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -18,7 +18,7 @@ fi
 
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 cargo build --locked --bin actionhub
-export ACTIONHUB_BIN="$PWD/target/debug/actionhub"
+export ACTIONHUB_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/actionhub"
 export ARTIFACTS_DIR="${ARTIFACTS_DIR:-$PWD/artifacts}"
 cd tests/browser
 node --test --test-concurrency=1 hub.test.mjs

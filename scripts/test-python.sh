@@ -12,6 +12,6 @@ fi
 
 if [ -z "${ACTIONHUB_BIN:-}" ]; then
     cargo build --quiet -p actionhub
-    export ACTIONHUB_BIN="$PWD/target/debug/actionhub"
+    export ACTIONHUB_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/actionhub"
 fi
 exec .venv/bin/python -m pytest -q tests/python "$@"
