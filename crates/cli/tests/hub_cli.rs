@@ -416,6 +416,118 @@ async fn secrets_never_reach_the_log_even_at_trace() {
     }
 }
 
+/// `actionhub run` and `actionhub runs` as a user types them: one page, every page, a dry run,
+/// and the errors, each naming what is at fault.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_run_from_the_command_line() {
+    let env = Env::new(TestDatabase::sqlite(), Some(format!("1:{KEY_V1}"))).await;
+    let token = env.token();
+    let account = env.ok(&["accounts", "link", "--token", &token]);
+
+    let page: Value = serde_json::from_str(&env.ok(&[
+        "run",
+        "front_list_tags",
+        "--account",
+        &account,
+        "--query",
+        "limit=2",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(page["data"].as_array().unwrap().len(), 2);
+    assert!(page["next"].is_string(), "{page}");
+
+    let everything: Value = serde_json::from_str(&env.ok(&[
+        "run",
+        "front_list_tags",
+        "--account",
+        &account,
+        "--query",
+        "limit=100",
+        "--json",
+    ]))
+    .unwrap();
+    let every_id: Vec<&Value> = everything["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tag| &tag["id"])
+        .collect();
+    assert!(every_id.len() > 2 && everything["next"].is_null());
+    let streamed = env.ok(&[
+        "run",
+        "front_list_tags",
+        "--account",
+        &account,
+        "--query",
+        "limit=2",
+        "--all-pages",
+        "--json",
+    ]);
+    let streamed: Vec<Value> = streamed
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let streamed_ids: Vec<&Value> = streamed.iter().map(|tag| &tag["id"]).collect();
+    assert_eq!(
+        streamed_ids, every_id,
+        "--all-pages streams every item once"
+    );
+
+    let shown: Value = serde_json::from_str(&env.ok(&[
+        "run",
+        "front_get_tag",
+        "--account",
+        &account,
+        "--path",
+        "tag_id=tag_1",
+        "--dry-run",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(shown["method"], "GET");
+    assert!(shown["url"].as_str().unwrap().ends_with("/tags/tag_1"));
+    assert_eq!(shown["headers"]["authorization"], "Bearer [redacted]");
+    assert!(!shown.to_string().contains(&token));
+
+    for (args, expected) in [
+        (
+            vec!["run", "front_list_tags", "--account", "acc_nope"],
+            "account acc_nope not found (--account)",
+        ),
+        (
+            vec![
+                "run",
+                "front_list_tags",
+                "--account",
+                &account,
+                "--query",
+                "limit=many",
+            ],
+            "limit",
+        ),
+        (
+            vec!["run", "front_list_tag", "--account", &account],
+            "front_list_tags",
+        ),
+    ] {
+        let failed = env.run(&args);
+        let message = String::from_utf8_lossy(&failed.stderr);
+        assert!(!failed.status.success(), "{args:?} succeeded");
+        assert!(message.contains(expected), "{args:?}: {message}");
+        assert!(!message.contains("panicked"), "{message}");
+    }
+
+    let runs: Value = serde_json::from_str(&env.ok(&["runs", "--json", "--limit", "5"])).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert!(!runs.is_empty());
+    assert!(runs.iter().all(|run| run["source"] == "cli"), "{runs:?}");
+    assert_eq!(
+        runs[0]["outcome"], "invalid",
+        "the newest run is the last refused one"
+    );
+}
+
 /// `serve` purges at start: runs past `ACTIONHUB_RUN_RETENTION_DAYS` go, newer ones stay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_forgets_runs_past_their_retention() {

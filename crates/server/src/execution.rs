@@ -49,6 +49,14 @@ impl RunSource {
             RunSource::Cli => "cli",
         }
     }
+
+    /// Where this kind of caller named the account, for messages about it.
+    fn account_field(self) -> &'static str {
+        match self {
+            RunSource::Rpc | RunSource::Mcp => "x-account-id",
+            RunSource::Cli => "--account",
+        }
+    }
 }
 
 /// One request to run an action for a linked account.
@@ -261,8 +269,9 @@ async fn usable_account(
         .await
         .map_err(|error| match error {
             StoreError::NotFound => ApiError::NotFound(format!(
-                "account {} not found (x-account-id)",
-                request.account_id
+                "account {} not found ({})",
+                request.account_id,
+                request.source.account_field()
             )),
             other => ApiError::from(other),
         })?;
