@@ -424,29 +424,24 @@ async fn actions_run_from_the_command_line() {
     let token = env.token();
     let account = env.ok(&["accounts", "link", "--token", &token]);
 
-    let page: Value = serde_json::from_str(&env.ok(&[
-        "run",
-        "front_list_tags",
-        "--account",
-        &account,
-        "--query",
-        "limit=2",
-        "--json",
-    ]))
-    .unwrap();
+    let list_tags = |limit: &str, more: &[&str]| {
+        let mut args = vec![
+            "run",
+            "front_list_tags",
+            "--account",
+            &account,
+            "--query",
+            limit,
+            "--json",
+        ];
+        args.extend_from_slice(more);
+        env.ok(&args)
+    };
+    let page: Value = serde_json::from_str(&list_tags("limit=2", &[])).unwrap();
     assert_eq!(page["data"].as_array().unwrap().len(), 2);
     assert!(page["next"].is_string(), "{page}");
 
-    let everything: Value = serde_json::from_str(&env.ok(&[
-        "run",
-        "front_list_tags",
-        "--account",
-        &account,
-        "--query",
-        "limit=100",
-        "--json",
-    ]))
-    .unwrap();
+    let everything: Value = serde_json::from_str(&list_tags("limit=100", &[])).unwrap();
     let every_id: Vec<&Value> = everything["data"]
         .as_array()
         .unwrap()
@@ -454,16 +449,7 @@ async fn actions_run_from_the_command_line() {
         .map(|tag| &tag["id"])
         .collect();
     assert!(every_id.len() > 2 && everything["next"].is_null());
-    let streamed = env.ok(&[
-        "run",
-        "front_list_tags",
-        "--account",
-        &account,
-        "--query",
-        "limit=2",
-        "--all-pages",
-        "--json",
-    ]);
+    let streamed = list_tags("limit=2", &["--all-pages"]);
     let streamed: Vec<Value> = streamed
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
