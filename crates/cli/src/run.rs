@@ -190,7 +190,7 @@ fn set_cursor(input: &mut Value, next: String) {
 
 fn print_one(response: &ActionResponse, json: bool) -> Result<(), CliError> {
     let text = if json {
-        serde_json::to_string(response)
+        response.json_text()
     } else {
         match response {
             ActionResponse::Data { data, .. } => serde_json::from_slice::<Value>(data.as_bytes())

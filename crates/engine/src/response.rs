@@ -6,8 +6,8 @@ use std::fmt;
 
 use actionhub_catalog::ListEnvelope;
 use bytes::Bytes;
+use serde::Deserializer as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserializer as _, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 /// A JSON value as text, checked when it was made (UTF-8, well-formed) and never re-encoded.
@@ -40,17 +40,6 @@ impl JsonText {
 impl fmt::Debug for JsonText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "JsonText({} bytes)", self.0.len())
-    }
-}
-
-/// Written as the JSON it holds. serde needs a `RawValue` for that, so the text is checked once
-/// more: this is for the slower paths (MCP, idempotency records, the command line);
-/// `/actions/rpc` sends [`JsonText::into_bytes`] as it is.
-impl Serialize for JsonText {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let value: &RawValue =
-            serde_json::from_slice(&self.0).map_err(serde::ser::Error::custom)?;
-        value.serialize(serializer)
     }
 }
 
@@ -261,15 +250,6 @@ mod tests {
         ] {
             assert!(Envelope::front().map(&Bytes::from(bad)).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn json_text_serialises_as_the_value_it_holds() {
-        let data = map(r#"{"_results":[{"id":"tag_1"}],"_pagination":{"next":null}}"#).data;
-        assert_eq!(
-            serde_json::to_string(&serde_json::json!({ "data": data })).unwrap(),
-            r#"{"data":[{"id":"tag_1"}]}"#
-        );
         assert!(JsonText::parse(Bytes::from_static(b"[1,")).is_err());
     }
 }

@@ -151,7 +151,8 @@ impl McpHandler {
         match run_action(&self.state, request).await {
             // The text is written straight from Front's JSON; only the structured copy is
             // parsed into a tree.
-            Ok(response) => match serde_json::to_string(&response)
+            Ok(response) => match response
+                .json_text()
                 .and_then(|text| Ok((serde_json::from_str::<Value>(&text)?, text)))
             {
                 Ok((value, text)) => {

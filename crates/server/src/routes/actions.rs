@@ -87,27 +87,23 @@ pub async fn rpc(
     run_action(&state, request).await
 }
 
-/// StackOne's RPC answer `{"data": …, "next": …}`, written around Front's bytes rather than
-/// re-encoding them: the page Front sent goes out as it came, in one vectored write.
+/// The answer written around Front's bytes rather than re-encoding them: the page Front sent
+/// goes out as it came, in one vectored write.
 impl IntoResponse for ActionResponse {
     fn into_response(self) -> Response {
-        match self {
-            ActionResponse::Data { data, next } => {
-                let next = format!(",\"next\":{}}}", Value::from(next));
-                let pieces = [
-                    Bytes::from_static(b"{\"data\":"),
-                    data.into_bytes(),
-                    Bytes::from(next),
-                ];
-                let mut response = Response::new(Body::new(Pieces(pieces.into())));
-                response.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                response
+        let pieces = match self.json_pieces() {
+            Ok(pieces) => pieces,
+            Err(error) => {
+                tracing::error!(%error, "an answer could not be written");
+                return ApiError::Internal.into_response();
             }
-            ActionResponse::DryRun(shown) => Json(shown).into_response(),
-        }
+        };
+        let mut response = Response::new(Body::new(Pieces(pieces.into())));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
     }
 }
 
