@@ -20,6 +20,9 @@ pub struct Connector {
     pub credential: CredentialField,
     pub verify: Verification,
     pub list_envelope: ListEnvelope,
+    /// The kinds of object that path parameters name, by noun (`conversation`), with the forms
+    /// their ids take. Path parameters refer to them with `id_of`.
+    pub resources: IndexMap<String, Resource>,
     /// Every scope a token can be given, in the order the provider's settings page lists them.
     pub scopes: Vec<ScopeDefinition>,
     pub guide: Guide,
@@ -64,6 +67,20 @@ pub struct IdentityFields {
 pub struct ListEnvelope {
     pub results: String,
     pub next: String,
+}
+
+/// The ids of one kind of provider object: `prefix` followed by the provider's id characters,
+/// or one of the aliases `alt:NAME:VALUE` the provider resolves in their place.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    /// The provider's id prefix, e.g. `cnv_`.
+    pub prefix: String,
+    /// One id of this kind, shown in messages that refuse a value.
+    pub example: String,
+    /// Alias names accepted in place of an id, e.g. `email` for `alt:email:jane@example.com`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
@@ -257,4 +274,13 @@ pub struct Field {
     pub properties: Option<IndexMap<String, Field>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<Style>,
+    /// Path parameters only: the resource (a key of the connector's `resources`) whose id this
+    /// names. Path parameters are ids, not routes: every path parameter declares this or
+    /// `free_text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_of: Option<String>,
+    /// Path parameters only: the value is free text (a search query) rather than an id; it
+    /// must then declare its `max_length`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub free_text: bool,
 }

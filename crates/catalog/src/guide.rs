@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::definition::{Action, Connector, ScopeDefinition};
+use crate::echo::echo;
 
 /// How copied scopes are separated, as the guide's "Separator" choice offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,6 +90,7 @@ impl FromStr for Separator {
 /// An action id that the connector does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct UnknownAction {
+    /// The id as given, shortened and made printable by [`crate::echo`]: safe to repeat.
     pub id: String,
     /// The nearest known ids, best first.
     pub suggestions: Vec<String>,
@@ -119,7 +121,7 @@ impl Connector {
             .iter()
             .find(|action| action.id == id)
             .ok_or_else(|| UnknownAction {
-                id: id.to_owned(),
+                id: echo(id).into_owned(),
                 suggestions: self.nearest_ids(id),
             })
     }
@@ -192,7 +194,13 @@ impl Connector {
         format!("{path}?{ACTIONS_PARAM}={}", ids.join(","))
     }
 
+    /// Up to three known ids close to `id`. Only a plausible id is compared: an ASCII one at most
+    /// twice as long as the longest known id, so a huge or binary input costs nothing.
     fn nearest_ids(&self, id: &str) -> Vec<String> {
+        let longest = self.actions.iter().map(|a| a.id.len()).max().unwrap_or(0);
+        if !id.is_ascii() || id.len() > 2 * longest {
+            return Vec::new();
+        }
         let wanted = id.to_ascii_lowercase();
         let mut scored: Vec<(f64, &str)> = self
             .actions

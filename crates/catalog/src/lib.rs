@@ -9,8 +9,10 @@
 //! It does no I/O beyond reading its own embedded files.
 
 mod definition;
+mod echo;
 mod guide;
 mod load;
+mod path_value;
 mod schema;
 mod search;
 
@@ -18,10 +20,12 @@ use std::sync::OnceLock;
 
 pub use definition::{
     Action, Connector, CredentialField, Field, FieldType, Guide, GuideSection, GuideStep, Hints,
-    IdentityFields, Inputs, ListEnvelope, Method, ScopeDefinition, Style, Verification,
+    IdentityFields, Inputs, ListEnvelope, Method, Resource, ScopeDefinition, Style, Verification,
 };
+pub use echo::{ECHO_MAX_CHARS, echo};
 pub use guide::{Separator, UnknownAction, parse_guide_selection};
 pub use load::{ConnectorSource, DefinitionError, SourceFile};
+pub use path_value::{ALIAS_MAX_CHARS, ID_MAX_CHARS};
 pub use schema::{DRAFT_2020_12, InvalidInput, Location, NEXT_CURSOR_FIELD, ParamStyle, Violation};
 pub use search::{SearchHit, search_actions};
 
@@ -98,7 +102,7 @@ impl Catalog {
         match self.connector(key) {
             Some(connector) => connector.action(id),
             None => Err(UnknownAction {
-                id: id.to_owned(),
+                id: echo(id).into_owned(),
                 suggestions: self
                     .connectors
                     .iter()

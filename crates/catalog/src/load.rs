@@ -7,7 +7,10 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use indexmap::IndexMap;
+
 use crate::definition::{Action, Connector, Field, FieldType, Method};
+use crate::path_value::{self, PathRule};
 use crate::schema::{self, ParamStyle};
 
 /// One definition file: its path (for messages) and its text.
@@ -78,6 +81,10 @@ pub(crate) fn load_connector(source: &ConnectorSource<'_>) -> Result<Connector, 
             ));
         }
     }
+    for (noun, resource) in &connector.resources {
+        path_value::check_resource(noun, resource)
+            .map_err(|(field, reason)| fail(&field, reason))?;
+    }
 
     let mut actions: Vec<Action> = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
@@ -109,7 +116,10 @@ pub(crate) fn load_connector(source: &ConnectorSource<'_>) -> Result<Connector, 
                 ));
             }
             check_action(&connector, &action).map_err(|(field, reason)| fail(&field, reason))?;
-            action.compiled = schema::compile(&action).map_err(|reason| fail("inputs", reason))?;
+            let path_rules =
+                path_rules(&connector, &action).map_err(|(field, reason)| fail(&field, reason))?;
+            action.compiled =
+                schema::compile(&action, path_rules).map_err(|reason| fail("inputs", reason))?;
             if let Err(invalid) = action.validate_input(ParamStyle::Nested, &action.example) {
                 return Err(fail("example", invalid.to_string()));
             }
@@ -157,6 +167,55 @@ fn deserialize<T: DeserializeOwned>(
 }
 
 type Problem = (String, String);
+
+/// What each path parameter accepts: every one names the resource whose id it holds, or is
+/// declared free text with a length limit, so that no value can name another route.
+fn path_rules(
+    connector: &Connector,
+    action: &Action,
+) -> Result<IndexMap<String, PathRule>, Problem> {
+    action
+        .inputs
+        .path
+        .iter()
+        .map(|(name, field)| {
+            let at = |key: &str| format!("inputs.path.{name}.{key}");
+            let rule = match (&field.id_of, field.free_text, field.max_length) {
+                (Some(noun), false, None) => {
+                    let resource = connector.resources.get(noun).ok_or_else(|| {
+                        (
+                            at("id_of"),
+                            format!("`{noun}` is not one of the connector's resources"),
+                        )
+                    })?;
+                    PathRule::Id {
+                        noun: noun.clone(),
+                        resource: resource.clone(),
+                    }
+                }
+                (Some(_), false, Some(_)) => {
+                    return Err((
+                        at("max_length"),
+                        "an id's length follows from its resource".into(),
+                    ));
+                }
+                (None, true, Some(max_length)) => PathRule::FreeText {
+                    max_chars: usize::try_from(max_length).unwrap_or(usize::MAX),
+                },
+                (None, true, None) => {
+                    return Err((at("max_length"), "free text needs a max_length".into()));
+                }
+                _ => {
+                    return Err((
+                        at("id_of"),
+                        "a path parameter declares either the resource it names (`id_of`) or `free_text`".into(),
+                    ));
+                }
+            };
+            Ok((name.clone(), rule))
+        })
+        .collect()
+}
 
 fn check_action(connector: &Connector, action: &Action) -> Result<(), Problem> {
     let problem = |field: &str, reason: &str| Err((field.to_owned(), reason.to_owned()));
@@ -250,6 +309,12 @@ fn check_action(connector: &Connector, action: &Action) -> Result<(), Problem> {
                     "every input needs a description",
                 );
             }
+            if location != "path" && (field.id_of.is_some() || field.free_text) {
+                return problem(
+                    &format!("{at}.id_of"),
+                    "only a path parameter has `id_of` or `free_text`",
+                );
+            }
             if field.style.is_some() && (location != "query" || field.ty != FieldType::Object) {
                 return problem(
                     &format!("{at}.style"),
@@ -264,6 +329,10 @@ fn check_action(connector: &Connector, action: &Action) -> Result<(), Problem> {
 
 fn check_field(at: &str, field: &Field) -> Result<(), Problem> {
     let problem = |key: &str, reason: &str| Err((format!("{at}.{key}"), reason.to_owned()));
+    let nested = at.matches('.').count() > 2;
+    if nested && (field.id_of.is_some() || field.free_text) {
+        return problem("id_of", "only a path parameter has `id_of` or `free_text`");
+    }
     let numeric = matches!(field.ty, FieldType::Integer | FieldType::Number);
     if (field.minimum.is_some() || field.maximum.is_some()) && !numeric {
         return problem("maximum", "limits apply to integer and number fields only");

@@ -14,6 +14,8 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::{Map, Value, json};
 
 use crate::definition::{Action, Field, FieldType};
+use crate::echo::echo;
+use crate::path_value::PathRule;
 
 /// The JSON Schema dialect of every generated schema.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -131,6 +133,8 @@ pub(crate) struct Compiled {
     validator: Option<Arc<jsonschema::Validator>>,
     /// Flat name → (location, field) for each flat style.
     flat_names: [HashMap<String, (Location, String)>; 2],
+    /// What each path parameter accepts, resolved from the connector's resources.
+    path_rules: IndexMap<String, PathRule>,
 }
 
 impl fmt::Debug for Compiled {
@@ -179,17 +183,39 @@ impl Action {
                 }
             }
         }
-        let violations: Vec<Violation> = validator
+        let mut violations: Vec<Violation> = validator
             .iter_errors(&complete)
             .flat_map(|error| describe(self.input_schema(ParamStyle::Nested), &error))
-            .map(|violation| Violation {
-                pointer: self.restyle_pointer(style, &violation.pointer),
-                reason: violation.reason,
-            })
             .collect();
+        // What JSON Schema cannot say: no NUL anywhere, and path parameters that stay one
+        // segment of the action's own route. One reason per value is enough.
+        let mut nul = Vec::new();
+        find_nul(&complete, &mut String::new(), &mut nul);
+        for violation in nul {
+            if !violations.iter().any(|v| v.pointer == violation.pointer) {
+                violations.push(violation);
+            }
+        }
+        if let Some(path) = location_object(&complete, Location::Path) {
+            for (name, rule) in &self.compiled.path_rules {
+                let pointer = format!("/path/{}", escape_pointer(name));
+                let Some(Value::String(value)) = path.get(name) else {
+                    continue;
+                };
+                if violations.iter().any(|v| v.pointer == pointer) {
+                    continue;
+                }
+                if let Err(reason) = rule.check(value) {
+                    violations.push(Violation { pointer, reason });
+                }
+            }
+        }
         if violations.is_empty() {
             Ok(nested)
         } else {
+            for violation in &mut violations {
+                violation.pointer = self.restyle_pointer(style, &violation.pointer);
+            }
             Err(InvalidInput { violations })
         }
     }
@@ -259,7 +285,10 @@ impl Action {
 
 /// Derives the schemas and validator of an action. Fails with a reason if the generated
 /// schema does not compile (which would be a bug in a definition, reported by the loader).
-pub(crate) fn compile(action: &Action) -> Result<Compiled, String> {
+pub(crate) fn compile(
+    action: &Action,
+    path_rules: IndexMap<String, PathRule>,
+) -> Result<Compiled, String> {
     let locations: Vec<(Location, IndexMap<String, Value>, Vec<String>)> = Location::ALL
         .into_iter()
         .map(|location| {
@@ -342,6 +371,7 @@ pub(crate) fn compile(action: &Action) -> Result<Compiled, String> {
         schemas: [nested, flat_prefixed, flat_smart],
         validator: Some(Arc::new(validator)),
         flat_names: [prefixed_names, smart_names],
+        path_rules,
     })
 }
 
@@ -461,7 +491,7 @@ fn describe(schema: &Value, error: &jsonschema::ValidationError<'_>) -> Vec<Viol
             unexpected
                 .iter()
                 .map(|name| Violation {
-                    pointer: format!("{at}/{}", escape_pointer(name)),
+                    pointer: format!("{at}/{}", escape_pointer(&echo(name))),
                     reason: if known.is_empty() {
                         "is not accepted here: this takes no fields".into()
                     } else {
@@ -498,7 +528,11 @@ fn describe(schema: &Value, error: &jsonschema::ValidationError<'_>) -> Vec<Viol
                 .unwrap_or_default();
             one(
                 at,
-                format!("must be one of {}, got {got}", options.join(", ")),
+                format!(
+                    "must be one of {}, got {}",
+                    options.join(", "),
+                    echo(&got.to_string())
+                ),
             )
         }
         ValidationErrorKind::Maximum { limit } => {
@@ -513,7 +547,8 @@ fn describe(schema: &Value, error: &jsonschema::ValidationError<'_>) -> Vec<Viol
         ValidationErrorKind::MaxItems { limit } => {
             one(at, format!("must have at most {limit} items"))
         }
-        _ => one(at, error.to_string()),
+        // Other keywords' own messages may quote the value; never repeat much of it.
+        _ => one(at, echo(&error.to_string()).into_owned()),
     }
 }
 
@@ -535,6 +570,46 @@ fn article(word: &str) -> &'static str {
         "an"
     } else {
         "a"
+    }
+}
+
+fn location_object(input: &Value, location: Location) -> Option<&Map<String, Value>> {
+    input.get(location.as_str()).and_then(Value::as_object)
+}
+
+/// Reports every string, and every field name, holding U+0000: PostgreSQL cannot store it and
+/// Front has no use for it. `at` is the JSON pointer of `value`.
+fn find_nul(value: &Value, at: &mut String, found: &mut Vec<Violation>) {
+    match value {
+        Value::String(text) if text.contains('\0') => found.push(Violation {
+            pointer: at.clone(),
+            reason: "must not contain the NUL character (U+0000)".into(),
+        }),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{index}"));
+                find_nul(item, at, found);
+                at.truncate(len);
+            }
+        }
+        Value::Object(fields) => {
+            for (name, field) in fields {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_pointer(&echo(name)));
+                if name.contains('\0') {
+                    found.push(Violation {
+                        pointer: at.clone(),
+                        reason: "is a field name with the NUL character (U+0000)".into(),
+                    });
+                } else {
+                    find_nul(field, at, found);
+                }
+                at.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -164,3 +164,41 @@ fn a_file_that_is_not_json_is_named() {
     let error = load_tags_text("{}");
     assert_names(&error, None, "(file)");
 }
+
+#[test]
+fn a_path_parameter_declares_the_ids_it_accepts() {
+    let cases: [(&str, Edit, &str); 5] = [
+        (
+            "front_get_tag",
+            |a| {
+                let tag_id = a["inputs"]["path"]["tag_id"].as_object_mut().unwrap();
+                tag_id.remove("id_of");
+            },
+            "inputs.path.tag_id.id_of",
+        ),
+        (
+            "front_get_tag",
+            |a| a["inputs"]["path"]["tag_id"]["id_of"] = json!("label"),
+            "inputs.path.tag_id.id_of",
+        ),
+        (
+            "front_get_tag",
+            |a| a["inputs"]["path"]["tag_id"]["free_text"] = json!(true),
+            "inputs.path.tag_id.id_of",
+        ),
+        (
+            "front_create_tag",
+            |a| a["inputs"]["body"]["name"]["id_of"] = json!("tag"),
+            "inputs.body.name.id_of",
+        ),
+        (
+            "front_get_tag",
+            |a| a["example"]["path"]["tag_id"] = json!("search"),
+            "example",
+        ),
+    ];
+    for (id, edit, field) in cases {
+        let error = load_with(id, edit);
+        assert_names(&error, Some(id), field);
+    }
+}

@@ -153,3 +153,26 @@ fn an_unknown_id_suggests_the_nearest() {
     let error = Catalog::builtin().action("slack_post_message").unwrap_err();
     assert_eq!(error.id, "slack_post_message");
 }
+
+#[test]
+fn a_huge_or_binary_unknown_id_is_cut_short_without_suggestions() {
+    let huge = format!("front_list_tags{}", "x".repeat(2 * 1024 * 1024));
+    for error in [
+        front().action(&huge).unwrap_err(),
+        Catalog::builtin().action(&huge).unwrap_err(),
+    ] {
+        assert!(error.suggestions.is_empty());
+        assert!(error.id.starts_with("front_list_tags"), "{}", error.id);
+        assert!(error.to_string().len() < 300, "{error}");
+    }
+    // Only plausible ids are compared; a close one still gets its suggestion.
+    let error = front().action("front_list_tagz\u{0}").unwrap_err();
+    assert!(!error.id.contains('\u{0}'), "{}", error.id);
+    assert!(
+        front()
+            .action("front_list_täg")
+            .unwrap_err()
+            .suggestions
+            .is_empty()
+    );
+}

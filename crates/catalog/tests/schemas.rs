@@ -317,3 +317,134 @@ fn every_violation_is_reported_at_once() {
     let message = error.to_string();
     assert!(message.starts_with("invalid input: "), "{message}");
 }
+
+/// The reasons given for `input` (in `style`), as `pointer: reason` lines.
+fn refusals(id: &str, style: ParamStyle, input: Value) -> Vec<String> {
+    action(id)
+        .validate_input(style, &input)
+        .expect_err("the input is refused")
+        .violations
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn path_parameters_are_ids_of_their_resource_never_routes() {
+    let expected = "/path/tag_id: must be a tag id like `tag_2oxhvy`";
+    assert_eq!(
+        refusals(
+            "front_delete_tag",
+            ParamStyle::Nested,
+            json!({"path": {"tag_id": ".."}})
+        ),
+        ["/path/tag_id: must not be `.` or `..`, even percent-encoded"]
+    );
+    assert_eq!(
+        refusals(
+            "front_delete_tag",
+            ParamStyle::Nested,
+            json!({"path": {"tag_id": "search"}})
+        ),
+        [expected]
+    );
+    assert_eq!(
+        refusals(
+            "front_list_conversation_comments",
+            ParamStyle::FlatPrefixed,
+            json!({"path_conversation_id": "search"})
+        ),
+        ["/path_conversation_id: must be a conversation id like `cnv_yo1kg5q`"]
+    );
+    assert_eq!(
+        refusals(
+            "front_list_account_contacts",
+            ParamStyle::FlatSmart,
+            json!({"account_id": "%2e%2E"})
+        ),
+        ["/account_id: must not be `.` or `..`, even percent-encoded"]
+    );
+    let huge = format!("tag_{}", "a".repeat(100 * 1024));
+    let refused = refusals(
+        "front_get_tag",
+        ParamStyle::Nested,
+        json!({"path": {"tag_id": huge}}),
+    );
+    assert_eq!(
+        refused,
+        ["/path/tag_id: must be at most 64 characters long"]
+    );
+    assert_eq!(
+        refusals(
+            "front_get_tag",
+            ParamStyle::Nested,
+            json!({"path": {"tag_id": ""}})
+        ),
+        ["/path/tag_id: must not be empty"]
+    );
+    for accepted in [
+        json!({"path": {"contact_id": "alt:phone:+12345678900"}}),
+        json!({"path": {"contact_id": "crd_3cgz4ge"}}),
+    ] {
+        action("front_get_contact")
+            .validate_input(ParamStyle::Nested, &accepted)
+            .unwrap();
+    }
+    assert_eq!(
+        refusals(
+            "front_get_contact",
+            ParamStyle::Nested,
+            json!({"path": {"contact_id": "alt:domain:example.com"}})
+        ),
+        [
+            "/path/contact_id: must be a contact id like `crd_3cgz4ge` or an alias `alt:<name>:<value>` with <name> one of email, phone, twitter, facebook, intercom, front_chat, custom"
+        ]
+    );
+}
+
+#[test]
+fn nul_is_refused_anywhere_in_an_input() {
+    let refused = refusals(
+        "front_update_conversation",
+        ParamStyle::Nested,
+        json!({
+            "path": {"conversation_id": "cnv_1\u{0}"},
+            "body": {"custom_fields": {"a\u{0}": "x", "b": ["ok", "c\u{0}"]}, "description": "s\u{0}"},
+        }),
+    );
+    assert!(
+        refused.contains(
+            &"/path/conversation_id: must not contain the NUL character (U+0000)".to_owned()
+        ),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .contains(&"/body/description: must not contain the NUL character (U+0000)".to_owned()),
+        "{refused:?}"
+    );
+    let refused = refusals(
+        "front_search_conversations",
+        ParamStyle::FlatSmart,
+        json!({"query": "is:open\u{0}"}),
+    );
+    assert_eq!(
+        refused,
+        ["/query: must not contain the NUL character (U+0000)"]
+    );
+}
+
+#[test]
+fn refusals_never_repeat_a_huge_value_or_name() {
+    let huge = "z".repeat(1024 * 1024);
+    for input in [
+        json!({"query": {"sort_order": huge}}),
+        json!({"query": {huge.clone(): 1}}),
+    ] {
+        let message = action("front_list_tags")
+            .validate_input(ParamStyle::Nested, &input)
+            .unwrap_err()
+            .to_string();
+        assert!(message.len() < 500, "{}", &message[..500]);
+    }
+}
