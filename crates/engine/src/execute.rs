@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::client::{FrontClient, REQUEST_TIMEOUT, bearer};
 use crate::cursor::{self, CursorError};
 use crate::pace::{Observation, unix_millis, wait_for_slot};
-use crate::request::{self, FrontRequest};
+use crate::request::{self, FrontRequest, UnsafePath};
 use crate::response::{Envelope, JsonText};
 use crate::retry::{self, Failure, MAX_ATTEMPTS};
 
@@ -87,6 +87,8 @@ pub struct Reply {
 pub enum CallError {
     #[error(transparent)]
     Cursor(#[from] CursorError),
+    #[error(transparent)]
+    Path(#[from] UnsafePath),
     #[error(
         "Front's rate limit for this account's company leaves no room before the call's deadline; retry in {retry_after_secs} s"
     )]
@@ -104,6 +106,25 @@ pub enum CallError {
     },
     #[error("Front's answer is not JSON")]
     BadAnswer,
+}
+
+/// Why no request could be formed for an input: a refused cursor, or a path parameter that
+/// would not stay in its segment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    Cursor(#[from] CursorError),
+    #[error(transparent)]
+    Path(#[from] UnsafePath),
+}
+
+impl From<PrepareError> for CallError {
+    fn from(error: PrepareError) -> Self {
+        match error {
+            PrepareError::Cursor(error) => CallError::Cursor(error),
+            PrepareError::Path(error) => CallError::Path(error),
+        }
+    }
 }
 
 /// StackOne's `ProviderError`: Front's status, the URL called (without its query), Front's
@@ -153,7 +174,7 @@ impl FrontClient {
     /// The Front request `action` makes for a validated nested `input`: its own request, or
     /// the page named by `query.next` (checked: Front's host or the configured one, and this
     /// action's path).
-    pub fn prepare(&self, action: &Action, input: &Value) -> Result<FrontRequest, CursorError> {
+    pub fn prepare(&self, action: &Action, input: &Value) -> Result<FrontRequest, PrepareError> {
         let cursor = input
             .get(Location::Query.as_str())
             .and_then(|query| query.get(NEXT_CURSOR_FIELD))
@@ -164,12 +185,12 @@ impl FrontClient {
                 url: self.allowed.open(cursor, action)?.into(),
                 body: None,
             }),
-            None => Ok(request::build(self.base_url(), action, input)),
+            None => Ok(request::build(self.base_url(), action, input)?),
         }
     }
 
     /// What a dry run shows: the request, headers included, with the token redacted.
-    pub fn dry_run(&self, action: &Action, input: &Value) -> Result<DryRun, CursorError> {
+    pub fn dry_run(&self, action: &Action, input: &Value) -> Result<DryRun, PrepareError> {
         let request = self.prepare(action, input)?;
         let mut headers = serde_json::Map::new();
         headers.insert("accept".into(), json!("application/json"));

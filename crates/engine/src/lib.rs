@@ -29,7 +29,9 @@ mod verify;
 
 pub use client::{ClientError, FrontClient};
 pub use cursor::CursorError;
-pub use execute::{Call, CallError, DEFAULT_DEADLINE, DryRun, ProviderError, Reply, Stats};
+pub use execute::{
+    Call, CallError, DEFAULT_DEADLINE, DryRun, PrepareError, ProviderError, Reply, Stats,
+};
 pub use pace::{MemoryPacer, Pacer, PacerError, RedisPacer};
 pub use request::FrontRequest;
 pub use response::JsonText;

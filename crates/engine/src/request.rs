@@ -58,9 +58,22 @@ pub struct FrontRequest {
     pub body: Option<Value>,
 }
 
+/// A path parameter that would not stay one segment of the action's route. Validation refuses
+/// such values first (`Action::validate_input`); this is the builder's own guard, so the path
+/// sent matches the template whatever the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`path.{parameter}` must be a value other than empty, `.` or `..`")]
+pub struct UnsafePath {
+    pub parameter: String,
+}
+
 /// Builds the request for `action` from its validated nested `input`, against `base_url`
 /// (no trailing slash). The `next` cursor is not handled here (see [`crate::cursor`]).
-pub fn build(base_url: &str, action: &Action, input: &Value) -> FrontRequest {
+///
+/// Each path parameter fills exactly one segment: `/` is escaped, and a missing, empty, `.` or
+/// `..` value (which a URL parser would drop or use to climb the path, escaped or not) is
+/// refused rather than sent.
+pub fn build(base_url: &str, action: &Action, input: &Value) -> Result<FrontRequest, UnsafePath> {
     let mut url = String::with_capacity(base_url.len() + action.path.len() + 64);
     url.push_str(base_url);
     let path_input = location(input, Location::Path);
@@ -71,9 +84,16 @@ pub fn build(base_url: &str, action: &Action, input: &Value) -> FrontRequest {
         url.push_str(&rest[..open]);
         let close = rest[open..].find('}').map_or(rest.len(), |i| open + i);
         let name = &rest[open + 1..close];
-        if let Some(value) = path_input.and_then(|p| p.get(name)) {
-            url.extend(utf8_percent_encode(&scalar_text(value), PATH_SEGMENT));
-        }
+        let value = path_input
+            .and_then(|p| p.get(name))
+            .map(scalar_text)
+            .filter(|value| !matches!(value.as_str(), "" | "." | ".."))
+            .ok_or_else(|| UnsafePath {
+                parameter: name.to_owned(),
+            })?;
+        // Every other value is one segment as it is: `%` is escaped too, so no escape the
+        // parser would decode into a dot segment (`%2e`) can be formed.
+        url.extend(utf8_percent_encode(&value, PATH_SEGMENT));
         rest = rest.get(close + 1..).unwrap_or_default();
     }
     url.push_str(rest);
@@ -111,11 +131,11 @@ pub fn build(base_url: &str, action: &Action, input: &Value) -> FrontRequest {
         }
         _ => None,
     };
-    FrontRequest {
+    Ok(FrontRequest {
         method: action.method,
         url,
         body,
-    }
+    })
 }
 
 fn location(input: &Value, location: Location) -> Option<&Map<String, Value>> {
@@ -166,7 +186,7 @@ mod tests {
         let input = action
             .validate_input(actionhub_catalog::ParamStyle::Nested, &input)
             .unwrap();
-        build("https://api2.frontapp.com", action, &input)
+        build("https://api2.frontapp.com", action, &input).unwrap()
     }
 
     #[test]
