@@ -11,6 +11,7 @@
 mod definition;
 mod guide;
 mod load;
+mod query_text;
 mod schema;
 mod search;
 
@@ -22,6 +23,7 @@ pub use definition::{
 };
 pub use guide::{Separator, UnknownAction, parse_guide_selection};
 pub use load::{ConnectorSource, DefinitionError, SourceFile};
+pub use query_text::QueryTextError;
 pub use schema::{DRAFT_2020_12, InvalidInput, Location, NEXT_CURSOR_FIELD, ParamStyle, Violation};
 pub use search::{SearchHit, search_actions};
 

@@ -35,3 +35,17 @@ pub use request::FrontRequest;
 pub use response::JsonText;
 pub use secrecy::SecretString;
 pub use verify::{FrontIdentity, VerifyError};
+
+/// `text` cut to at most `max` bytes (on a character boundary) and marked when cut: what the
+/// engine quotes from Front or from a caller's cursor stays short.
+pub(crate) fn shortened(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
