@@ -514,6 +514,49 @@ async fn actions_run_from_the_command_line() {
     );
 }
 
+/// A lost key file beside a database that holds sealed secrets is an error naming the file and
+/// the way out, never a new key (which could not decrypt them and would be backed up instead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_key_file_is_an_error_not_a_new_key() {
+    let env = Env::new(TestDatabase::sqlite(), None).await;
+    env.ok(&["keys", "create", "--name", "ci"]);
+    let key_file = PathBuf::from(format!(
+        "{}.master-key",
+        env.db.url().trim_start_matches("sqlite://")
+    ));
+    let saved = env.data_dir.path().join("key-backup");
+    std::fs::rename(&key_file, &saved).unwrap();
+
+    let refused = env.run(&["keys", "list"]);
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{message}");
+    for said in [
+        key_file.display().to_string().as_str(),
+        "is missing",
+        "cannot be decrypted",
+        "ACTIONHUB_MASTER_KEY_FILE",
+    ] {
+        assert!(message.contains(said), "{said}: {message}");
+    }
+    assert!(
+        !message.contains("created the master key file"),
+        "{message}"
+    );
+    assert!(!key_file.exists(), "no new key file");
+
+    let pointed = env
+        .command(&["keys", "list"])
+        .env("ACTIONHUB_MASTER_KEY_FILE", &saved)
+        .output()
+        .unwrap();
+    assert!(
+        pointed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pointed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&pointed.stdout).contains("ci"));
+}
+
 /// A stand-in Front whose `GET /me` names a company and whose every list answers one tag and a
 /// `next` pointing at itself. Returns its base URL.
 async fn front_with_a_looping_cursor() -> String {
