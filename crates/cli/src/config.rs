@@ -181,13 +181,28 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 
 /// Logs to stderr, filtered by `RUST_LOG` (default: `default_filter`).
 pub fn init_logging(default_filter: &str) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    // rmcp logs each tool call's arguments and result at debug, whole messages at trace:
+    // customer data, and secrets when a caller passes any. Its lines below info are dropped
+    // whatever RUST_LOG says (a more specific directive such as `rmcp::service=trace` included,
+    // which a directive added to the EnvFilter would not override).
+    let quiet_rmcp = tracing_subscriber::filter::filter_fn(|metadata| {
+        !(is_rmcp(metadata.target()) && *metadata.level() > tracing::Level::INFO)
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false)
+        .finish()
+        .with(quiet_rmcp)
         .try_init();
+}
+
+fn is_rmcp(target: &str) -> bool {
+    target == "rmcp" || target.starts_with("rmcp::")
 }
 
 fn non_empty_env(name: &str) -> Option<String> {
