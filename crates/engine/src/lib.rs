@@ -16,7 +16,8 @@
 //! It must never log, format or return a token: tokens travel as [`SecretString`] and the
 //! `Authorization` header is marked sensitive so the HTTP stack redacts it too. It must never
 //! touch storage (the server passes it what it needs), follow a redirect with a token, or
-//! follow a cursor to a host other than Front's or the configured one.
+//! follow a cursor off the configured base URL's origin (Front's API hosts count only when that
+//! base is Front's own).
 
 mod client;
 pub mod cursor;
