@@ -5,6 +5,7 @@
 use actionhub_store::{
     AccountFilter, AccountPatch, Keyring, LinkTarget, NewAccount, NewSession, Purged, Run,
     RunFilter, Status, Store, StoreError, Timestamp, VaultError, new_run_id,
+    sqlite_holds_sealed_data,
 };
 use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
 use secrecy::{ExposeSecret, SecretString};
@@ -935,9 +936,9 @@ async fn sqlite_files_and_the_key_file_are_created_owner_only() {
 async fn sealed_data_is_found_only_where_a_store_has_been() {
     let db = TestDatabase::sqlite();
     let file = db.dir().unwrap().join("actionhub.db");
-    assert!(!actionhub_store::sqlite_holds_sealed_data(&file).await.unwrap());
+    assert!(!sqlite_holds_sealed_data(&file).await.unwrap());
     std::fs::write(&file, b"").unwrap();
-    assert!(!actionhub_store::sqlite_holds_sealed_data(&file).await.unwrap());
+    assert!(!sqlite_holds_sealed_data(&file).await.unwrap());
     open(&db).await.close().await;
-    assert!(actionhub_store::sqlite_holds_sealed_data(&file).await.unwrap());
+    assert!(sqlite_holds_sealed_data(&file).await.unwrap());
 }
