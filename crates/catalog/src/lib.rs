@@ -13,6 +13,7 @@ mod echo;
 mod guide;
 mod load;
 mod path_value;
+mod query_text;
 mod schema;
 mod search;
 
@@ -26,6 +27,7 @@ pub use echo::{ECHO_MAX_CHARS, echo};
 pub use guide::{Separator, UnknownAction, parse_guide_selection};
 pub use load::{ConnectorSource, DefinitionError, SourceFile};
 pub use path_value::{ALIAS_MAX_CHARS, ID_MAX_CHARS};
+pub use query_text::QueryTextError;
 pub use schema::{DRAFT_2020_12, InvalidInput, Location, NEXT_CURSOR_FIELD, ParamStyle, Violation};
 pub use search::{SearchHit, search_actions};
 

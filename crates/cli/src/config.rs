@@ -16,7 +16,7 @@
 
 use std::path::PathBuf;
 
-use actionhub_store::{Backend, Keyring, Store, backend_of, sqlite_file};
+use actionhub_store::{Backend, Keyring, Store, VaultError, backend_of, sqlite_file};
 use clap::Args;
 
 use crate::error::CliError;
@@ -64,8 +64,9 @@ pub fn database_url(args: &DatabaseArgs) -> String {
 
 /// The master keyring for `database_url`: `ACTIONHUB_MASTER_KEY`, else the file named by
 /// `ACTIONHUB_MASTER_KEY_FILE`, else (SQLite only) the key file beside the database, created
-/// with a new random key on first use and announced once on stderr.
-pub fn keyring(database_url: &str) -> Result<Keyring, CliError> {
+/// with a new random key on first use and announced once on stderr (never beside a database
+/// that already holds sealed secrets: that key file is lost, which is an error).
+pub async fn keyring(database_url: &str) -> Result<Keyring, CliError> {
     if let Some(keys) = non_empty_env("ACTIONHUB_MASTER_KEY") {
         return Ok(Keyring::parse(&keys)?);
     }
@@ -82,9 +83,16 @@ pub fn keyring(database_url: &str) -> Result<Keyring, CliError> {
                     "an in-memory SQLite database has no place for a key file: set ACTIONHUB_MASTER_KEY".to_owned(),
                 ));
             };
-            let mut path = database.into_os_string();
+            let mut path = database.clone().into_os_string();
             path.push(".master-key");
             let path = PathBuf::from(path);
+            // A new key cannot open what the lost one sealed: say so rather than create one.
+            if !path.exists() && actionhub_store::sqlite_holds_sealed_data(&database).await? {
+                return Err(VaultError::MissingKeyFile {
+                    path: path.display().to_string(),
+                }
+                .into());
+            }
             let (keyring, created) = Keyring::read_or_create_file(&path)?;
             if created {
                 eprintln!(
@@ -100,7 +108,7 @@ pub fn keyring(database_url: &str) -> Result<Keyring, CliError> {
 /// Opens the store the command line points at.
 pub async fn open_store(args: &DatabaseArgs) -> Result<Store, CliError> {
     let url = database_url(args);
-    let keyring = keyring(&url)?;
+    let keyring = keyring(&url).await?;
     Ok(Store::open(&url, keyring).await?)
 }
 
@@ -173,13 +181,28 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 
 /// Logs to stderr, filtered by `RUST_LOG` (default: `default_filter`).
 pub fn init_logging(default_filter: &str) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    // rmcp logs each tool call's arguments and result at debug, whole messages at trace:
+    // customer data, and secrets when a caller passes any. Its lines below info are dropped
+    // whatever RUST_LOG says (a more specific directive such as `rmcp::service=trace` included,
+    // which a directive added to the EnvFilter would not override).
+    let quiet_rmcp = tracing_subscriber::filter::filter_fn(|metadata| {
+        !(is_rmcp(metadata.target()) && *metadata.level() > tracing::Level::INFO)
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false)
+        .finish()
+        .with(quiet_rmcp)
         .try_init();
+}
+
+fn is_rmcp(target: &str) -> bool {
+    target == "rmcp" || target.starts_with("rmcp::")
 }
 
 fn non_empty_env(name: &str) -> Option<String> {

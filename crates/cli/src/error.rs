@@ -36,6 +36,10 @@ pub enum CliError {
         action: String,
         error: actionhub_server::ApiError,
     },
+    #[error(
+        "{action}: Front returned a `next` cursor it had already returned (after {pages} page(s)); --all-pages stopped instead of fetching the same pages forever"
+    )]
+    RepeatedCursor { action: String, pages: u64 },
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
     #[error(

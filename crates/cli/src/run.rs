@@ -1,6 +1,7 @@
 //! `actionhub run` (run one action in-process, through the same path as `/actions/rpc`) and
 //! `actionhub runs` (the run log).
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 
 use actionhub_catalog::{Action, Catalog, FieldType, Location, NEXT_CURSOR_FIELD, ParamStyle};
@@ -90,6 +91,13 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             .project(&non_empty("--project", &args.project)?)
             .await?;
         let mut progress = Progress::new(args.all_pages);
+        let mut followed = FollowedCursors::default();
+        if let Some(given) = input
+            .pointer(&format!("/query/{NEXT_CURSOR_FIELD}"))
+            .and_then(Value::as_str)
+        {
+            followed.first_time(given);
+        }
         // The key covers the first request: later pages are other requests.
         let mut idempotency_key = args.idempotency_key.as_deref();
         let outcome = async {
@@ -123,6 +131,12 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
                 let Some(next) = next else {
                     return Ok(());
                 };
+                if !followed.first_time(&next) {
+                    return Err(CliError::RepeatedCursor {
+                        action: action.id.clone(),
+                        pages: progress.pages,
+                    });
+                }
                 set_cursor(&mut input, next);
             }
         }
@@ -199,6 +213,18 @@ fn print_one(response: &ActionResponse, json: bool) -> Result<(), CliError> {
         }
     };
     emit(&text.map_err(|error| CliError::Config(format!("cannot print the answer: {error}")))?)
+}
+
+/// The cursors an --all-pages run has followed: a `next` that comes back would make it loop
+/// forever, fetching the same pages again.
+#[derive(Debug, Default)]
+struct FollowedCursors(HashSet<String>);
+
+impl FollowedCursors {
+    /// Records `cursor`; false when it was followed before.
+    fn first_time(&mut self, cursor: &str) -> bool {
+        self.0.insert(cursor.to_owned())
+    }
 }
 
 /// Streams the items of every page, and shows how far it got on a terminal's stderr.
@@ -319,4 +345,20 @@ pub fn runs(args: &RunsArgs) -> Result<(), CliError> {
             &rows,
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_followed_before_is_caught_however_far_back() {
+        let mut followed = FollowedCursors::default();
+        for cursor in ["a", "b", "c"] {
+            assert!(followed.first_time(cursor), "{cursor}");
+        }
+        assert!(!followed.first_time("c"), "the same cursor again");
+        assert!(!followed.first_time("a"), "a longer cycle");
+        assert!(followed.first_time("d"));
+    }
 }

@@ -514,6 +514,121 @@ async fn actions_run_from_the_command_line() {
     );
 }
 
+/// A lost key file beside a database that holds sealed secrets is an error naming the file and
+/// the way out, never a new key (which could not decrypt them and would be backed up instead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_key_file_is_an_error_not_a_new_key() {
+    let env = Env::new(TestDatabase::sqlite(), None).await;
+    env.ok(&["keys", "create", "--name", "ci"]);
+    let key_file = PathBuf::from(format!(
+        "{}.master-key",
+        env.db.url().trim_start_matches("sqlite://")
+    ));
+    let saved = env.data_dir.path().join("key-backup");
+    std::fs::rename(&key_file, &saved).unwrap();
+
+    let refused = env.run(&["keys", "list"]);
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{message}");
+    for said in [
+        key_file.display().to_string().as_str(),
+        "is missing",
+        "cannot be decrypted",
+        "ACTIONHUB_MASTER_KEY_FILE",
+    ] {
+        assert!(message.contains(said), "{said}: {message}");
+    }
+    assert!(
+        !message.contains("created the master key file"),
+        "{message}"
+    );
+    assert!(!key_file.exists(), "no new key file");
+
+    let pointed = env
+        .command(&["keys", "list"])
+        .env("ACTIONHUB_MASTER_KEY_FILE", &saved)
+        .output()
+        .unwrap();
+    assert!(
+        pointed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pointed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&pointed.stdout).contains("ci"));
+}
+
+/// A stand-in Front whose `GET /me` names a company and whose every list answers one tag and a
+/// `next` pointing at itself. Returns its base URL.
+async fn front_with_a_looping_cursor() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let next = format!("{base}/tags?page_token=again");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let next = next.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let body = if head.starts_with(b"GET /me ") {
+                    json!({"id": "cmp_loop", "name": "Loop"})
+                } else {
+                    json!({"_results": [{"id": "tag_1"}], "_pagination": {"next": next}})
+                }
+                .to_string();
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    base
+}
+
+/// `run --all-pages` stops with an error naming the cause when Front hands back a cursor again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_pages_stops_on_a_cursor_that_repeats() {
+    let env = Env::new(TestDatabase::sqlite(), Some(format!("1:{KEY_V1}"))).await;
+    let front = front_with_a_looping_cursor().await;
+    let on_front = |args: &[&str]| {
+        env.command(args)
+            .env("ACTIONHUB_FRONT_BASE_URL", &front)
+            .output()
+            .expect("run actionhub")
+    };
+    let linked = on_front(&["accounts", "link", "--token", "looping-token"]);
+    assert!(
+        linked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&linked.stderr)
+    );
+    let account = String::from_utf8(linked.stdout).unwrap().trim().to_owned();
+    let run = on_front(&[
+        "run",
+        "front_list_tags",
+        "--account",
+        &account,
+        "--all-pages",
+        "--json",
+    ]);
+    let message = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{message}");
+    assert!(message.contains("already returned"), "{message}");
+    let items = String::from_utf8_lossy(&run.stdout).lines().count();
+    assert_eq!(
+        items, 2,
+        "the first page and the page of the first cursor, then the stop"
+    );
+}
+
 /// `serve` purges at start: runs past `ACTIONHUB_RUN_RETENTION_DAYS` go, newer ones stay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_forgets_runs_past_their_retention() {

@@ -66,13 +66,25 @@ struct McpProcess {
 
 impl McpProcess {
     fn start(env: &Env, args: &[&str]) -> McpProcess {
+        McpProcess::start_logging(env, args, &[], Stdio::null())
+    }
+
+    /// Starts `actionhub mcp ARGS` with extra environment variables, its stderr (the log) going
+    /// to `log`.
+    fn start_logging(
+        env: &Env,
+        args: &[&str],
+        vars: &[(&str, &str)],
+        log: impl Into<Stdio>,
+    ) -> McpProcess {
         let mut all = vec!["mcp"];
         all.extend_from_slice(args);
-        let mut child = env
-            .command(&all)
+        let mut command = env.command(&all);
+        command.envs(vars.iter().copied());
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let stdin = child.stdin.take();
@@ -235,4 +247,37 @@ async fn stdio_with_an_unknown_account_fails_at_once_with_one_line() {
         .output()
         .unwrap();
     assert!(!output.status.success());
+}
+
+/// Tool arguments and Front's answers are customer data: rmcp's debug and trace lines, which
+/// carry them, never reach the log, whatever RUST_LOG asks for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_arguments_and_answers_never_reach_the_log() {
+    let env = Env::new().await;
+    let account = env.link(&[]);
+    let canary = "canary-tag-7f3a9c";
+    for rust_log in ["debug", "trace,rmcp::service=trace"] {
+        let log_path = env.data_dir.path().join("mcp.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let mut mcp = McpProcess::start_logging(
+            &env,
+            &["--account", &account],
+            &[("RUST_LOG", rust_log)],
+            log,
+        );
+        mcp.initialize();
+        let created = mcp.call(1, "front_create_tag", json!({"body": {"name": canary}}));
+        assert_eq!(created["isError"], false, "{created}");
+        assert!(
+            created.to_string().contains(canary),
+            "Front's answer names the tag"
+        );
+        mcp.finish();
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        assert!(
+            log.contains("DEBUG"),
+            "{rust_log}: the log is verbose: {log}"
+        );
+        assert!(!log.contains(canary), "{rust_log}: {log}");
+    }
 }

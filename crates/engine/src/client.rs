@@ -19,6 +19,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Idle connections kept per host: enough for a busy hub's concurrency to Front.
 const POOL_IDLE_PER_HOST: usize = 64;
+/// Front's production API, should the catalogue not name it.
+const FRONT_BASE_URL: &str = "https://api2.frontapp.com";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -45,14 +47,13 @@ impl FrontClient {
     /// A client for `base_url` (`ACTIONHUB_FRONT_BASE_URL`), or for the catalogue's base URL
     /// (Front's production API) when `None`.
     pub fn new(base_url: Option<&str>) -> Result<FrontClient, ClientError> {
-        let base_url = match base_url {
-            Some(url) => url.to_owned(),
-            None => Catalog::builtin()
-                .connector("front")
-                .map(|front| front.base_url.clone())
-                .unwrap_or_else(|| "https://api2.frontapp.com".to_owned()),
-        };
-        let base_url = base_url.trim_end_matches('/').to_owned();
+        let front_base_url = Catalog::builtin()
+            .connector("front")
+            .map_or(FRONT_BASE_URL, |front| front.base_url.as_str());
+        let base_url = base_url
+            .unwrap_or(front_base_url)
+            .trim_end_matches('/')
+            .to_owned();
         let parsed = Url::parse(&base_url)
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
@@ -70,7 +71,7 @@ impl FrontClient {
         Ok(FrontClient {
             http,
             base_url,
-            allowed: Allowed::new(&parsed),
+            allowed: Allowed::new(&parsed, front_base_url),
             pacer: Arc::new(MemoryPacer::new()),
             budget_changed: Arc::new(Notify::new()),
         })

@@ -106,6 +106,17 @@ pub enum CallError {
     },
     #[error("Front's answer is not JSON")]
     BadAnswer,
+    /// Front answered with a redirect, which is never followed (it would carry the token
+    /// wherever it points).
+    #[error(
+        "Front redirected the request (HTTP {status}) instead of answering it; redirects are not followed"
+    )]
+    Redirected { status: u16 },
+    /// The request cannot be sent at all: its URL is longer than HTTP can carry.
+    #[error(
+        "the request is too large to send to Front: its URL would be longer than HTTP allows; shorten its path or query values"
+    )]
+    TooLarge,
 }
 
 /// Why no request could be formed for an input: a refused cursor, or a path parameter that
@@ -282,6 +293,7 @@ impl FrontClient {
                                 next: mapped.next_url.as_deref().map(cursor::encode),
                             });
                         }
+                        300..=399 => return Err(CallError::Redirected { status }),
                         // Refused unprocessed; the pacer now holds callers until Front allows.
                         429 if stats.attempts < MAX_ATTEMPTS as u32 => continue,
                         500..=599 => (
@@ -291,6 +303,7 @@ impl FrontClient {
                         _ => return Err(front_error(status, &request.url, &headers, &body)),
                     }
                 }
+                Attempt::Unsendable => return Err(CallError::TooLarge),
                 Attempt::NotSent => (
                     Failure::NotSent,
                     CallError::Unreachable {
@@ -344,6 +357,8 @@ impl FrontClient {
         let response = match builder.send().await {
             Ok(response) => response,
             Err(error) if error.is_connect() => return failed(Attempt::NotSent),
+            // reqwest refuses to send a URL that HTTP cannot carry (over 64 KiB): no retry helps.
+            Err(error) if error.is_builder() => return failed(Attempt::Unsendable),
             Err(error) => {
                 return failed(Attempt::Lost {
                     timed_out: error.is_timeout(),
@@ -381,6 +396,8 @@ enum Attempt {
     },
     /// The connection could not be made.
     NotSent,
+    /// The request could not be written (its URL is too long for HTTP).
+    Unsendable,
     /// Sent, but the answer did not arrive whole.
     Lost { timed_out: bool },
 }
@@ -422,7 +439,7 @@ fn front_error(status: u16, url: &str, headers: &HeaderMap, body: &[u8]) -> Call
             .and_then(Value::as_str)
             .filter(|text| !text.is_empty())
     };
-    let mut message = detail("message")
+    let message = detail("message")
         .or_else(|| detail("title"))
         .unwrap_or_else(|| {
             reqwest::StatusCode::from_u16(status)
@@ -431,14 +448,15 @@ fn front_error(status: u16, url: &str, headers: &HeaderMap, body: &[u8]) -> Call
                 .unwrap_or("error")
         })
         .to_owned();
-    if message.len() > MAX_MESSAGE_LEN {
-        let mut end = MAX_MESSAGE_LEN;
-        while !message.is_char_boundary(end) {
-            end -= 1;
-        }
-        message.truncate(end);
-        message.push('…');
-    }
+    let message = crate::shortened(message, MAX_MESSAGE_LEN);
+    // Payload, URI or headers too large: the request itself is at fault, not Front's health.
+    let message = if matches!(status, 413 | 414 | 431) {
+        format!(
+            "Front refused the request as too large ({message}); shorten its path, query or body"
+        )
+    } else {
+        message
+    };
     let shown = SHOWN_HEADERS
         .iter()
         .filter_map(|name| {

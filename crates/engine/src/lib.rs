@@ -16,7 +16,8 @@
 //! It must never log, format or return a token: tokens travel as [`SecretString`] and the
 //! `Authorization` header is marked sensitive so the HTTP stack redacts it too. It must never
 //! touch storage (the server passes it what it needs), follow a redirect with a token, or
-//! follow a cursor to a host other than Front's or the configured one.
+//! follow a cursor off the configured base URL's origin (Front's API hosts count only when that
+//! base is Front's own).
 
 mod client;
 pub mod cursor;
@@ -37,3 +38,17 @@ pub use request::FrontRequest;
 pub use response::JsonText;
 pub use secrecy::SecretString;
 pub use verify::{FrontIdentity, VerifyError};
+
+/// `text` cut to at most `max` bytes (on a character boundary) and marked when cut: what the
+/// engine quotes from Front or from a caller's cursor stays short.
+pub(crate) fn shortened(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}

@@ -7,6 +7,8 @@
 //! before the request went out. A POST whose answer was lost is never sent again, key or not:
 //! Front has no idempotency keys of its own, so a second send could create a second object.
 //! A 429 is retried for every method (Front refused it unprocessed) once the budget allows.
+//! Nothing else is retried: a redirect (never followed) or a 4xx, including Front refusing the
+//! request as too large (413, 414, 431), would only be answered the same again.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -5,8 +5,8 @@
 //! the whole input is validated against the action's schema from the catalogue, which is
 //! derived from Front's spec. Every problem becomes a detail naming its field.
 
-use actionhub_catalog::{Action, Field, FieldType, Location, ParamStyle, Style};
-use serde_json::{Map, Number, Value};
+use actionhub_catalog::{Action, Location, ParamStyle, QueryTextError};
+use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::paging::{Cursor, PageRequest};
@@ -163,6 +163,11 @@ pub fn check_input(
     let mut problems = Vec::new();
     let query = coerce_query(action, query_pairs, &mut problems);
     let body = parse_body(body, &mut problems);
+    // The schema reads a `null` location as absent; as a body, Front refuses it like any other
+    // body that is not an object.
+    if body.as_ref().is_some_and(Value::is_null) {
+        problems.push("body: must be an object, got null".to_owned());
+    }
     if !problems.is_empty() {
         return Err(ApiError::invalid_request(problems));
     }
@@ -208,121 +213,13 @@ fn coerce_query(
     pairs: &[(String, String)],
     problems: &mut Vec<String>,
 ) -> Map<String, Value> {
-    let declared = action.fields(Location::Query);
-    let mut query = Map::new();
-    for (key, raw) in pairs {
-        let (name, rest) = match key.find('[') {
-            Some(at) => key.split_at(at),
-            None => (key.as_str(), ""),
-        };
-        let Some(field) = declared.get(name) else {
-            problems.push(unknown_parameter(action, key, name));
-            continue;
-        };
-        if field.style == Some(Style::DeepObject) {
-            let Some(property) = deep_object_property(rest) else {
-                problems.push(format!(
-                    "query.{key}: write the query object as {name}[property]=value (arrays as {name}[property][]=value)"
-                ));
-                continue;
-            };
-            let object = query
-                .entry(name.to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(object) = object {
-                let declared_property = field.properties.as_ref().and_then(|p| p.get(property));
-                add_value(
-                    object,
-                    property,
-                    declared_property,
-                    raw,
-                    &format!("query.{name}.{property}"),
-                    problems,
-                );
-            }
-        } else if !rest.is_empty() && rest != "[]" {
-            problems.push(format!("query.{key}: `{name}` is not a query object"));
-        } else {
-            add_value(
-                &mut query,
-                name,
-                Some(field),
-                raw,
-                &format!("query.{name}"),
-                problems,
-            );
-        }
-    }
-    query
-}
-
-/// `[property]` or `[property][]` → `property`.
-fn deep_object_property(rest: &str) -> Option<&str> {
-    let inner = rest.strip_prefix('[')?;
-    let inner = inner.strip_suffix("[]").unwrap_or(inner);
-    let property = inner.strip_suffix(']')?;
-    (!property.is_empty() && !property.contains(['[', ']'])).then_some(property)
-}
-
-/// Adds one textual value under `name`: arrays accumulate repeated values, scalars may be
-/// given once.
-fn add_value(
-    object: &mut Map<String, Value>,
-    name: &str,
-    field: Option<&Field>,
-    raw: &str,
-    label: &str,
-    problems: &mut Vec<String>,
-) {
-    match field {
-        Some(field) if field.ty == FieldType::Array => {
-            let item = coerce(field.items.as_deref(), raw);
-            match object
-                .entry(name.to_owned())
-                .or_insert_with(|| Value::Array(Vec::new()))
-            {
-                Value::Array(items) => items.push(item),
-                _ => problems.push(format!("{label}: is given both as a list and a value")),
-            }
-        }
-        _ => {
-            if object.contains_key(name) {
-                problems.push(format!("{label}: is given more than once"));
-            } else {
-                object.insert(name.to_owned(), coerce(field, raw));
-            }
-        }
-    }
-}
-
-/// Text to the declared type when it reads as one; otherwise left as text for the schema to
-/// refuse with a precise reason ("must be an integer, got a string").
-fn coerce(field: Option<&Field>, raw: &str) -> Value {
-    let text = || Value::String(raw.to_owned());
-    match field.map(|f| f.ty) {
-        Some(FieldType::Integer) => match raw.parse::<i64>() {
-            Ok(n) => Value::from(n),
-            // Too big for i64 but still a whole number: keep it numeric so that the refusal
-            // says it is above the maximum.
-            Err(_) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => raw
-                .parse::<f64>()
-                .ok()
-                .and_then(Number::from_f64)
-                .map_or_else(text, Value::Number),
-            Err(_) => text(),
-        },
-        Some(FieldType::Number) => raw
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-            .map_or_else(text, Value::Number),
-        Some(FieldType::Boolean) => match raw {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            _ => text(),
-        },
-        _ => text(),
-    }
+    action.query_from_text(pairs).unwrap_or_else(|errors| {
+        problems.extend(errors.into_iter().map(|error| match error {
+            QueryTextError::Unknown { key, name } => unknown_parameter(action, &key, &name),
+            QueryTextError::Malformed(reason) => reason,
+        }));
+        Map::new()
+    })
 }
 
 fn unknown_parameter(action: &Action, key: &str, name: &str) -> String {
@@ -487,9 +384,5 @@ mod tests {
         assert_eq!(field_name("/body/tag_ids/0"), "body.tag_ids[0]");
         assert_eq!(field_name("/query/q/after"), "query.q.after");
         assert_eq!(field_name(""), "request");
-        assert_eq!(deep_object_property("[types][]"), Some("types"));
-        assert_eq!(deep_object_property("[after]"), Some("after"));
-        assert_eq!(deep_object_property("[]"), None);
-        assert_eq!(deep_object_property("[a][b]"), None);
     }
 }

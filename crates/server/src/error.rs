@@ -145,6 +145,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::BadUrl(_)
             | StoreError::CreateDir(_)
+            | StoreError::CreateFile(_)
             | StoreError::Connect(_)
             | StoreError::Migrate(_)
             | StoreError::Database(_)

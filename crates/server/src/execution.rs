@@ -549,9 +549,14 @@ async fn respond(
             };
             (Err(ApiError::BadGateway(message)), outcome_unknown)
         }
-        CallError::BadAnswer => {
+        // Front may have acted before redirecting: the key stays used.
+        CallError::BadAnswer | CallError::Redirected { .. } => {
             note.outcome = "front_error";
             (Err(ApiError::BadGateway(text)), true)
+        }
+        CallError::TooLarge => {
+            note.outcome = "invalid";
+            (Err(ApiError::BadRequest(text)), false)
         }
     }
 }

@@ -494,6 +494,20 @@ async fn pages_follow_the_cursor_and_foreign_cursors_are_refused() {
             &format!("{}/teammates", hub.sim.base_url()),
             "another action",
         ),
+        // The hub's base is the simulator: Front's own hosts are not followed from here.
+        (
+            "https://x.frontapp.com/conversations?page_token=x",
+            "points outside Front",
+        ),
+        // The query a cursor carries is checked as a caller's would be.
+        (
+            &format!("{}/conversations?limit=100000", hub.sim.base_url()),
+            "/query/limit",
+        ),
+        (
+            &format!("{}/conversations?page_token=x&debug=1", hub.sim.base_url()),
+            "does not take",
+        ),
     ] {
         let (status, body) = hub
             .rpc(
@@ -861,6 +875,28 @@ async fn the_catalogue_and_search_speak_stackone() {
         "{first}"
     );
     assert!(meta["next"].is_null());
+    let crafted = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    for cursor in [
+        crafted(&format!("o:{}", usize::MAX)),
+        crafted(&format!("o:{}", usize::MAX - 1)),
+        crafted("o:-1"),
+        "not-a-cursor".to_owned(),
+    ] {
+        let (status, refused) = hub.get(&format!("/actions?next={cursor}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{cursor}: {refused}");
+        assert!(
+            refused["message"].as_str().unwrap().contains("`next`"),
+            "{refused}"
+        );
+    }
+    let (status, beyond) = hub
+        .get(&format!("/actions?next={}", crafted("o:1000")))
+        .await;
+    assert_eq!(
+        (status, beyond["data"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0)),
+        "{beyond}"
+    );
 
     let (_, searched) = hub
         .get("/actions?search=add%20tag%20to%20conversation")

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
@@ -88,6 +89,9 @@ impl Db {
                 {
                     std::fs::create_dir_all(parent).map_err(StoreError::CreateDir)?;
                 }
+                if let Some(file) = sqlite_file(url)? {
+                    create_owner_only(&file).map_err(StoreError::CreateFile)?;
+                }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -162,6 +166,54 @@ pub fn sqlite_file(url: &str) -> Result<Option<std::path::PathBuf>, StoreError> 
         return Ok(None);
     }
     Ok(Some(file.to_path_buf()))
+}
+
+/// Creates a missing database file readable and writable by its owner only (0600, whatever the
+/// umask), before SQLite opens it: SQLite would create it 0644 less the umask, and it gives the
+/// `-wal` and `-shm` files the database file's mode. An existing file keeps its mode.
+fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        // The umask may have taken bits away at creation; set the mode exactly.
+        #[cfg(unix)]
+        Ok(file) => file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600)),
+        #[cfg(not(unix))]
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether the SQLite database at `path` holds values sealed by the vault (the API key pepper,
+/// credentials): opening it with a new master key would then fail, so a missing key file
+/// beside it must not be replaced by a new one. A missing or empty file holds nothing.
+pub async fn sqlite_holds_sealed_data(path: &Path) -> Result<bool, StoreError> {
+    if std::fs::metadata(path).map_or(true, |meta| meta.len() == 0) {
+        return Ok(false);
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+    let mut connection = sqlx::ConnectOptions::connect(&options)
+        .await
+        .map_err(StoreError::Connect)?;
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('hub_secrets', 'credentials')",
+    )
+    .fetch_one(&mut connection)
+    .await?;
+    let sealed = tables == 2
+        && sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM hub_secrets) OR EXISTS (SELECT 1 FROM credentials)",
+        )
+        .fetch_one(&mut connection)
+        .await?;
+    let _ = sqlx::Connection::close(connection).await;
+    Ok(sealed)
 }
 
 /// (version, description, SQL) of each migration, oldest first.

@@ -50,7 +50,7 @@ use std::sync::{Arc, Mutex};
 
 pub use accounts::RunAccount;
 pub use cache::TTL as CACHE_TTL;
-pub use db::{Backend, backend_of, sqlite_file};
+pub use db::{Backend, backend_of, sqlite_file, sqlite_holds_sealed_data};
 pub use model::{
     Account, AccountFilter, AccountPatch, ApiKey, ConnectSession, LinkTarget, NewAccount,
     NewSession, Principal, Project, RotationReport, Status, StatusReason, Timestamp,
@@ -69,6 +69,8 @@ pub enum StoreError {
     BadUrl(String),
     #[error("cannot create the database directory: {0}")]
     CreateDir(#[source] std::io::Error),
+    #[error("cannot create the database file: {0}")]
+    CreateFile(#[source] std::io::Error),
     #[error("cannot connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
     #[error("cannot migrate the database: {0}")]

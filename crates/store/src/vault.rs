@@ -68,6 +68,10 @@ pub enum VaultError {
     ReadKeyFile { path: String, source: io::Error },
     #[error("cannot create the master key file {path}: {source}")]
     CreateKeyFile { path: String, source: io::Error },
+    #[error(
+        "the master key file {path} is missing, but the database beside it holds secrets sealed with a master key, which cannot be decrypted without it; restore the file from its backup, or set ACTIONHUB_MASTER_KEY_FILE to where the key file is (or ACTIONHUB_MASTER_KEY to the key)"
+    )]
+    MissingKeyFile { path: String },
     #[error("the operating system's random number generator failed")]
     Entropy,
 }
@@ -210,6 +214,13 @@ impl Keyring {
         }
         match options.open(path) {
             Ok(mut file) => {
+                // Exactly 0600, whatever the umask.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                        .map_err(create_error)?;
+                }
                 file.write_all(contents.as_bytes())
                     .and_then(|()| file.sync_all())
                     .map_err(create_error)?;

@@ -5,6 +5,7 @@
 use actionhub_store::{
     AccountFilter, AccountPatch, Keyring, LinkTarget, NewAccount, NewSession, Purged, Run,
     RunFilter, Status, Store, StoreError, Timestamp, VaultError, new_run_id,
+    sqlite_holds_sealed_data,
 };
 use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
 use secrecy::{ExposeSecret, SecretString};
@@ -902,4 +903,42 @@ async fn concurrent_relinks_of_one_owner_make_one_account(db: &TestDatabase) {
     assert_eq!(creations, 1);
     let token = token_of(&store, &project.id, &ids[0]).await;
     assert!(token.starts_with("token-"));
+}
+
+/// The SQLite files and the key file hold secrets (sealed) and customer data: owner-only.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_files_and_the_key_file_are_created_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDatabase::sqlite();
+    let dir = db.dir().unwrap().to_path_buf();
+    let mode = |name: &str| {
+        std::fs::metadata(dir.join(name))
+            .unwrap_or_else(|error| panic!("{name}: {error}"))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let store = open(&db).await;
+    // A write, so that the write-ahead log and its index exist.
+    store.project("modes").await.unwrap();
+    for name in ["actionhub.db", "actionhub.db-wal", "actionhub.db-shm"] {
+        assert_eq!(mode(name), 0o600, "{name}");
+    }
+    store.close().await;
+    let (_, created) = Keyring::read_or_create_file(&dir.join("key")).unwrap();
+    assert!(created);
+    assert_eq!(mode("key"), 0o600);
+}
+
+/// What tells a lost key file from a first start: sealed data in the database beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_data_is_found_only_where_a_store_has_been() {
+    let db = TestDatabase::sqlite();
+    let file = db.dir().unwrap().join("actionhub.db");
+    assert!(!sqlite_holds_sealed_data(&file).await.unwrap());
+    std::fs::write(&file, b"").unwrap();
+    assert!(!sqlite_holds_sealed_data(&file).await.unwrap());
+    open(&db).await.close().await;
+    assert!(sqlite_holds_sealed_data(&file).await.unwrap());
 }

@@ -244,3 +244,39 @@ async fn malformed_http_gets_an_answer_or_a_closed_connection_but_no_crash() {
     );
     assert_eq!(sim.get("/me").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_null_body_is_refused_like_any_body_that_is_not_an_object() {
+    let sim = start_unlimited().await;
+    let mut writes = vec![(Method::POST, "/accounts".to_owned())];
+    for list in [
+        "/accounts",
+        "/channels",
+        "/contacts",
+        "/conversations",
+        "/tags",
+        "/teammates",
+    ] {
+        let id = sim.first_id(list).await;
+        writes.push((Method::PATCH, format!("{list}/{}", encode(&id))));
+    }
+    let accounts_before = sim.get("/accounts?limit=100").await.ids();
+    for (method, path) in &writes {
+        let array = sim
+            .send(method.clone(), path, Some(&sim.token), Some(b"[]"))
+            .await;
+        for body in [&b"null"[..], b" null\n"] {
+            refused(&sim, method.clone(), path, Some(body), 400).await;
+            let answer = sim
+                .send(method.clone(), path, Some(&sim.token), Some(body))
+                .await;
+            // The same refusal as an array body, but for the type named.
+            assert_eq!(
+                answer.body.to_string().replace("null", "an array"),
+                array.body.to_string(),
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(sim.get("/accounts?limit=100").await.ids(), accounts_before);
+}

@@ -231,6 +231,10 @@ pub async fn meta(
         Some(cursor) => decode_offset(cursor)?,
         None => 0,
     };
+    // A crafted cursor may hold any number: the end of its page must still be one.
+    let end = offset
+        .checked_add(page_size)
+        .ok_or_else(|| ApiError::BadRequest(NOT_OUR_CURSOR.to_owned()))?;
     let wanted =
         |connector: &Connector| connectors.is_empty() || connectors.contains(&connector.key);
     let mut scopes: Vec<MetaScope> = Vec::new();
@@ -271,7 +275,7 @@ pub async fn meta(
             )
         })
         .collect();
-    let next = (offset + page_size < scopes.len()).then(|| encode_offset(offset + page_size));
+    let next = (end < scopes.len()).then(|| encode_offset(end));
     Ok(Json(json!({ "data": items, "next": next })))
 }
 
@@ -357,6 +361,9 @@ fn action_meta(action: &Action, details: bool) -> Value {
     item
 }
 
+/// The refusal of a `next` this endpoint did not hand out.
+const NOT_OUR_CURSOR: &str = "`next`: not a cursor from this endpoint";
+
 fn encode_offset(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
 }
@@ -367,7 +374,7 @@ fn decode_offset(cursor: &str) -> Result<usize, ApiError> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("o:")?.parse().ok())
-        .ok_or_else(|| ApiError::BadRequest("`next`: not a cursor from this endpoint".to_owned()))
+        .ok_or_else(|| ApiError::BadRequest(NOT_OUR_CURSOR.to_owned()))
 }
 
 /// `POST /actions/search` as StackOne's SDKs send it.
