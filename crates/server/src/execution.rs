@@ -350,6 +350,9 @@ async fn claim(
         IdempotencyBegin::InProgress => Err(ApiError::Conflict(
             "a request with this `Idempotency-Key` is still running; retry when it has finished".to_owned(),
         )),
+        IdempotencyBegin::OutcomeUnknown => Err(ApiError::BadGateway(
+            "an earlier request with this `Idempotency-Key` stopped before its result was stored and may have reached Front, so it is not sent again: check in Front whether it was done, then use a new key".to_owned(),
+        )),
     }
 }
 
