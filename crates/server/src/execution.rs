@@ -176,6 +176,7 @@ pub async fn run_action(
         source: request.source,
     };
     let state = state.clone();
+    let in_flight = state.run_log.run_started();
     let task = tokio::spawn(async move {
         let result = match checked {
             Ok((action, input)) => run(&state, &owned, action, &input, &mut note).await,
@@ -187,6 +188,7 @@ pub async fn run_action(
             note.error = Some(error.to_string());
         }
         record(&state, &owned, note, started, started_at).await;
+        drop(in_flight);
         result
     });
     task.await.unwrap_or_else(|error| {
