@@ -175,6 +175,8 @@ pub async fn run_action(
         dry_run: request.dry_run,
         source: request.source,
     };
+    // The caller's input is not needed past its checks.
+    drop(request);
     let state = state.clone();
     let in_flight = state.run_log.run_started();
     let task = tokio::spawn(async move {
@@ -187,7 +189,7 @@ pub async fn run_action(
         {
             note.error = Some(error.to_string());
         }
-        record(&state, &owned, note, started, started_at).await;
+        record(&state, owned, note, started, started_at).await;
         drop(in_flight);
         result
     });
@@ -199,7 +201,7 @@ pub async fn run_action(
 
 async fn record(
     state: &AppState,
-    owned: &Owned,
+    owned: Owned,
     note: Note,
     started: Instant,
     started_at: Timestamp,
@@ -222,9 +224,9 @@ async fn record(
         .run_log
         .record(Run {
             id,
-            project_id: owned.project_id.clone(),
-            account_id: owned.account_id.clone(),
-            action: owned.logged_action.clone(),
+            project_id: owned.project_id,
+            account_id: owned.account_id,
+            action: owned.logged_action,
             source: owned.source.as_str().to_owned(),
             outcome: note.outcome.to_owned(),
             front_status: note.stats.front_status,
