@@ -28,7 +28,8 @@ use crate::AppState;
 use crate::error::ApiError;
 
 /// How long an `Idempotency-Key` claim is held while its request runs: past every deadline and
-/// timeout, so only a crashed hub leaves one behind.
+/// timeout (a run goes on to its end even when its caller leaves), so only a killed hub leaves
+/// one behind, and a repeat after that is told the outcome is unknown, never sent again.
 const IDEMPOTENCY_LOCK_MS: i64 = 120_000;
 /// How long a stored result is replayed.
 const IDEMPOTENCY_TTL_MS: i64 = 24 * 60 * 60 * 1000;

@@ -6,7 +6,9 @@
 //! [`RedisPacer`] (`ACTIONHUB_REDIS_URL`), shared by every hub replica using that Redis. Both run
 //! the rules of [`budget`]. [`wait_for_slot`] is the queue: it asks the pacer, sleeps until the
 //! time it names (or until an answer in this process changes the picture), and gives up at the
-//! call's deadline with the time after which asking again makes sense.
+//! call's deadline with the time after which asking again makes sense. The [`Slot`] it grants
+//! gives a company's probe lease back if dropped before the answer is observed (a cancelled
+//! call), so no path leaves the company's other calls waiting out the lease.
 
 mod budget;
 mod memory;
