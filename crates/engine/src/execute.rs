@@ -235,7 +235,7 @@ impl FrontClient {
         let route = route_of(call.action);
         let authorization = bearer(call.token);
         loop {
-            stats.waited += wait_for_slot(
+            let slot = wait_for_slot(
                 &*self.pacer,
                 &self.budget_changed,
                 call.company_id,
@@ -246,6 +246,7 @@ impl FrontClient {
             .map_err(|over| CallError::OverDeadline {
                 retry_after_secs: over.retry_after_secs,
             })?;
+            stats.waited += slot.waited();
             let left = call.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(CallError::OverDeadline {
@@ -269,12 +270,14 @@ impl FrontClient {
             let attempt = self.attempt(builder, sent_at).await;
             stats.record(started.elapsed());
             let (observation, outcome) = attempt;
-            if let Err(error) = self
+            match self
                 .pacer
                 .observe(call.company_id, route, observation)
                 .await
             {
-                tracing::warn!(%error, "the rate budget could not be updated");
+                Ok(()) => slot.observed(),
+                // Dropping the slot tries once more to give a probe lease back.
+                Err(error) => tracing::warn!(%error, "the rate budget could not be updated"),
             }
             self.budget_changed.notify_waiters();
             let failure = match outcome {

@@ -5,9 +5,13 @@
 //! violation reported); the account is read with its opened token in one query; the account
 //! must allow the action (403) and be usable (412); a dry run stops there and shows the Front
 //! request. With an `Idempotency-Key`, a repeat gets the stored result (a different request
-//! under the key gets 422). Then the engine paces, sends, retries and maps Front's answer.
-//! A 401 from Front puts the account in `error`. Every run, failed or not, is recorded in the
-//! run log (off the request path) and counted in the metrics.
+//! under the key gets 422, a claim whose holder stopped without a result gets 502: it may have
+//! reached Front, so it is never sent again). Then the engine paces, sends, retries and maps
+//! Front's answer. A 401 from Front puts the account in `error`. Every run, failed or not, is
+//! recorded in the run log (off the request path) and counted in the metrics.
+//!
+//! Everything after the input checks runs in a task of its own, to its end, whether or not the
+//! caller is still waiting: see [`run_action`].
 
 use std::time::{Duration, Instant};
 
@@ -24,7 +28,8 @@ use crate::AppState;
 use crate::error::ApiError;
 
 /// How long an `Idempotency-Key` claim is held while its request runs: past every deadline and
-/// timeout, so only a crashed hub leaves one behind.
+/// timeout (a run goes on to its end even when its caller leaves), so only a killed hub leaves
+/// one behind, and a repeat after that is told the outcome is unknown, never sent again.
 const IDEMPOTENCY_LOCK_MS: i64 = 120_000;
 /// How long a stored result is replayed.
 const IDEMPOTENCY_TTL_MS: i64 = 24 * 60 * 60 * 1000;
@@ -128,7 +133,25 @@ struct Note {
     error: Option<String>,
 }
 
+/// The parts of a request that the run needs once its input is checked, owned, so that the
+/// run can go on in a task of its own.
+struct Owned {
+    project_id: String,
+    account_id: String,
+    /// The action id as the run log keeps it (truncated when the action is unknown).
+    logged_action: String,
+    idempotency_key: Option<String>,
+    dry_run: bool,
+    source: RunSource,
+}
+
 /// Runs one action. See the module documentation for the steps.
+///
+/// Past the checks of the input (which do not wait on anything), the run goes on in a task of
+/// its own and always to its end, even when the caller stops waiting (a client that
+/// disconnects drops this future): a claimed `Idempotency-Key` gets its result stored, a write
+/// that may have reached Front is never left without one, the pacer's probe is answered, and
+/// every call gets its run-log entry.
 pub async fn run_action(
     state: &AppState,
     request: ActionRequest<'_>,
@@ -136,24 +159,50 @@ pub async fn run_action(
     let started = Instant::now();
     let started_at = Timestamp::now();
     let mut note = Note {
-        outcome: "failed",
+        outcome: "invalid",
         action: "unknown",
         stats: Stats::default(),
         error: None,
     };
-    let result = run(state, &request, &mut note).await;
-    if let Err(error) = &result
-        && note.error.is_none()
-    {
-        note.error = Some(error.to_string());
-    }
-    record(state, &request, note, started, started_at).await;
-    result
+    let checked = check(&request, &mut note);
+    let owned = Owned {
+        project_id: request.project_id.to_owned(),
+        account_id: request.account_id.to_owned(),
+        logged_action: match &checked {
+            Ok((action, _)) => action.id.clone(),
+            Err(_) => request.action_id.chars().take(MAX_LOGGED_ID_LEN).collect(),
+        },
+        idempotency_key: request.idempotency_key.map(str::to_owned),
+        dry_run: request.dry_run,
+        source: request.source,
+    };
+    // The caller's input is not needed past its checks.
+    drop(request);
+    let state = state.clone();
+    let in_flight = state.run_log.run_started();
+    let task = tokio::spawn(async move {
+        let result = match checked {
+            Ok((action, input)) => run(&state, &owned, action, &input, &mut note).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = &result
+            && note.error.is_none()
+        {
+            note.error = Some(error.to_string());
+        }
+        record(&state, owned, note, started, started_at).await;
+        drop(in_flight);
+        result
+    });
+    task.await.unwrap_or_else(|error| {
+        tracing::error!(%error, "a run's task ended without a result");
+        Err(ApiError::Internal)
+    })
 }
 
 async fn record(
     state: &AppState,
-    request: &ActionRequest<'_>,
+    owned: Owned,
     note: Note,
     started: Instant,
     started_at: Timestamp,
@@ -172,19 +221,14 @@ async fn record(
             return;
         }
     };
-    let action = if note.action == "unknown" {
-        request.action_id.chars().take(MAX_LOGGED_ID_LEN).collect()
-    } else {
-        note.action.to_owned()
-    };
     state
         .run_log
         .record(Run {
             id,
-            project_id: request.project_id.to_owned(),
-            account_id: request.account_id.to_owned(),
-            action,
-            source: request.source.as_str().to_owned(),
+            project_id: owned.project_id,
+            account_id: owned.account_id,
+            action: owned.logged_action,
+            source: owned.source.as_str().to_owned(),
             outcome: note.outcome.to_owned(),
             front_status: note.stats.front_status,
             duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
@@ -196,12 +240,11 @@ async fn record(
         .await;
 }
 
-async fn run(
-    state: &AppState,
+/// Looks the action up and validates the input: the action and the input in nested form.
+fn check(
     request: &ActionRequest<'_>,
     note: &mut Note,
-) -> Result<ActionResponse, ApiError> {
-    note.outcome = "invalid";
+) -> Result<(&'static Action, Value), ApiError> {
     let action: &'static Action = Catalog::builtin()
         .action(request.action_id)
         .map_err(|error| ApiError::BadRequest(format!("`action`: {error}")))?;
@@ -221,41 +264,52 @@ async fn run(
                     .join("; ")
             ))
         })?;
-    let account = usable_account(state, request, action, note).await?;
-    if request.dry_run {
+    Ok((action, input))
+}
+
+async fn run(
+    state: &AppState,
+    owned: &Owned,
+    action: &'static Action,
+    input: &Value,
+    note: &mut Note,
+) -> Result<ActionResponse, ApiError> {
+    let account = usable_account(state, owned, action, note).await?;
+    if owned.dry_run {
         let shown = state
             .front
-            .dry_run(action, &input)
+            .dry_run(action, input)
             .map_err(|error| ApiError::BadRequest(error.to_string()))?;
         note.outcome = "dry_run";
         return Ok(ActionResponse::DryRun(shown));
     }
     let Some(token) = &account.credential else {
         tracing::error!(
-            account_id = request.account_id,
+            account_id = owned.account_id.as_str(),
             "an account has no stored token"
         );
         note.outcome = "failed";
         return Err(ApiError::Internal);
     };
-    if let Some(key) = request.idempotency_key
-        && let Claim::Replay(response) = claim(state, request, action, &input, key).await?
+    let key = owned.idempotency_key.as_deref();
+    if let Some(key) = key
+        && let Claim::Replay(response) = claim(state, owned, action, input, key).await?
     {
         note.outcome = "replayed";
         return response;
     }
     let call = Call {
         action,
-        input: &input,
+        input,
         token,
         company_id: &account.provider_account_id,
-        idempotency_key: request.idempotency_key.is_some(),
+        idempotency_key: key.is_some(),
         deadline: Instant::now() + DEFAULT_DEADLINE,
     };
     let outcome = state.front.execute(&call, &mut note.stats).await;
-    let (result, keep) = respond(state, request, outcome, note).await;
-    if let Some(key) = request.idempotency_key {
-        settle(state, request.project_id, key, &result, keep).await;
+    let (result, keep) = respond(state, owned, outcome, note).await;
+    if let Some(key) = key {
+        settle(state, &owned.project_id, key, &result, keep).await;
     }
     result
 }
@@ -263,7 +317,7 @@ async fn run(
 /// Reads the account and checks that it may run `action` now.
 async fn usable_account(
     state: &AppState,
-    request: &ActionRequest<'_>,
+    owned: &Owned,
     action: &Action,
     note: &mut Note,
 ) -> Result<std::sync::Arc<RunAccount>, ApiError> {
@@ -273,20 +327,20 @@ async fn usable_account(
         .map_or("api_token", |connector| connector.credential.key.as_str());
     let account = state
         .store
-        .account_for_run(request.project_id, request.account_id, credential_field)
+        .account_for_run(&owned.project_id, &owned.account_id, credential_field)
         .await
         .map_err(|error| match error {
             StoreError::NotFound => ApiError::NotFound(format!(
                 "account {} not found ({})",
-                request.account_id,
-                request.source.account_field()
+                owned.account_id,
+                owned.source.account_field()
             )),
             other => ApiError::from(other),
         })?;
     if account.provider != connector_key {
         return Err(ApiError::BadRequest(format!(
             "`action`: {} is not an action of account {}'s provider ({})",
-            action.id, request.account_id, account.provider
+            action.id, owned.account_id, account.provider
         )));
     }
     if let Some(allowed) = &account.allowed_actions
@@ -296,7 +350,7 @@ async fn usable_account(
         return Err(ApiError::Forbidden(format!(
             "action {} is not allowed for account {}; it may run: {}",
             action.id,
-            request.account_id,
+            owned.account_id,
             allowed.join(", ")
         )));
     }
@@ -304,7 +358,7 @@ async fn usable_account(
         note.outcome = "account_error";
         return Err(ApiError::PreconditionFailed(format!(
             "account {} is in error (Front refused its token): link it again with a valid token",
-            request.account_id
+            owned.account_id,
         )));
     }
     Ok(account)
@@ -320,7 +374,7 @@ enum Claim {
 
 async fn claim(
     state: &AppState,
-    request: &ActionRequest<'_>,
+    owned: &Owned,
     action: &Action,
     input: &Value,
     key: &str,
@@ -330,11 +384,11 @@ async fn claim(
             "`Idempotency-Key` must be 1 to 255 characters".to_owned(),
         ));
     }
-    let hash = request_hash(request.account_id, &action.id, input);
+    let hash = request_hash(&owned.account_id, &action.id, input);
     let begun = state
         .store
         .idempotency_begin(
-            request.project_id,
+            &owned.project_id,
             key,
             &hash,
             IDEMPOTENCY_LOCK_MS,
@@ -349,6 +403,9 @@ async fn claim(
         )),
         IdempotencyBegin::InProgress => Err(ApiError::Conflict(
             "a request with this `Idempotency-Key` is still running; retry when it has finished".to_owned(),
+        )),
+        IdempotencyBegin::OutcomeUnknown => Err(ApiError::BadGateway(
+            "an earlier request with this `Idempotency-Key` stopped before its result was stored and may have reached Front, so it is not sent again: check in Front whether it was done, then use a new key".to_owned(),
         )),
     }
 }
@@ -468,7 +525,7 @@ async fn settle(
 /// (or may have), which makes the result worth keeping under an idempotency key.
 async fn respond(
     state: &AppState,
-    request: &ActionRequest<'_>,
+    owned: &Owned,
     outcome: Result<actionhub_engine::Reply, CallError>,
     note: &mut Note,
 ) -> (Result<ActionResponse, ApiError>, bool) {
@@ -506,13 +563,13 @@ async fn respond(
             note.outcome = "front_error";
             let provider_errors = serde_json::to_value(&error).into_iter().collect();
             if error.status == 401 {
-                account_refused(state, request).await;
+                account_refused(state, owned).await;
                 return (
                     Err(ApiError::Provider {
                         status: StatusCode::PRECONDITION_FAILED,
                         message: format!(
                             "Front refused account {}'s token (HTTP 401: {message}); the account is now in error until it is linked again",
-                            request.account_id
+                            owned.account_id,
                         ),
                         provider_errors,
                     }),
@@ -562,20 +619,20 @@ async fn respond(
 }
 
 /// Front said the account's token is no good: the account goes to `error` until relinked.
-async fn account_refused(state: &AppState, request: &ActionRequest<'_>) {
+async fn account_refused(state: &AppState, owned: &Owned) {
     let marked = state
         .store
         .mark_account_error(
-            request.project_id,
-            request.account_id,
+            &owned.project_id,
+            &owned.account_id,
             "front_unauthorized",
             "Front refused the API token (HTTP 401): it was revoked or deleted; link the account again with a new token",
         )
         .await;
     match marked {
         Ok(()) => tracing::warn!(
-            project_id = request.project_id,
-            account_id = request.account_id,
+            project_id = owned.project_id.as_str(),
+            account_id = owned.account_id.as_str(),
             "Front refused an account's token; the account is now in error"
         ),
         Err(error) => tracing::error!(%error, "an account could not be marked as in error"),

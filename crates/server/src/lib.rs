@@ -69,7 +69,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves, then finishes the requests in
-/// flight and writes the run log's last entries.
+/// flight (and the runs whose callers have gone) and writes the run log's last entries.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -79,7 +79,7 @@ pub async fn serve(
     let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await;
-    run_log.flush().await;
+    run_log.finish().await;
     served
 }
 

@@ -6,8 +6,10 @@
 //! transactions a second rather than one per call (each is a disk sync on SQLite). While it
 //! gathers, the writer sleeps instead of receiving: recording a run then costs a queue push, not
 //! a wake-up of the writer (on a multi-threaded runtime, a cross-thread wake-up per call). A
-//! process killed outright loses at most that much of the log; a graceful stop loses nothing.
+//! process killed outright loses at most that much of the log; a graceful stop loses nothing:
+//! [`RunLog::finish`] also waits for runs still going on (their callers may have gone).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -30,10 +32,30 @@ enum Message {
 /// What the writer task is started with.
 type Writer = (mpsc::Receiver<Message>, Store, Arc<Notify>);
 
+/// Runs started and not yet recorded.
+#[derive(Default)]
+struct InFlight {
+    runs: AtomicUsize,
+    /// Signalled when the last run in flight is recorded.
+    idle: Notify,
+}
+
+/// A run in flight: held until the run is recorded, so that a stopping hub waits for it.
+pub struct RunInFlight(Arc<InFlight>);
+
+impl Drop for RunInFlight {
+    fn drop(&mut self) {
+        if self.0.runs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
 /// A handle on the writer. Cheap to clone.
 #[derive(Clone)]
 pub struct RunLog {
     sender: mpsc::Sender<Message>,
+    in_flight: Arc<InFlight>,
     /// Cuts the writer's gathering short when a flush is asked for.
     flush_asked: Arc<Notify>,
     /// The writer's inbox until the writer starts (on first use, inside the runtime).
@@ -52,6 +74,7 @@ impl RunLog {
         let flush_asked = Arc::new(Notify::new());
         RunLog {
             sender,
+            in_flight: Arc::default(),
             flush_asked: flush_asked.clone(),
             pending: Arc::new(Mutex::new(Some((receiver, store, flush_asked)))),
         }
@@ -74,6 +97,27 @@ impl RunLog {
         if self.sender.send(Message::Run(Box::new(run))).await.is_err() {
             tracing::error!("the run log writer has stopped; a run was not recorded");
         }
+    }
+
+    /// Marks a run as started; [`RunLog::finish`] waits until the guard is dropped (once the run
+    /// is recorded).
+    pub fn run_started(&self) -> RunInFlight {
+        self.in_flight.runs.fetch_add(1, Ordering::AcqRel);
+        RunInFlight(self.in_flight.clone())
+    }
+
+    /// For a stopping hub: waits for the runs in flight to be recorded, then until everything
+    /// recorded is written.
+    pub async fn finish(&self) {
+        loop {
+            // Created before the check, so that the last run ending in between still wakes it.
+            let idle = self.in_flight.idle.notified();
+            if self.in_flight.runs.load(Ordering::Acquire) == 0 {
+                break;
+            }
+            idle.await;
+        }
+        self.flush().await;
     }
 
     /// Waits until every run recorded so far is written.
@@ -118,5 +162,59 @@ async fn write_runs(mut receiver: mpsc::Receiver<Message>, store: Store, flush_a
         for done in flushes.drain(..) {
             let _ = done.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actionhub_store::{Keyring, RunFilter, Timestamp, new_run_id};
+    use actionhub_testkit::{KEY_V1, TestDatabase};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn finishing_waits_for_the_runs_in_flight_and_writes_them() {
+        let db = TestDatabase::sqlite();
+        let store = Store::open(db.url(), Keyring::parse(KEY_V1).unwrap())
+            .await
+            .unwrap();
+        let project = store.project("default").await.unwrap();
+        let run_log = RunLog::new(store.clone());
+        let in_flight = run_log.run_started();
+        let finishing = tokio::spawn({
+            let run_log = run_log.clone();
+            async move { run_log.finish().await }
+        });
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!finishing.is_finished(), "finished with a run in flight");
+        let started_at = Timestamp::now();
+        run_log
+            .record(Run {
+                id: new_run_id(started_at).unwrap(),
+                project_id: project.id.clone(),
+                account_id: "acc_1".to_owned(),
+                action: "front_create_tag".to_owned(),
+                source: "rpc".to_owned(),
+                outcome: "ok".to_owned(),
+                front_status: Some(201),
+                duration_us: 1,
+                retries: 0,
+                waited_ms: 0,
+                error: None,
+                started_at,
+            })
+            .await;
+        drop(in_flight);
+        finishing.await.unwrap();
+        let filter = RunFilter {
+            account_id: None,
+            limit: 10,
+        };
+        assert_eq!(
+            store.list_runs(&project.id, &filter).await.unwrap().len(),
+            1
+        );
     }
 }

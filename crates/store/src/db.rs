@@ -230,6 +230,11 @@ const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "runs",
         include_str!("../migrations/sqlite/0002_runs.sql"),
     ),
+    (
+        4,
+        "sealed idempotency",
+        include_str!("../migrations/sqlite/0004_sealed_idempotency.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
     (
@@ -241,6 +246,11 @@ const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         2,
         "runs",
         include_str!("../migrations/postgres/0002_runs.sql"),
+    ),
+    (
+        4,
+        "sealed idempotency",
+        include_str!("../migrations/postgres/0004_sealed_idempotency.sql"),
     ),
 ];
 

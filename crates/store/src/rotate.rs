@@ -1,5 +1,5 @@
-//! `vault rotate`: re-encrypting every sealed value under the newest master key while hubs keep
-//! serving.
+//! `vault rotate`: re-encrypting every sealed value (credentials, hub secrets, stored idempotent
+//! answers) under the newest master key while hubs keep serving.
 //!
 //! Rows are rotated one at a time, each in its own statement (hence its own transaction), with
 //! a compare-and-swap on the old ciphertext: if a hub relinks the account meanwhile, the swap
@@ -10,6 +10,7 @@ use crate::accounts::credential_binding;
 use crate::db::{from_row, on_pool};
 use crate::keys::hub_secret_binding;
 use crate::model::RotationReport;
+use crate::runs::idempotency_binding;
 use crate::vault::{Binding, Sealed};
 use crate::{Store, StoreError};
 
@@ -45,6 +46,20 @@ from_row!(HubSecretRow {
 });
 
 #[derive(Debug)]
+struct IdempotencyAnswerRow {
+    project_id: String,
+    idem_key: String,
+    response_key_version: i64,
+    response_sealed: Vec<u8>,
+}
+from_row!(IdempotencyAnswerRow {
+    project_id,
+    idem_key,
+    response_key_version,
+    response_sealed
+});
+
+#[derive(Debug)]
 struct CountRow {
     n: i64,
 }
@@ -55,7 +70,8 @@ fn version_of(key_version: i64) -> Result<u32, StoreError> {
 }
 
 impl Store {
-    /// Re-encrypts every credential and hub secret not yet under the newest key. Safe to run
+    /// Re-encrypts every credential, hub secret and stored idempotent answer not yet under the
+    /// newest key. Safe to run
     /// while hubs serve and safe to run again.
     pub async fn rotate_vault(&self) -> Result<RotationReport, StoreError> {
         // Cached tokens stay valid (rotation re-encrypts, the plaintext is unchanged), but
@@ -68,9 +84,12 @@ impl Store {
         };
         self.rotate_credentials(newest, &mut report).await?;
         self.rotate_hub_secrets(newest, &mut report).await?;
+        self.rotate_idempotency_answers(newest, &mut report).await?;
         let remaining: CountRow = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM credentials WHERE key_version <> $1) \
-                  + (SELECT COUNT(*) FROM hub_secrets WHERE key_version <> $1) AS n",
+                  + (SELECT COUNT(*) FROM hub_secrets WHERE key_version <> $1) \
+                  + (SELECT COUNT(*) FROM idempotency_keys WHERE response_key_version <> $1) \
+                  AS n",
         )
         .bind(i64::from(newest))
         .fetch_one(pool)
@@ -177,5 +196,52 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    async fn rotate_idempotency_answers(
+        &self,
+        newest: u32,
+        report: &mut RotationReport,
+    ) -> Result<(), StoreError> {
+        let (mut after_project, mut after_key) = (String::new(), String::new());
+        loop {
+            let rows: Vec<IdempotencyAnswerRow> = on_pool!(self.db(), pool => sqlx::query_as(
+                "SELECT project_id, idem_key, response_key_version, response_sealed \
+                 FROM idempotency_keys WHERE response_key_version <> $1 \
+                 AND (project_id > $2 OR (project_id = $2 AND idem_key > $3)) \
+                 ORDER BY project_id, idem_key LIMIT $4",
+            )
+            .bind(i64::from(newest))
+            .bind(&after_project)
+            .bind(&after_key)
+            .bind(BATCH)
+            .fetch_all(pool)
+            .await?);
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            (after_project, after_key) = (last.project_id.clone(), last.idem_key.clone());
+            for row in &rows {
+                let binding = idempotency_binding(&row.project_id, &row.idem_key);
+                let fresh = self.reseal(binding, row.response_key_version, &row.response_sealed)?;
+                let swapped = on_pool!(self.db(), pool => sqlx::query(
+                    "UPDATE idempotency_keys SET response_key_version = $1, response_sealed = $2 \
+                     WHERE project_id = $3 AND idem_key = $4 AND response_sealed = $5",
+                )
+                .bind(i64::from(fresh.key_version))
+                .bind(fresh.bytes)
+                .bind(&row.project_id)
+                .bind(&row.idem_key)
+                .bind(&row.response_sealed)
+                .execute(pool)
+                .await?
+                .rows_affected());
+                if swapped == 1 {
+                    report.rotated += 1;
+                } else {
+                    report.skipped += 1;
+                }
+            }
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! on the machine's server, dropped afterwards; the test fails if the server is down).
 
 use actionhub_store::{
-    AccountFilter, AccountPatch, Keyring, LinkTarget, NewAccount, NewSession, Purged, Run,
-    RunFilter, Status, Store, StoreError, Timestamp, VaultError, new_run_id,
+    AccountFilter, AccountPatch, IdempotencyBegin, Keyring, LinkTarget, NewAccount, NewSession,
+    Purged, Run, RunFilter, Status, Store, StoreError, Timestamp, VaultError, new_run_id,
     sqlite_holds_sealed_data,
 };
 use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
@@ -51,6 +51,9 @@ suite!(
     concurrent_relinks_of_one_owner_make_one_account,
     runs_are_written_in_batches_and_listed_newest_first,
     purging_forgets_old_runs_and_long_expired_sessions_only,
+    a_batch_holding_one_bad_run_loses_no_other_run,
+    stored_idempotent_answers_are_sealed,
+    an_abandoned_claim_is_answered_outcome_unknown,
 );
 
 fn keyring(text: &str) -> Keyring {
@@ -941,4 +944,151 @@ async fn sealed_data_is_found_only_where_a_store_has_been() {
     assert!(!sqlite_holds_sealed_data(&file).await.unwrap());
     open(&db).await.close().await;
     assert!(sqlite_holds_sealed_data(&file).await.unwrap());
+}
+
+fn run_at(project_id: &str, n: i64) -> Run {
+    let started_at = Timestamp(1_767_261_600_000 + n);
+    Run {
+        id: new_run_id(started_at).unwrap(),
+        project_id: project_id.to_owned(),
+        account_id: format!("acc_{n}"),
+        action: "front_list_tags".to_owned(),
+        source: "rpc".to_owned(),
+        outcome: "ok".to_owned(),
+        front_status: Some(200),
+        duration_us: 1_000,
+        retries: 0,
+        waited_ms: 0,
+        error: None,
+        started_at,
+    }
+}
+
+/// One row the database refuses (an id already taken, here twice in one batch) loses only that
+/// row; hostile values (NUL, which Postgres cannot store, and huge strings) are cleaned so that
+/// their run is kept.
+async fn a_batch_holding_one_bad_run_loses_no_other_run(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let other = store.project("other").await.unwrap();
+    let mut runs: Vec<Run> = (0..40)
+        .map(|n| run_at(if n % 2 == 0 { &project.id } else { &other.id }, n))
+        .collect();
+    let mut hostile = run_at(&project.id, 40);
+    hostile.account_id = "acc_\0nul".to_owned();
+    hostile.action = format!("front_\0{}", "x".repeat(2_000_000));
+    hostile.error = Some(format!("bad \0 {}", "e".repeat(100_000)));
+    runs.push(hostile.clone());
+    let mut duplicate = run_at(&other.id, 41);
+    duplicate.id = runs[7].id.clone();
+    runs.push(duplicate);
+    assert_eq!(
+        store.insert_runs(&runs).await.unwrap(),
+        1,
+        "one row refused"
+    );
+
+    let all = RunFilter {
+        account_id: None,
+        limit: 100,
+    };
+    let mut listed = store.list_runs(&project.id, &all).await.unwrap();
+    listed.extend(store.list_runs(&other.id, &all).await.unwrap());
+    assert_eq!(listed.len(), 41, "every run but the refused duplicate");
+    let kept = listed.iter().find(|run| run.id == runs[7].id).unwrap();
+    assert_eq!(kept.account_id, "acc_7", "the first of the two ids is kept");
+    let cleaned = listed.iter().find(|run| run.id == hostile.id).unwrap();
+    assert_eq!(cleaned.account_id, "acc_\u{fffd}nul");
+    assert!(cleaned.action.starts_with("front_\u{fffd}xxx"));
+    assert!(cleaned.action.chars().count() <= 100);
+    let error = cleaned.error.as_deref().unwrap();
+    assert!(error.starts_with("bad \u{fffd} eee") && error.chars().count() <= 1_000);
+
+    // A batch whose every row is refused writes nothing and says so.
+    assert_eq!(store.insert_runs(&runs[..3]).await.unwrap(), 3);
+}
+
+/// Stored answers are sealed: replayed exactly, never in the database in plaintext, and
+/// carried along by a key rotation.
+async fn stored_idempotent_answers_are_sealed(db: &TestDatabase) {
+    const LOCK_MS: i64 = 120_000;
+    const TTL_MS: i64 = 86_400_000;
+    let store = open_with(db, &format!("1:{KEY_V1}")).await;
+    let project = store.project("default").await.unwrap();
+    let answer = r#"{"data":{"id":"tag_1","name":"plaintext-answer-canary-4242"},"next":null}"#;
+    let hash = b"request-hash";
+    let begun = store
+        .idempotency_begin(&project.id, "key-1", hash, LOCK_MS, TTL_MS)
+        .await
+        .unwrap();
+    assert_eq!(begun, IdempotencyBegin::Fresh);
+    store
+        .idempotency_finish(&project.id, "key-1", 201, answer)
+        .await
+        .unwrap();
+    let replay = IdempotencyBegin::Replay {
+        status: 201,
+        response: answer.to_owned(),
+    };
+    let again = store
+        .idempotency_begin(&project.id, "key-1", hash, LOCK_MS, TTL_MS)
+        .await
+        .unwrap();
+    assert_eq!(again, replay);
+    let raw = db.raw_contents();
+    assert!(contains_secret(&raw, "key-1"), "the raw dump is readable");
+    assert!(
+        !contains_secret(&raw, "plaintext-answer-canary-4242"),
+        "a stored answer is in plaintext"
+    );
+    store.close().await;
+
+    let both = open_with(db, &format!("2:{KEY_V2},1:{KEY_V1}")).await;
+    let report = both.rotate_vault().await.unwrap();
+    assert_eq!(report.rotated, 2, "the pepper and the answer");
+    assert_eq!(report.remaining, 0);
+    both.close().await;
+    let new_only = open_with(db, &format!("2:{KEY_V2}")).await;
+    let after = new_only
+        .idempotency_begin(&project.id, "key-1", hash, LOCK_MS, TTL_MS)
+        .await
+        .unwrap();
+    assert_eq!(after, replay);
+}
+
+/// A claim whose holder stopped without a result is never taken over: the request may have
+/// reached Front, so sending it again could do it twice.
+async fn an_abandoned_claim_is_answered_outcome_unknown(db: &TestDatabase) {
+    const TTL_MS: i64 = 86_400_000;
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let hash = b"request-hash";
+    let begin = |key: &'static str, lock_ms: i64| {
+        let store = store.clone();
+        let project_id = project.id.clone();
+        async move {
+            store
+                .idempotency_begin(&project_id, key, hash, lock_ms, TTL_MS)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(begin("held", 120_000).await, IdempotencyBegin::Fresh);
+    assert_eq!(begin("held", 120_000).await, IdempotencyBegin::InProgress);
+    // A claim that lapsed at once, as if its hub had been killed mid-call.
+    assert_eq!(begin("lapsed", 0).await, IdempotencyBegin::Fresh);
+    assert_eq!(
+        begin("lapsed", 120_000).await,
+        IdempotencyBegin::OutcomeUnknown
+    );
+    assert_eq!(
+        begin("lapsed", 120_000).await,
+        IdempotencyBegin::OutcomeUnknown
+    );
+    // A released claim (nothing reached Front) may run again.
+    store
+        .idempotency_release(&project.id, "held")
+        .await
+        .unwrap();
+    assert_eq!(begin("held", 120_000).await, IdempotencyBegin::Fresh);
 }

@@ -121,6 +121,15 @@ impl Budget {
         }
     }
 
+    /// Gives up the probe lease that ended at `lease_until`, if it is still the one held: its
+    /// request was abandoned before an answer came, so nothing will be observed to end it, and
+    /// the company's next call would otherwise wait out the whole lease.
+    pub fn release_probe(&mut self, lease_until: i64) {
+        if self.probe_until == lease_until {
+            self.probe_until = 0;
+        }
+    }
+
     /// Learns from one answer.
     pub fn observe(&mut self, seen: &Observation) {
         if seen.failed {
@@ -265,6 +274,21 @@ mod tests {
         assert_eq!(budget.remaining, 0);
         budget.observe(&answer(end, end + 2, 20, 19, 1_004));
         assert_eq!(budget.window_end, 1_004_000);
+    }
+
+    #[test]
+    fn an_abandoned_probe_gives_its_lease_back_and_only_its_own() {
+        let mut budget = Budget::default();
+        assert_eq!(budget.acquire(1_000), Decision::Go);
+        // Another lease than the one held: nothing changes.
+        budget.release_probe(1_000 + PROBE_LEASE_MS - 1);
+        assert!(matches!(budget.acquire(1_001), Decision::Wait { .. }));
+        budget.release_probe(1_000 + PROBE_LEASE_MS);
+        assert_eq!(
+            budget.acquire(1_002),
+            Decision::Go,
+            "the next call probes at once"
+        );
     }
 
     #[test]

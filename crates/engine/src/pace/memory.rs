@@ -78,6 +78,10 @@ impl Pacer for MemoryPacer {
         Box::pin(std::future::ready(Ok(())))
     }
 
+    fn release_probe(&self, company: &str, lease_until: i64) {
+        self.with_company(company, |state| state.budget.release_probe(lease_until));
+    }
+
     fn soft_poll(&self) -> Duration {
         // Every change here comes with a wake-up; the poll only bounds a missed one.
         Duration::from_millis(250)

@@ -6,7 +6,9 @@
 //! [`RedisPacer`] (`ACTIONHUB_REDIS_URL`), shared by every hub replica using that Redis. Both run
 //! the rules of [`budget`]. [`wait_for_slot`] is the queue: it asks the pacer, sleeps until the
 //! time it names (or until an answer in this process changes the picture), and gives up at the
-//! call's deadline with the time after which asking again makes sense.
+//! call's deadline with the time after which asking again makes sense. The [`Slot`] it grants
+//! gives a company's probe lease back if dropped before the answer is observed (a cancelled
+//! call), so no path leaves the company's other calls waiting out the lease.
 
 mod budget;
 mod memory;
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Notify;
 
-pub use budget::{Decision, Observation};
+pub use budget::{Decision, Observation, PROBE_LEASE_MS};
 pub use memory::MemoryPacer;
 pub use redis::RedisPacer;
 
@@ -50,6 +52,12 @@ pub trait Pacer: Send + Sync + std::fmt::Debug {
         seen: Observation,
     ) -> BoxFuture<'a, Result<(), PacerError>>;
 
+    /// Gives up the probe lease ending at `lease_until` that `acquire` took, if it is still the
+    /// one held: its request was abandoned (cancelled, or failed before an answer) and nothing
+    /// will be observed to end it. Called from a drop, so it must not block: a pacer that needs
+    /// I/O starts it and returns.
+    fn release_probe(&self, company: &str, lease_until: i64);
+
     /// How often a wait for information (not for a known time) is re-checked, when nothing in
     /// this process signals a change: other replicas' answers are only seen by asking again.
     fn soft_poll(&self) -> Duration;
@@ -71,19 +79,62 @@ pub struct OverDeadline {
     pub retry_after_secs: u64,
 }
 
-/// Waits for one slot of `company`'s budget. Returns how long it waited.
-pub async fn wait_for_slot(
-    pacer: &dyn Pacer,
+/// A slot of a company's budget, granted by [`wait_for_slot`]. The slot may be the company's
+/// probe, which holds every other call of the company back until its answer is observed: call
+/// [`Slot::observed`] once the pacer has learnt from the answer. A slot dropped before that (the
+/// call was cancelled, or ended before sending) gives the probe lease back, so the company's
+/// next call does not wait out the lease.
+#[must_use = "dropping a slot gives its probe lease back"]
+pub struct Slot<'a> {
+    pacer: &'a dyn Pacer,
+    company: &'a str,
+    /// The probe lease this slot may hold (the end `acquire` would have given it), until the
+    /// answer is observed.
+    lease_until: Option<i64>,
+    waited: Duration,
+}
+
+impl Slot<'_> {
+    /// How long the call queued for this slot.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// The pacer has learnt from the answer, which ends a probe lease by itself.
+    pub fn observed(mut self) {
+        self.lease_until = None;
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if let Some(lease_until) = self.lease_until.take() {
+            self.pacer.release_probe(self.company, lease_until);
+        }
+    }
+}
+
+/// Waits for one slot of `company`'s budget.
+pub async fn wait_for_slot<'a>(
+    pacer: &'a dyn Pacer,
     changed: &Notify,
-    company: &str,
+    company: &'a str,
     route: &str,
     deadline: Instant,
-) -> Result<Duration, OverDeadline> {
+) -> Result<Slot<'a>, OverDeadline> {
     let started = Instant::now();
     loop {
         // Registered before asking, so an answer arriving in between still wakes this caller.
         let notified = changed.notified();
         let now = unix_millis();
+        // Armed before asking: a future dropped while the pacer answers (Redis) may already
+        // hold the probe, whose lease ends exactly here. Releasing a lease not held does nothing.
+        let mut slot = Slot {
+            pacer,
+            company,
+            lease_until: Some(now + PROBE_LEASE_MS),
+            waited: Duration::ZERO,
+        };
         let decision = match pacer.acquire(company, route, now).await {
             Ok(decision) => decision,
             Err(error) => {
@@ -92,8 +143,11 @@ pub async fn wait_for_slot(
             }
         };
         let Decision::Wait { until, firm } = decision else {
-            return Ok(started.elapsed());
+            slot.waited = started.elapsed();
+            return Ok(slot);
         };
+        // Told to wait: no lease was taken.
+        slot.lease_until = None;
         let wait = Duration::from_millis(u64::try_from(until - now).unwrap_or(0).max(1));
         let left = deadline.saturating_duration_since(Instant::now());
         if firm && wait > left {
@@ -121,4 +175,152 @@ pub async fn wait_for_slot(
 
 fn ceil_secs(duration: Duration) -> u64 {
     (duration.as_secs() + u64::from(duration.subsec_nanos() > 0)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::task::Poll;
+
+    use super::*;
+
+    const COMPANY: &str = "cmp_1";
+    const ROUTE: &str = "tags";
+
+    /// A pacer whose answer is lost on the way back: the acquire happens, its future never
+    /// completes (a Redis reply still in flight when the caller gives up).
+    #[derive(Debug, Default)]
+    struct AnswerLost(MemoryPacer);
+
+    impl Pacer for AnswerLost {
+        fn acquire<'a>(
+            &'a self,
+            company: &'a str,
+            route: &'a str,
+            now: i64,
+        ) -> BoxFuture<'a, Result<Decision, PacerError>> {
+            let taken = self.0.acquire(company, route, now);
+            Box::pin(async move {
+                let _ = taken.await;
+                std::future::pending().await
+            })
+        }
+
+        fn observe<'a>(
+            &'a self,
+            company: &'a str,
+            route: &'a str,
+            seen: Observation,
+        ) -> BoxFuture<'a, Result<(), PacerError>> {
+            self.0.observe(company, route, seen)
+        }
+
+        fn release_probe(&self, company: &str, lease_until: i64) {
+            self.0.release_probe(company, lease_until);
+        }
+
+        fn soft_poll(&self) -> Duration {
+            self.0.soft_poll()
+        }
+    }
+
+    /// Whether the company's next call would be let through now, read from the pacer's state.
+    async fn next_call_goes(pacer: &dyn Pacer) -> bool {
+        let decision = pacer.acquire(COMPANY, ROUTE, unix_millis()).await;
+        matches!(decision, Ok(Decision::Go))
+    }
+
+    fn deadline() -> Instant {
+        Instant::now() + Duration::from_secs(30)
+    }
+
+    #[tokio::test]
+    async fn a_probe_dropped_before_its_answer_lets_the_next_call_go() {
+        let pacer = MemoryPacer::new();
+        let changed = Notify::new();
+        let probe = wait_for_slot(&pacer, &changed, COMPANY, ROUTE, deadline())
+            .await
+            .unwrap();
+        // While the probe is out, the company's other calls wait for its answer.
+        let held = pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
+        assert!(matches!(held, Decision::Wait { firm: false, .. }));
+        drop(probe);
+        assert!(next_call_goes(&pacer).await);
+    }
+
+    #[tokio::test]
+    async fn an_observed_probe_is_not_released_twice() {
+        let pacer = MemoryPacer::new();
+        let changed = Notify::new();
+        let probe = wait_for_slot(&pacer, &changed, COMPANY, ROUTE, deadline())
+            .await
+            .unwrap();
+        // No rate-limit headers: the company is unmetered from now on.
+        pacer
+            .observe(COMPANY, ROUTE, Observation::default())
+            .await
+            .unwrap();
+        probe.observed();
+        assert!(next_call_goes(&pacer).await);
+    }
+
+    #[tokio::test]
+    async fn a_wait_dropped_while_the_pacer_answers_gives_the_probe_back() {
+        let pacer = AnswerLost::default();
+        let changed = Notify::new();
+        let mut waiting = Box::pin(wait_for_slot(&pacer, &changed, COMPANY, ROUTE, deadline()));
+        let pending = std::future::poll_fn(|context| {
+            Poll::Ready(waiting.as_mut().poll(context).is_pending())
+        })
+        .await;
+        assert!(pending);
+        // The probe was taken on the pacer's side, and its answer never arrived.
+        assert!(!next_call_goes(&pacer.0).await);
+        drop(waiting);
+        assert!(next_call_goes(&pacer.0).await);
+    }
+
+    /// The same through Redis (on 127.0.0.1:6379, or `ACTIONHUB_TEST_REDIS_URL`), whose release
+    /// runs in a task of its own.
+    #[tokio::test]
+    async fn a_probe_dropped_before_its_answer_is_released_in_redis() {
+        let url = std::env::var("ACTIONHUB_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        let prefix = format!("actionhub-test-{}-{}", std::process::id(), unix_millis());
+        let pacer = RedisPacer::connect(&url, &prefix)
+            .await
+            .unwrap_or_else(|error| {
+                panic!("Redis at {url} is needed (start it with `redis-server`): {error}")
+            });
+        let changed = Notify::new();
+        let probe = wait_for_slot(&pacer, &changed, COMPANY, ROUTE, deadline())
+            .await
+            .unwrap();
+        let held = pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
+        assert!(matches!(held, Decision::Wait { firm: false, .. }));
+        drop(probe);
+        // The release is a spawned task: wait for it to land (bounded; no timing asserted).
+        let mut released = false;
+        for _ in 0..200 {
+            if next_call_goes(&pacer).await {
+                released = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut cleanup = ::redis::Client::open(url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let _: i64 = ::redis::cmd("DEL")
+            .arg(format!("{prefix}:company:{COMPANY}"))
+            .query_async(&mut cleanup)
+            .await
+            .unwrap();
+        assert!(
+            released,
+            "the probe lease is still held after the slot was dropped"
+        );
+    }
 }

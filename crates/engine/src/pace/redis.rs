@@ -1,7 +1,7 @@
-//! The Redis pacer: each company's budget is a Redis hash changed only by two Lua scripts
-//! (`acquire.lua`, `observe.lua`, the rules of `budget.rs`), which Redis runs atomically, so
-//! every hub replica using the same Redis shares one budget per company. Keys expire after a
-//! day unused.
+//! The Redis pacer: each company's budget is a Redis hash changed only by Lua scripts
+//! (`acquire.lua`, `observe.lua`, `release.lua`: the rules of `budget.rs`), which Redis runs
+//! atomically, so every hub replica using the same Redis shares one budget per company. Keys
+//! expire after a day unused.
 
 use std::time::Duration;
 
@@ -23,6 +23,7 @@ pub struct RedisPacer {
     prefix: String,
     acquire: Script,
     observe: Script,
+    release: Script,
 }
 
 impl std::fmt::Debug for RedisPacer {
@@ -49,12 +50,17 @@ impl RedisPacer {
             prefix: prefix.to_owned(),
             acquire: Script::new(include_str!("acquire.lua")),
             observe: Script::new(include_str!("observe.lua")),
+            release: Script::new(include_str!("release.lua")),
         })
+    }
+
+    fn company_key(&self, company: &str) -> String {
+        format!("{}:company:{company}", self.prefix)
     }
 
     fn keys(&self, company: &str, route: &str) -> (String, String) {
         (
-            format!("{}:company:{company}", self.prefix),
+            self.company_key(company),
             format!("{}:route:{company}:{route}", self.prefix),
         )
     }
@@ -130,6 +136,27 @@ impl Pacer for RedisPacer {
                 .map_err(|e| PacerError(redact(&e)))?;
             Ok(())
         })
+    }
+
+    fn release_probe(&self, company: &str, lease_until: i64) {
+        // Called from a drop, which cannot wait for Redis: the release goes on in a task of its
+        // own (outside a runtime there is nothing to spawn on, and the lease runs out by itself).
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let company_key = self.company_key(company);
+        let mut connection = self.connection.clone();
+        let release = self.release.clone();
+        runtime.spawn(async move {
+            let released: Result<i64, _> = release
+                .key(company_key)
+                .arg(lease_until)
+                .invoke_async(&mut connection)
+                .await;
+            if let Err(error) = released {
+                tracing::warn!(error = %redact(&error), "an abandoned probe lease could not be released; it runs out by itself");
+            }
+        });
     }
 
     fn soft_poll(&self) -> Duration {

@@ -439,7 +439,8 @@ pub async fn serve_stdio(
             .map_err(|error| StdioError::Transport(error.to_string())),
         Err(error) => Err(StdioError::Transport(error.to_string())),
     };
-    // Runs are recorded in the background: write the last ones before the process ends.
-    run_log.flush().await;
+    // Runs go on in their own tasks (a cancelled call too) and are recorded in the background:
+    // wait for them and write the last ones before the process ends.
+    run_log.finish().await;
     served
 }

@@ -17,15 +17,31 @@ pub struct Served {
         reason = "each test crate includes this module; not all link directly"
     )]
     pub front: FrontClient,
+    #[allow(
+        dead_code,
+        reason = "kept alive for the hub; not every test crate reads it"
+    )]
     pub db: TestDatabase,
 }
 
+#[allow(
+    dead_code,
+    reason = "each test crate includes this module; not all use the default Front client"
+)]
 pub async fn serve_hub(front_url: &str) -> Served {
+    serve_hub_with(FrontClient::new(Some(front_url)).unwrap()).await
+}
+
+/// A hub talking to Front through `front` (e.g. a client whose pacer the test inspects).
+#[allow(
+    dead_code,
+    reason = "each test crate includes this module; not all choose the Front client"
+)]
+pub async fn serve_hub_with(front: FrontClient) -> Served {
     let db = TestDatabase::sqlite();
     let store = Store::open(db.url(), Keyring::parse(KEY_V1).unwrap())
         .await
         .unwrap();
-    let front = FrontClient::new(Some(front_url)).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(store.clone(), front.clone(), &url);
