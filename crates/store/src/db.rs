@@ -178,6 +178,11 @@ const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "runs",
         include_str!("../migrations/sqlite/0002_runs.sql"),
     ),
+    (
+        3,
+        "dashboard_sign_outs",
+        include_str!("../migrations/sqlite/0003_dashboard_sign_outs.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
     (
@@ -189,6 +194,11 @@ const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         2,
         "runs",
         include_str!("../migrations/postgres/0002_runs.sql"),
+    ),
+    (
+        3,
+        "dashboard_sign_outs",
+        include_str!("../migrations/postgres/0003_dashboard_sign_outs.sql"),
     ),
 ];
 

@@ -31,10 +31,10 @@ use crate::execution::{ActionRequest, RunSource, run_action};
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 const IDEMPOTENCY_META: &str = "idempotency_key";
 
-/// MCP methods `rmcp` reads into typed requests. One of them arriving as a custom request
-/// means its `params` did not have the method's shape: invalid params (-32602), where `rmcp`
-/// would answer "method not found".
-const TYPED_METHODS: [&str; 10] = [
+/// MCP methods `rmcp` reads into typed requests. One of them arriving as a custom request, or
+/// not read at all, means its `params` did not have the method's shape: invalid params
+/// (-32602), where `rmcp` would answer "method not found" or a plain-text 415.
+pub(super) const TYPED_METHODS: [&str; 10] = [
     InitializeResultMethod::VALUE,
     PingRequestMethod::VALUE,
     ListToolsRequestMethod::VALUE,

@@ -37,9 +37,9 @@ use axum::routing::{MethodRouter, post};
 use rmcp::model::ClientJsonRpcMessage;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::handler::McpHandler;
+use super::handler::{McpHandler, TYPED_METHODS};
 use super::{McpOptions, Target};
 use crate::AppState;
 use crate::error::ApiError;
@@ -53,6 +53,8 @@ const ACCOUNT_QUERY: [&str; 2] = ["x-account-id", "account_id"];
 const SERVER_ERROR: i64 = -32000;
 const PARSE_ERROR: i64 = -32700;
 const INVALID_REQUEST: i64 = -32600;
+const METHOD_NOT_FOUND: i64 = -32601;
+const INVALID_PARAMS: i64 = -32602;
 /// The longest plain-text refusal of `rmcp` quoted in a JSON-RPC error (its texts are fixed
 /// sentences; anything longer is cut rather than echoed).
 const MAX_REFUSAL_CHARS: usize = 200;
@@ -194,14 +196,44 @@ async fn checked_body(body: Body) -> Result<Body, Response> {
             "JSON-RPC batches are not supported: send one message per request",
         ));
     }
-    if serde_json::from_value::<ClientJsonRpcMessage>(value).is_err() {
-        return Err(rpc_error_code(
+    // Kept for the answer: a request's id, if it is one JSON-RPC allows.
+    let id = value
+        .get("id")
+        .filter(|id| id.is_string() || id.is_number())
+        .cloned()
+        .unwrap_or(Value::Null);
+    let method = value
+        .get("method")
+        .and_then(Value::as_str)
+        .map(|method| method.chars().take(100).collect::<String>());
+    let is_json_rpc = value.get("jsonrpc").and_then(Value::as_str) == Some("2.0");
+    if serde_json::from_value::<ClientJsonRpcMessage>(value).is_ok() {
+        return Ok(Body::from(bytes));
+    }
+    Err(match method {
+        Some(method) if is_json_rpc && TYPED_METHODS.contains(&method.as_str()) => {
+            rpc_error_with_id(
+                StatusCode::BAD_REQUEST,
+                INVALID_PARAMS,
+                &format!(
+                    "Invalid params: `params` of `{method}` do not have the shape MCP defines for it"
+                ),
+                id,
+            )
+        }
+        Some(method) if is_json_rpc => rpc_error_with_id(
+            StatusCode::NOT_FOUND,
+            METHOD_NOT_FOUND,
+            &format!("Method not found: `{method}`"),
+            id,
+        ),
+        _ => rpc_error_with_id(
             StatusCode::BAD_REQUEST,
             INVALID_REQUEST,
             "Invalid Request: send one JSON-RPC 2.0 message (`jsonrpc`: \"2.0\", a string `method`, an `id` for requests)",
-        ));
-    }
-    Ok(Body::from(bytes))
+            id,
+        ),
+    })
 }
 
 /// Loopback origins on any port, and the hub's own.
@@ -373,10 +405,15 @@ fn rpc_error(status: StatusCode, message: &str) -> Response {
 }
 
 fn rpc_error_code(status: StatusCode, code: i64, message: &str) -> Response {
+    rpc_error_with_id(status, code, message, Value::Null)
+}
+
+/// A JSON-RPC error body answering the request with `id`.
+fn rpc_error_with_id(status: StatusCode, code: i64, message: &str, id: Value) -> Response {
     let body = json!({
         "jsonrpc": "2.0",
         "error": { "code": code, "message": message },
-        "id": null,
+        "id": id,
     });
     (status, axum::Json(body)).into_response()
 }
