@@ -12,6 +12,18 @@ use serde_json::{Value, json};
 
 use crate::linking::LinkError;
 
+/// The most characters of a caller's value quoted back in a message.
+const MAX_QUOTED_CHARS: usize = 64;
+
+/// `value` as a message may quote it: at most [`MAX_QUOTED_CHARS`] characters, cut with `…`,
+/// so that an answer never carries a huge value back.
+pub fn quoted(value: &str) -> String {
+    match value.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => value.to_owned(),
+        Some((end, _)) => format!("{}…", &value[..end]),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The request is wrong; the message names the field at fault.
@@ -160,7 +172,7 @@ impl ApiError {
     /// Maps a store error met while handling `what` (e.g. "account acc_…").
     pub fn from_store(error: StoreError, what: &str) -> ApiError {
         match error {
-            StoreError::NotFound => ApiError::NotFound(format!("{what} not found")),
+            StoreError::NotFound => ApiError::NotFound(format!("{} not found", quoted(what))),
             other => ApiError::from(other),
         }
     }

@@ -297,7 +297,11 @@ impl FromRequestParts<AppState> for HubSession {
     }
 }
 
-/// The `{id}` segment of a route.
+/// The longest id a path may carry: the hub's and Front's ids are far shorter, and a longer
+/// one would only be looked up in vain and quoted back.
+pub const MAX_ID_CHARS: usize = 256;
+
+/// The `{id}` segment of a route: UTF-8, no NUL, at most [`MAX_ID_CHARS`] characters.
 #[derive(Debug)]
 pub struct PathId(pub String);
 
@@ -313,6 +317,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
                 )
             })?;
         refuse_nul("id", &id)?;
+        if id.chars().count() > MAX_ID_CHARS {
+            return Err(ApiError::BadRequest(format!(
+                "`id`: the id in the path is longer than {MAX_ID_CHARS} characters"
+            )));
+        }
         Ok(PathId(id))
     }
 }

@@ -668,3 +668,45 @@ async fn the_link_page_tells_only_the_developers_origin() {
         "the script reads the origin from the form"
     );
 }
+
+#[tokio::test]
+async fn huge_values_are_never_quoted_back_whole() {
+    let (hub, _sim, account) =
+        hub_with_account(ServeConfig::default(), frontsim::SimConfig::unlimited()).await;
+    let long = "z".repeat(200);
+    let huge = "z".repeat(4_000);
+
+    let (status, _, body) = hub
+        .send(hub.request(Method::GET, &format!("/accounts/{long}")))
+        .await;
+    let message = error_message(status, StatusCode::NOT_FOUND, &body);
+    assert!(message.len() < 150, "{message}");
+    let (status, _, body) = hub
+        .send(hub.request(Method::GET, &format!("/accounts/{huge}")))
+        .await;
+    let message = error_message(status, StatusCode::BAD_REQUEST, &body);
+    assert!(!message.contains(&long), "{message}");
+
+    let mcp = |account: &str, body: String| {
+        hub.request(Method::POST, "/mcp")
+            .header("x-account-id", account)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let list = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#.to_owned();
+    let (status, _, body) = hub.send(mcp(&huge, list)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.len() < 200, "{message}");
+    let unknown = json!({"jsonrpc": "2.0", "id": 2, "method": huge}).to_string();
+    let (_, _, body) = hub.send(mcp(&account, unknown)).await;
+    assert_eq!(body["error"]["code"], -32601, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.len() < 200, "{message}");
+    let call = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                      "params": {"name": huge, "arguments": {}}})
+    .to_string();
+    let (_, _, body) = hub.send(mcp(&account, call)).await;
+    let text = body["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(!text.contains(&long), "{text}");
+}

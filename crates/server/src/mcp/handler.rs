@@ -233,10 +233,9 @@ impl ServerHandler for McpHandler {
                 None,
             ));
         }
-        let shown: String = method.chars().take(100).collect();
         Err(ErrorData::new(
             ErrorCode::METHOD_NOT_FOUND,
-            format!("Method not found: `{shown}`"),
+            format!("Method not found: `{}`", crate::error::quoted(&method)),
             None,
         ))
     }

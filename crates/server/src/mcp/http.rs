@@ -205,7 +205,7 @@ async fn checked_body(body: Body) -> Result<Body, Response> {
     let method = value
         .get("method")
         .and_then(Value::as_str)
-        .map(|method| method.chars().take(100).collect::<String>());
+        .map(crate::error::quoted);
     let is_json_rpc = value.get("jsonrpc").and_then(Value::as_str) == Some("2.0");
     if serde_json::from_value::<ClientJsonRpcMessage>(value).is_ok() {
         return Ok(Body::from(bytes));
@@ -316,7 +316,8 @@ async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError
         .await
         .map_err(|error| match error {
             StoreError::NotFound => ApiError::NotFound(format!(
-                "`x-account-id`: this API key's project has no account {account_id}"
+                "`x-account-id`: this API key's project has no account {}",
+                crate::error::quoted(&account_id)
             )),
             other => ApiError::from(other),
         })?;

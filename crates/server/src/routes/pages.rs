@@ -24,14 +24,11 @@ use maud::Markup;
 use secrecy::SecretString;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, quoted};
 use crate::extract::{PathId, refuse_nul};
 use crate::routes::hub::{for_end_user, link_with_session};
 use crate::routes::sessions::{CreateSession, auth_link_url};
 use crate::web_session::{SESSION_COOKIE, SIGN_IN_COOKIE, SessionCookie, Signer, set_cookie};
-
-/// The most characters of a requested name quoted back.
-const MAX_NAME_SHOWN: usize = 64;
 
 /// The most accounts the dashboard lists on one page.
 const DASHBOARD_PAGE_SIZE: u32 = 100;
@@ -103,11 +100,7 @@ pub async fn asset_file(PathId(name): PathId) -> Response {
             );
             response
         }
-        None => ApiError::NotFound(format!(
-            "no asset `{}`",
-            name.chars().take(MAX_NAME_SHOWN).collect::<String>()
-        ))
-        .into_response(),
+        None => ApiError::NotFound(format!("no asset `{}`", quoted(&name))).into_response(),
     }
 }
 
