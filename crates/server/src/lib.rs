@@ -6,6 +6,12 @@
 //! that names the field at fault ([`ApiError`]); internal detail is logged, never returned.
 //! Every platform route runs under the project of the caller's API key.
 //!
+//! Whatever refuses a request (an extractor, a timeout, `rmcp`) answers with a JSON body: a
+//! last layer gives StackOne's body to any error answer that has none (JSON-RPC's on `/mcp`;
+//! HTML pages keep theirs). Values headed for the store never carry a NUL (refused by the
+//! extractors), and messages quote a caller's value only cut short. [`serve_with`] bounds slow
+//! and greedy clients: header, body and request timeouts, and a number of connections.
+//!
 //! It must never return or log a credential, an API key or a session token (request logs carry
 //! the method, the path without its query, the status and the time taken), never save an
 //! account that Front has not verified, and never answer with axum's plain-text rejections.
@@ -95,14 +101,10 @@ impl Default for ServeConfig {
     }
 }
 
-/// The hub's routes with request logging, JSON error bodies and the default timeouts.
-pub fn app(state: AppState) -> Router {
-    app_with(state, &ServeConfig::default())
-}
-
-/// The hub's routes under `config`'s body and request timeouts. The error-body layer sits
-/// outside the timeouts so that their empty 408 and 503 answers get StackOne's body too.
-pub fn app_with(state: AppState, config: &ServeConfig) -> Router {
+/// The hub's routes with request logging, JSON error bodies, and `config`'s body and request
+/// timeouts. The error-body layer sits outside the timeouts so that their empty 408 and 503
+/// answers get StackOne's body too.
+pub fn app(state: AppState, config: &ServeConfig) -> Router {
     routes::router(state)
         .layer(RequestBodyTimeoutLayer::new(config.body_timeout))
         .layer(TimeoutLayer::with_status_code(
@@ -113,7 +115,7 @@ pub fn app_with(state: AppState, config: &ServeConfig) -> Router {
         .layer(middleware::from_fn(log_request))
 }
 
-/// Serves `app(state)` on `listener` with the default [`ServeConfig`] until `shutdown`
+/// Serves the hub on `listener` with the default [`ServeConfig`] until `shutdown`
 /// resolves; see [`serve_with`].
 pub async fn serve(
     listener: TcpListener,
@@ -136,7 +138,7 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let run_log = state.run_log.clone();
-    let app = app_with(state, &config);
+    let app = app(state, &config);
     let capacity = u32::try_from(config.max_connections)
         .unwrap_or(u32::MAX)
         .max(1);

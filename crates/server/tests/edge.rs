@@ -451,14 +451,17 @@ async fn slow_clients_are_timed_out_while_the_hub_keeps_answering() {
     };
     let hub = Hub::start(TestDatabase::sqlite(), NO_FRONT, config).await;
 
-    // Three hundred connections that never finish their headers.
+    // Three hundred connections that never finish their headers: half send a beginning, half
+    // nothing at all.
     let mut stalled = Vec::new();
-    for _ in 0..300 {
+    for index in 0..300 {
         let mut stream = TcpStream::connect(&hub.addr).await.unwrap();
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Slow: ")
-            .await
-            .unwrap();
+        if index % 2 == 0 {
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Slow: ")
+                .await
+                .unwrap();
+        }
         stalled.push(stream);
     }
     hub.healthy().await;
@@ -709,4 +712,30 @@ async fn huge_values_are_never_quoted_back_whole() {
     let (_, _, body) = hub.send(mcp(&account, call)).await;
     let text = body["result"]["content"][0]["text"].as_str().unwrap();
     assert!(!text.contains(&long), "{text}");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_bound_wait_for_a_free_slot() {
+    let config = ServeConfig {
+        header_timeout: Duration::from_secs(120),
+        max_connections: 2,
+        ..ServeConfig::default()
+    };
+    let hub = Hub::start(TestDatabase::sqlite(), NO_FRONT, config).await;
+    let first = TcpStream::connect(&hub.addr).await.unwrap();
+    let _second = TcpStream::connect(&hub.addr).await.unwrap();
+    let health = tokio::spawn(hub.http.get(format!("{}/healthz", hub.url)).send());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !health.is_finished(),
+        "a third connection was served beside two"
+    );
+    // A slot frees up when a connection ends; the waiting client is served then.
+    drop(first);
+    let answer = tokio::time::timeout(PATIENCE, health)
+        .await
+        .expect("the waiting client was never served")
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
 }
