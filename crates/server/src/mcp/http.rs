@@ -58,6 +58,8 @@ const INVALID_PARAMS: i64 = -32602;
 /// The longest plain-text refusal of `rmcp` quoted in a JSON-RPC error (its texts are fixed
 /// sentences; anything longer is cut rather than echoed).
 const MAX_REFUSAL_CHARS: usize = 200;
+/// The longest string id of a refused request that its error answer repeats (else `null`).
+const MAX_ID_BYTES: usize = 256;
 /// Largest request body (as `rmcp`'s default): tool arguments are small.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
@@ -196,10 +198,11 @@ async fn checked_body(body: Body) -> Result<Body, Response> {
             "JSON-RPC batches are not supported: send one message per request",
         ));
     }
-    // Kept for the answer: a request's id, if it is one JSON-RPC allows.
+    // Kept for the answer: a request's id, if it is one JSON-RPC allows and short enough to
+    // send back.
     let id = value
         .get("id")
-        .filter(|id| id.is_string() || id.is_number())
+        .filter(|id| id.is_number() || id.as_str().is_some_and(|id| id.len() <= MAX_ID_BYTES))
         .cloned()
         .unwrap_or(Value::Null);
     let method = value
