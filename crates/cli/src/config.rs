@@ -7,6 +7,10 @@
 //! | database | `--database` | `ACTIONHUB_DATABASE_URL` | `sqlite://<data dir>/actionhub.db` |
 //! | master keyring | | `ACTIONHUB_MASTER_KEY`, `ACTIONHUB_MASTER_KEY_FILE` | SQLite: `<database file>.master-key`, created on first use; Postgres: required |
 //! | listen address | `--bind` | `ACTIONHUB_BIND` | `127.0.0.1:8080` |
+//! | header-read timeout (`serve`) | `--header-timeout-secs` | `ACTIONHUB_HEADER_TIMEOUT_SECS` | 10 |
+//! | request-body stall timeout (`serve`) | `--body-timeout-secs` | `ACTIONHUB_BODY_TIMEOUT_SECS` | 30 |
+//! | whole-request timeout (`serve`) | `--request-timeout-secs` | `ACTIONHUB_REQUEST_TIMEOUT_SECS` | 60 |
+//! | connections served at once (`serve`) | `--max-connections` | `ACTIONHUB_MAX_CONNECTIONS` | 1024 |
 //! | public URL | | `ACTIONHUB_PUBLIC_URL` | `http://<listen address>` |
 //! | Front API | | `ACTIONHUB_FRONT_BASE_URL` | `https://api2.frontapp.com` |
 //! | shared rate budget | | `ACTIONHUB_REDIS_URL`, `ACTIONHUB_REDIS_PREFIX` | in-process; prefix `actionhub` |

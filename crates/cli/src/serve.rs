@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use actionhub_server::AppState;
+use actionhub_server::{AppState, ServeConfig};
 use clap::Args;
 use tokio::net::TcpListener;
 
@@ -17,8 +17,9 @@ use crate::error::CliError;
 /// Tokens are checked and actions run against ACTIONHUB_FRONT_BASE_URL (default Front's API),
 /// paced per Front company in this process, or across hubs through ACTIONHUB_REDIS_URL (key
 /// prefix ACTIONHUB_REDIS_PREFIX, default actionhub). Connect links
-/// point at ACTIONHUB_PUBLIC_URL (default http://<bind>). Logs go to stderr, filtered by
-/// RUST_LOG (default info).
+/// point at ACTIONHUB_PUBLIC_URL (default http://<bind>). Slow or greedy clients are bounded by
+/// the timeouts and connection limit below. Logs go to stderr, filtered by RUST_LOG (default
+/// info).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080] (port 0 picks a free one; the address
@@ -34,8 +35,46 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     run_retention_days: u32,
+    /// Seconds a client has to send a request's headers (from the connection's opening, or
+    /// between keep-alive requests); the connection is then closed.
+    #[arg(long, value_name = "SECS", env = "ACTIONHUB_HEADER_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_secs: u64,
+    /// Seconds a request body may stall between two pieces; then 408.
+    #[arg(long, value_name = "SECS", env = "ACTIONHUB_BODY_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout_secs: u64,
+    /// Seconds a whole request may take, answer included; then 503. Keep it above the 30 s
+    /// deadline of a call to Front.
+    #[arg(long, value_name = "SECS", env = "ACTIONHUB_REQUEST_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout_secs: u64,
+    /// Connections served at once; more clients wait in the listen backlog.
+    #[arg(long, value_name = "N", env = "ACTIONHUB_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
     #[command(flatten)]
     database: DatabaseArgs,
+}
+
+/// Below this, a request timeout cuts calls that Front may still answer in time.
+const FRONT_CALL_DEADLINE_SECS: u64 = 30;
+
+impl ServeArgs {
+    fn serve_config(&self) -> ServeConfig {
+        if self.request_timeout_secs <= FRONT_CALL_DEADLINE_SECS {
+            tracing::warn!(
+                request_timeout_secs = self.request_timeout_secs,
+                "the request timeout is not above the 30 s deadline of a Front call: slow calls will answer 503"
+            );
+        }
+        ServeConfig {
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            body_timeout: Duration::from_secs(self.body_timeout_secs),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 pub fn run(args: &ServeArgs) -> Result<(), CliError> {
@@ -64,7 +103,9 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             .then(|| Duration::from_secs(u64::from(args.run_retention_days) * 24 * 60 * 60));
         let janitor = actionhub_server::janitor::spawn(store.clone(), retention);
         let state = AppState::new(store.clone(), front, &public_url);
-        let served = actionhub_server::serve(listener, state, shutdown_signal()).await;
+        let served =
+            actionhub_server::serve_with(listener, state, args.serve_config(), shutdown_signal())
+                .await;
         janitor.abort();
         served.map_err(CliError::Serve)?;
         store.close().await;

@@ -29,10 +29,26 @@
     field.focus();
   }
 
+  // Who may hear which account was linked: when the developer gave the session a
+  // redirect_url, only a window of that URL's origin (the browser drops the message
+  // otherwise). Without one, no origin is known and the message, an account id and a
+  // provider but no secret, goes to whichever page opened or embeds the link.
+  function targetOrigin() {
+    const url = form.dataset.redirectUrl;
+    if (!url) return "*";
+    try {
+      return new URL(url).origin;
+    } catch (err) {
+      return null;
+    }
+  }
+
   function announce(account) {
+    const origin = targetOrigin();
+    if (!origin || origin === "null") return;
     const message = { type: "actionhub:account-linked", account: account };
-    if (window.opener) window.opener.postMessage(message, "*");
-    if (window.parent !== window) window.parent.postMessage(message, "*");
+    if (window.opener) window.opener.postMessage(message, origin);
+    if (window.parent !== window) window.parent.postMessage(message, origin);
   }
 
   document.querySelectorAll(".scope-copy").forEach((button) => {

@@ -4,11 +4,25 @@
 
 use actionhub_engine::VerifyError;
 use actionhub_store::{StoreError, Timestamp};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::linking::LinkError;
+
+/// The most characters of a caller's value quoted back in a message.
+const MAX_QUOTED_CHARS: usize = 64;
+
+/// `value` as a message may quote it: at most [`MAX_QUOTED_CHARS`] characters, cut with `…`,
+/// so that an answer never carries a huge value back.
+pub fn quoted(value: &str) -> String {
+    match value.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => value.to_owned(),
+        Some((end, _)) => format!("{}…", &value[..end]),
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -55,6 +69,10 @@ pub enum ApiError {
     /// Front could not be reached or answered something unusable.
     #[error("{0}")]
     BadGateway(String),
+    /// A refusal of the HTTP layer itself (a timeout, an unreadable request, a body too large
+    /// for a form) with its own status.
+    #[error("{message}")]
+    Refused { status: StatusCode, message: String },
     /// Anything else; the detail has been logged.
     #[error("internal error")]
     Internal,
@@ -75,6 +93,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Provider { status, .. } => *status,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Refused { status, .. } => *status,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,14 +138,41 @@ impl ApiError {
                 provider_errors,
             },
             ApiError::BadGateway(_) => ApiError::BadGateway(message),
+            ApiError::Refused { status, .. } => ApiError::Refused { status, message },
             ApiError::Internal => ApiError::Internal,
+        }
+    }
+
+    /// The error for an answer some layer gave with `status` and no JSON body (axum's
+    /// extractors, the timeouts). Its text is not reused: it may quote the request.
+    pub fn for_status(status: StatusCode) -> ApiError {
+        let message = match status {
+            StatusCode::BAD_REQUEST => {
+                "the request could not be read: check its path, query and headers"
+            }
+            StatusCode::NOT_FOUND => "not found",
+            StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed here",
+            StatusCode::REQUEST_TIMEOUT => "the request was not received in time; send it again",
+            StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported content type",
+            StatusCode::SERVICE_UNAVAILABLE => {
+                "the request took too long to answer; try again in a moment"
+            }
+            status if status.is_server_error() => "internal error",
+            status => status
+                .canonical_reason()
+                .unwrap_or("the request was refused"),
+        };
+        ApiError::Refused {
+            status,
+            message: message.to_owned(),
         }
     }
 
     /// Maps a store error met while handling `what` (e.g. "account acc_…").
     pub fn from_store(error: StoreError, what: &str) -> ApiError {
         match error {
-            StoreError::NotFound => ApiError::NotFound(format!("{what} not found")),
+            StoreError::NotFound => ApiError::NotFound(format!("{} not found", quoted(what))),
             other => ApiError::from(other),
         }
     }
@@ -214,4 +260,38 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Gives StackOne's body to every error answer that has neither a JSON body nor an HTML page
+/// (pages keep theirs): axum's extractor rejections, the timeouts' empty 408 and 503, anything
+/// a layer answers on its own. On `/mcp` the body is a JSON-RPC error instead. Headers such as
+/// `Allow` and `WWW-Authenticate` are kept.
+pub async fn json_error_bodies(request: Request, next: Next) -> Response {
+    let mcp = request.uri().path() == crate::mcp::PATH;
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("application/json") || content_type.starts_with("text/html") {
+        return response;
+    }
+    let (parts, _) = response.into_parts();
+    let error = ApiError::for_status(status);
+    let mut replaced = if mcp {
+        crate::mcp::http::refusal(status, &error.to_string())
+    } else {
+        error.into_response()
+    };
+    for name in [header::ALLOW, header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
+        if let Some(value) = parts.headers.get(&name) {
+            replaced.headers_mut().insert(name, value.clone());
+        }
+    }
+    replaced
 }

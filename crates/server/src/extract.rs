@@ -7,12 +7,14 @@ use actionhub_store::{ConnectSession, Principal};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tower_http::timeout::TimeoutError;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -36,13 +38,83 @@ where
             Bytes::from_request(request, state)
                 .await
                 .map_err(|rejection: BytesRejection| {
-                    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                         ApiError::PayloadTooLarge("the request body is too large".to_owned())
                     } else {
-                        ApiError::BadRequest("the request body could not be read".to_owned())
+                        unreadable_body(&rejection)
                     }
                 })?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Why a body could not be read: it stalled past the body timeout (408), or something else
+/// went wrong on the way (400).
+pub fn unreadable_body(error: &(dyn std::error::Error + 'static)) -> ApiError {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<TimeoutError>() {
+            return ApiError::Refused {
+                status: StatusCode::REQUEST_TIMEOUT,
+                message: "the request body stalled: it was not received in time".to_owned(),
+            };
+        }
+        cause = error.source();
+    }
+    ApiError::BadRequest("the request body could not be read".to_owned())
+}
+
+/// Refuses a NUL character in a value on its way to the store: Postgres' text columns cannot
+/// hold one (it would be a 500), and no id, name or filter has a use for it.
+pub fn refuse_nul(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.contains('\0') {
+        return Err(ApiError::BadRequest(format!(
+            "`{field}`: must not contain a NUL character (\\u0000)"
+        )));
+    }
+    Ok(())
+}
+
+/// [`refuse_nul`] over every key and string of a JSON value; `path` names where it is.
+fn refuse_nul_in(path: &mut String, value: &Value) -> Result<(), ApiError> {
+    let field = |path: &str| {
+        if path.is_empty() {
+            ".".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match value {
+        Value::String(text) => refuse_nul(&field(path), text),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let length = path.len();
+                path.push_str(&format!("[{index}]"));
+                refuse_nul_in(path, item)?;
+                path.truncate(length);
+            }
+            Ok(())
+        }
+        Value::Object(object) => {
+            for (key, item) in object {
+                let length = path.len();
+                // A key is named by where it is, never quoted.
+                if key.contains('\0') {
+                    return Err(ApiError::BadRequest(format!(
+                        "`{}`: a key must not contain a NUL character (\\u0000)",
+                        field(path)
+                    )));
+                }
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                refuse_nul_in(path, item)?;
+                path.truncate(length);
+            }
+            Ok(())
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
     }
 }
 
@@ -62,6 +134,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the request body must be a JSON object".to_owned(),
         ));
     }
+    refuse_nul_in(&mut String::new(), &value)?;
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         ApiError::BadRequest(describe(&path, &error.into_inner().to_string()))
@@ -224,7 +297,11 @@ impl FromRequestParts<AppState> for HubSession {
     }
 }
 
-/// The `{id}` segment of a route.
+/// The longest id a path may carry: the hub's and Front's ids are far shorter, and a longer
+/// one would only be looked up in vain and quoted back.
+pub const MAX_ID_CHARS: usize = 256;
+
+/// The `{id}` segment of a route: UTF-8, no NUL, at most [`MAX_ID_CHARS`] characters.
 #[derive(Debug)]
 pub struct PathId(pub String);
 
@@ -232,10 +309,20 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<String>::from_request_parts(parts, state)
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map(|Path(id)| PathId(id))
-            .map_err(|_| ApiError::BadRequest("the id in the path is not valid".to_owned()))
+            .map_err(|_| {
+                ApiError::BadRequest(
+                    "the id in the path is not valid (it must be UTF-8 text)".to_owned(),
+                )
+            })?;
+        refuse_nul("id", &id)?;
+        if id.chars().count() > MAX_ID_CHARS {
+            return Err(ApiError::BadRequest(format!(
+                "`id`: the id in the path is longer than {MAX_ID_CHARS} characters"
+            )));
+        }
+        Ok(PathId(id))
     }
 }
 
@@ -251,7 +338,14 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
         let mut params: BTreeMap<String, Vec<String>> = BTreeMap::new();
         if let Some(query) = parts.uri.query() {
             for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+                if key.contains('\0') {
+                    return Err(ApiError::BadRequest(
+                        "a query parameter's name must not contain a NUL character (\\u0000)"
+                            .to_owned(),
+                    ));
+                }
                 let key = key.strip_suffix("[]").unwrap_or(&key).to_owned();
+                refuse_nul(&key, &value)?;
                 params.entry(key).or_default().push(value.into_owned());
             }
         }

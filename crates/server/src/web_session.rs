@@ -4,7 +4,9 @@
 //! The cookie is `v1.<key id>.<expiry ms>.<nonce>.<mac>`, where the MAC is HMAC-SHA256 under a
 //! key derived from the store's pepper ([`actionhub_store::Store::derived_key`]): every hub
 //! sharing the database accepts it, nobody without the master key can forge one, and it holds
-//! no secret. Each request re-checks that the key has not been revoked since. The cookie is
+//! no secret. Each request re-checks that the key has not been revoked since, and that the
+//! session was not ended by signing out (the store keeps the nonces of signed-out cookies
+//! until they would have expired: [`actionhub_store::Store::end_dashboard_session`]). The cookie is
 //! `HttpOnly`, `SameSite=Strict`, and `Secure` when the hub's public URL is https.
 //!
 //! A form's CSRF token is an HMAC of the nonce of the cookie it is sent with: the signed-in
@@ -37,6 +39,8 @@ const FORMAT: &str = "v1";
 pub struct SessionCookie {
     pub key_id: String,
     pub nonce: String,
+    /// When the cookie stops being accepted anyway.
+    pub expires_at: Timestamp,
 }
 
 /// Signs and checks the dashboard's cookies and CSRF tokens.
@@ -94,6 +98,7 @@ impl<'a> Signer<'a> {
             || SessionCookie {
                 key_id: key_id.to_owned(),
                 nonce: nonce.to_owned(),
+                expires_at: Timestamp(expires),
             },
         )
     }

@@ -231,6 +231,11 @@ const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         include_str!("../migrations/sqlite/0002_runs.sql"),
     ),
     (
+        3,
+        "dashboard sign-outs",
+        include_str!("../migrations/sqlite/0003_dashboard_sign_outs.sql"),
+    ),
+    (
         4,
         "sealed idempotency",
         include_str!("../migrations/sqlite/0004_sealed_idempotency.sql"),
@@ -246,6 +251,11 @@ const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         2,
         "runs",
         include_str!("../migrations/postgres/0002_runs.sql"),
+    ),
+    (
+        3,
+        "dashboard sign-outs",
+        include_str!("../migrations/postgres/0003_dashboard_sign_outs.sql"),
     ),
     (
         4,

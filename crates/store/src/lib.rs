@@ -43,6 +43,7 @@ mod retention;
 mod rotate;
 mod runs;
 mod sessions;
+mod sign_outs;
 pub mod vault;
 
 use std::collections::HashMap;

@@ -10,9 +10,12 @@ use actionhub_catalog::{Action, Connector};
 use actionhub_store::StoreError;
 use axum::http::request::Parts;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
-    Implementation, InitializeRequestParams, InitializeResult, JsonObject, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestMethod, CallToolRequestParams, CallToolResponse, CallToolResult,
+    CompleteRequestMethod, ConstString, ContentBlock, CustomRequest, CustomResult, ErrorCode,
+    ErrorData, GetPromptRequestMethod, Implementation, InitializeRequestParams, InitializeResult,
+    InitializeResultMethod, JsonObject, ListPromptsRequestMethod, ListResourcesRequestMethod,
+    ListToolsRequestMethod, ListToolsResult, PaginatedRequestParams, PingRequestMethod,
+    ReadResourceRequestMethod, ServerCapabilities, ServerConfig, SetLevelRequestMethod,
 };
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ServerHandler, ServiceExt};
@@ -27,6 +30,22 @@ use crate::execution::{ActionRequest, RunSource, run_action};
 /// The HTTP header, and the `_meta` key of a `tools/call`, that carry an idempotency key.
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 const IDEMPOTENCY_META: &str = "idempotency_key";
+
+/// MCP methods `rmcp` reads into typed requests. One of them arriving as a custom request, or
+/// not read at all, means its `params` did not have the method's shape: invalid params
+/// (-32602), where `rmcp` would answer "method not found" or a plain-text 415.
+pub(super) const TYPED_METHODS: [&str; 10] = [
+    InitializeResultMethod::VALUE,
+    PingRequestMethod::VALUE,
+    ListToolsRequestMethod::VALUE,
+    CallToolRequestMethod::VALUE,
+    ListResourcesRequestMethod::VALUE,
+    ReadResourceRequestMethod::VALUE,
+    ListPromptsRequestMethod::VALUE,
+    GetPromptRequestMethod::VALUE,
+    CompleteRequestMethod::VALUE,
+    SetLevelRequestMethod::VALUE,
+];
 
 /// Serves MCP for one target: fixed (stdio), or taken from each request (HTTP).
 #[derive(Debug, Clone)]
@@ -198,6 +217,27 @@ impl ServerHandler for McpHandler {
         let target = self.target(&context).await?;
         // Every tool in one page: StackOne's Node SDK never asks for a second one.
         Ok(ListToolsResult::with_all_items(tools::list(&target)))
+    }
+
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        let method = request.method;
+        if TYPED_METHODS.contains(&method.as_str()) {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "Invalid params: `params` of `{method}` do not have the shape MCP defines for it"
+                ),
+                None,
+            ));
+        }
+        Err(ErrorData::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("Method not found: `{}`", crate::error::quoted(&method)),
+            None,
+        ))
     }
 
     async fn call_tool(

@@ -12,34 +12,38 @@
 //!   accept both, so there are two services (JSON, SSE) and the choice is made here: SSE when
 //!   the client prefers `text/event-stream` (higher q, or listed first at equal q), else JSON.
 //!   The request then goes on with the `Accept` `rmcp` requires.
-//! - the body must be one JSON value, not a batch: `rmcp` answers malformed JSON with a
-//!   plain-text 415, JSON-RPC wants a parse error (-32700).
+//! - the body must be one JSON-RPC message, not a batch: `rmcp` answers malformed JSON, and
+//!   JSON that is no JSON-RPC message, with a plain-text 415; JSON-RPC wants a parse error
+//!   (-32700) or an invalid request (-32600).
 //! - StackOne's answer to a GET (405 with a JSON-RPC error body), and JSON-RPC error bodies
 //!   for the refusals above.
+//! - `rmcp`'s remaining refusals are plain text (a wrong `Content-Type`, a refused `Origin`, a
+//!   header mismatch): they are rewritten as JSON-RPC error bodies with the same status.
 //!
-//! `rmcp` checks the rest: `Content-Type`, the JSON-RPC message, `MCP-Protocol-Version`, and a
-//! browser's `Origin` (loopback or the hub's public URL only; `Host` is not restricted, since
-//! the hub is deployed under names of its own and every request carries an API key).
+//! `rmcp` checks the rest: `Content-Type`, `MCP-Protocol-Version`, and a browser's `Origin`
+//! (loopback or the hub's public URL only; `Host` is not restricted, since the hub is deployed
+//! under names of its own and every request carries an API key).
 
 use std::sync::Arc;
 
 use actionhub_store::StoreError;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{ACCEPT, ALLOW, WWW_AUTHENTICATE};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
+use rmcp::model::ClientJsonRpcMessage;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::handler::McpHandler;
+use super::handler::{McpHandler, TYPED_METHODS};
 use super::{McpOptions, Target};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{QueryParams, Tenant};
+use crate::extract::{QueryParams, Tenant, unreadable_body};
 
 /// The header that names the linked account, and its query-parameter spellings.
 const ACCOUNT_HEADER: &str = "x-account-id";
@@ -49,6 +53,13 @@ const ACCOUNT_QUERY: [&str; 2] = ["x-account-id", "account_id"];
 const SERVER_ERROR: i64 = -32000;
 const PARSE_ERROR: i64 = -32700;
 const INVALID_REQUEST: i64 = -32600;
+const METHOD_NOT_FOUND: i64 = -32601;
+const INVALID_PARAMS: i64 = -32602;
+/// The longest plain-text refusal of `rmcp` quoted in a JSON-RPC error (its texts are fixed
+/// sentences; anything longer is cut rather than echoed).
+const MAX_REFUSAL_CHARS: usize = 200;
+/// The longest string id of a refused request that its error answer repeats (else `null`).
+const MAX_ID_BYTES: usize = 256;
 /// Largest request body (as `rmcp`'s default): tool arguments are small.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
@@ -125,40 +136,107 @@ impl Services {
             Format::Json => &self.json,
             Format::Sse => &self.sse,
         };
-        service
+        let response = service
             .handle(Request::from_parts(parts, body))
             .await
-            .map(Body::new)
+            .map(Body::new);
+        json_rpc_refusal(response).await
     }
 }
 
-/// The request body, once it is known to be one JSON value and not a batch: `rmcp` answers
-/// malformed JSON with a plain-text 415, where JSON-RPC says "parse error".
+/// `rmcp`'s own refusals come as plain text: the same status with a JSON-RPC error body that
+/// carries `rmcp`'s sentence.
+async fn json_rpc_refusal(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 4 * MAX_REFUSAL_CHARS)
+        .await
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .map(|text| {
+            text.trim()
+                .chars()
+                .take(MAX_REFUSAL_CHARS)
+                .collect::<String>()
+        })
+        .filter(|text| !text.is_empty());
+    let message = text.unwrap_or_else(|| ApiError::for_status(status).to_string());
+    refusal(status, &message)
+}
+
+/// The request body, once it is known to be one JSON-RPC message: `rmcp` answers malformed
+/// JSON and other JSON with a plain-text 415, where JSON-RPC says "parse error" or "invalid
+/// request". (The message is parsed again by `rmcp`; tool calls are small.)
 async fn checked_body(body: Body) -> Result<Body, Response> {
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| {
-            rpc_error(
+        .map_err(|error| match unreadable_body(&error) {
+            stalled @ ApiError::Refused { .. } => refusal(stalled.status(), &stalled.to_string()),
+            _ => rpc_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "the request body is too large or could not be read",
-            )
+            ),
         })?;
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-        return Err(rpc_error_code(
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|error| {
+        rpc_error_code(
             StatusCode::BAD_REQUEST,
             PARSE_ERROR,
             &format!("Parse error: {error}"),
-        ));
-    }
-    if first == Some(&b'[') {
+        )
+    })?;
+    if value.is_array() {
         return Err(rpc_error_code(
             StatusCode::BAD_REQUEST,
             INVALID_REQUEST,
             "JSON-RPC batches are not supported: send one message per request",
         ));
     }
-    Ok(Body::from(bytes))
+    // Kept for the answer: a request's id, if it is one JSON-RPC allows and short enough to
+    // send back.
+    let id = value
+        .get("id")
+        .filter(|id| id.is_number() || id.as_str().is_some_and(|id| id.len() <= MAX_ID_BYTES))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let method = value
+        .get("method")
+        .and_then(Value::as_str)
+        .map(crate::error::quoted);
+    let is_json_rpc = value.get("jsonrpc").and_then(Value::as_str) == Some("2.0");
+    if serde_json::from_value::<ClientJsonRpcMessage>(value).is_ok() {
+        return Ok(Body::from(bytes));
+    }
+    Err(match method {
+        Some(method) if is_json_rpc && TYPED_METHODS.contains(&method.as_str()) => {
+            rpc_error_with_id(
+                StatusCode::BAD_REQUEST,
+                INVALID_PARAMS,
+                &format!(
+                    "Invalid params: `params` of `{method}` do not have the shape MCP defines for it"
+                ),
+                id,
+            )
+        }
+        Some(method) if is_json_rpc => rpc_error_with_id(
+            StatusCode::NOT_FOUND,
+            METHOD_NOT_FOUND,
+            &format!("Method not found: `{method}`"),
+            id,
+        ),
+        _ => rpc_error_with_id(
+            StatusCode::BAD_REQUEST,
+            INVALID_REQUEST,
+            "Invalid Request: send one JSON-RPC 2.0 message (`jsonrpc`: \"2.0\", a string `method`, an `id` for requests)",
+            id,
+        ),
+    })
 }
 
 /// Loopback origins on any port, and the hub's own.
@@ -241,7 +319,8 @@ async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError
         .await
         .map_err(|error| match error {
             StoreError::NotFound => ApiError::NotFound(format!(
-                "`x-account-id`: this API key's project has no account {account_id}"
+                "`x-account-id`: this API key's project has no account {}",
+                crate::error::quoted(&account_id)
             )),
             other => ApiError::from(other),
         })?;
@@ -312,16 +391,33 @@ fn negotiate(headers: &HeaderMap) -> Option<Format> {
     }
 }
 
+/// A transport-level refusal with `status`, as a JSON-RPC error body (the hub-wide error layer
+/// uses it for `/mcp`).
+pub(crate) fn refusal(status: StatusCode, message: &str) -> Response {
+    let code = if status == StatusCode::BAD_REQUEST || status == StatusCode::UNSUPPORTED_MEDIA_TYPE
+    {
+        INVALID_REQUEST
+    } else {
+        SERVER_ERROR
+    };
+    rpc_error_code(status, code, message)
+}
+
 /// A JSON-RPC error body with no id (the request was not read), as StackOne answers.
 fn rpc_error(status: StatusCode, message: &str) -> Response {
     rpc_error_code(status, SERVER_ERROR, message)
 }
 
 fn rpc_error_code(status: StatusCode, code: i64, message: &str) -> Response {
+    rpc_error_with_id(status, code, message, Value::Null)
+}
+
+/// A JSON-RPC error body answering the request with `id`.
+fn rpc_error_with_id(status: StatusCode, code: i64, message: &str, id: Value) -> Response {
     let body = json!({
         "jsonrpc": "2.0",
         "error": { "code": code, "message": message },
-        "id": null,
+        "id": id,
     });
     (status, axum::Json(body)).into_response()
 }

@@ -19,7 +19,7 @@
 //! `isError` is true and whose text says what to change.
 
 mod handler;
-mod http;
+pub(crate) mod http;
 mod tools;
 
 use std::fmt;
@@ -30,6 +30,9 @@ use actionhub_store::Account;
 
 pub use handler::{StdioError, serve_stdio};
 pub use http::route;
+
+/// Where MCP is served over HTTP.
+pub const PATH: &str = "/mcp";
 
 /// How the account's actions are offered (StackOne's `tool-mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

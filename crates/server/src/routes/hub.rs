@@ -77,7 +77,8 @@ pub async fn connector_config(
     let connector = session_connector(&session)?;
     if id != connector.key {
         return Err(ApiError::NotFound(format!(
-            "connector `{id}` is not available to this connect session"
+            "connector `{}` is not available to this connect session",
+            crate::error::quoted(&id)
         )));
     }
     let credential = &connector.credential;

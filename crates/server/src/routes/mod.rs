@@ -19,7 +19,7 @@ use crate::error::ApiError;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/mcp", crate::mcp::route(&state))
+        .route(crate::mcp::PATH, crate::mcp::route(&state))
         .route("/metrics", get(runs::metrics))
         .route("/actions", get(actions::meta))
         .route("/actions/rpc", post(actions::rpc))

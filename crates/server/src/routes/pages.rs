@@ -13,7 +13,7 @@ use actionhub_pages::{
 };
 use actionhub_store::{AccountFilter, ApiKey, ConnectSession, StoreError};
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY as CSP, CONTENT_TYPE, LOCATION, REFERRER_POLICY,
     X_CONTENT_TYPE_OPTIONS,
@@ -24,6 +24,8 @@ use maud::Markup;
 use secrecy::SecretString;
 
 use crate::AppState;
+use crate::error::{ApiError, quoted};
+use crate::extract::{PathId, refuse_nul};
 use crate::routes::hub::{for_end_user, link_with_session};
 use crate::routes::sessions::{CreateSession, auth_link_url};
 use crate::web_session::{SESSION_COOKIE, SIGN_IN_COOKIE, SessionCookie, Signer, set_cookie};
@@ -84,8 +86,8 @@ fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.as_str())
 }
 
-/// `GET /assets/{name}`: an embedded file.
-pub async fn asset_file(Path(name): Path<String>) -> Response {
+/// `GET /assets/{name}`: an embedded file, or StackOne's 404 body.
+pub async fn asset_file(PathId(name): PathId) -> Response {
     match asset(&format!("/assets/{name}")) {
         Some(file) => {
             let mut response = file.body.into_response();
@@ -98,7 +100,7 @@ pub async fn asset_file(Path(name): Path<String>) -> Response {
             );
             response
         }
-        None => StatusCode::NOT_FOUND.into_response(),
+        None => ApiError::NotFound(format!("no asset `{}`", quoted(&name))).into_response(),
     }
 }
 
@@ -107,7 +109,7 @@ pub async fn asset_file(Path(name): Path<String>) -> Response {
 /// back to without scripts sends `action=ID` once per action, which is accepted too.
 pub async fn guide(
     State(state): State<AppState>,
-    Path(key): Path<String>,
+    PathId(key): PathId,
     RawQuery(query): RawQuery,
 ) -> Response {
     let Some(connector) = Catalog::builtin().connector(&key) else {
@@ -253,9 +255,18 @@ fn internal_error_page() -> Response {
     )
 }
 
-/// The signed-in developer, from the session cookie, if the API key is still valid.
+/// The signed-in developer, from the session cookie, if the API key is still valid and the
+/// session was not signed out.
 async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<(SessionCookie, ApiKey)> {
     let session = Signer::new(&state.store, &state.public_url).session(headers)?;
+    match state.store.dashboard_session_ended(&session.nonce).await {
+        Ok(false) => {}
+        Ok(true) => return None,
+        Err(error) => {
+            tracing::error!(%error, "cannot check whether a dashboard session was signed out");
+            return None;
+        }
+    }
     let key = state.store.api_key(&session.key_id).await.ok()?;
     key.revoked_at.is_none().then_some((session, key))
 }
@@ -413,10 +424,20 @@ async fn form_session(
     Ok((session, key))
 }
 
-/// `POST /dashboard/sign-out` (form: `csrf`)
+/// `POST /dashboard/sign-out` (form: `csrf`): ends the session on the hub too, so that a
+/// copy of the cookie (and its CSRF token) no longer works either.
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(response) = form_session(&state, &headers, &pairs(&body)).await {
-        return response;
+    let session = match form_session(&state, &headers, &pairs(&body)).await {
+        Ok((session, _)) => session,
+        Err(response) => return response,
+    };
+    if let Err(error) = state
+        .store
+        .end_dashboard_session(&session.nonce, session.expires_at)
+        .await
+    {
+        tracing::error!(%error, "cannot end a dashboard session");
+        return internal_error_page();
     }
     let mut cookies = HeaderMap::new();
     set_cookie(
@@ -430,7 +451,7 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: B
 pub async fn remove_account(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     body: Bytes,
 ) -> Response {
     let key = match form_session(&state, &headers, &pairs(&body)).await {
@@ -457,6 +478,12 @@ pub async fn new_connect_link(
         Ok(signed_in) => signed_in,
         Err(response) => return response,
     };
+    if let Some(refused) = form
+        .iter()
+        .find_map(|(name, value)| refuse_nul(name, value).err())
+    {
+        return accounts(&state, &session, &key, None, Some(&refused.to_string())).await;
+    }
     let actions: Vec<String> = form
         .iter()
         .filter(|(name, _)| name == "action")

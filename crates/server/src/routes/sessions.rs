@@ -3,7 +3,9 @@
 use actionhub_store::NewSession;
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -114,7 +116,7 @@ pub async fn create(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     ApiJson(body): ApiJson<CreateSession>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Response, ApiError> {
     let account_id = body.account_id.clone();
     let new = body.validate()?;
     let (session, token) = state
@@ -131,7 +133,17 @@ pub async fn create(
         object.insert("token".to_owned(), Value::from(token.expose_secret()));
         object.insert("auth_link_url".to_owned(), Value::from(auth_link_url));
     }
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(not_stored(StatusCode::CREATED, view))
+}
+
+/// An answer no cache may keep (`Cache-Control: no-store`): it carries a session token, or
+/// what a token opens.
+fn not_stored(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,7 +156,7 @@ pub async fn authenticate(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     ApiJson(body): ApiJson<Authenticate>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Response, ApiError> {
     let session = state
         .store
         .session_by_token(
@@ -152,5 +164,5 @@ pub async fn authenticate(
             Some(&principal.project_id),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(views::session(&session))))
+    Ok(not_stored(StatusCode::CREATED, views::session(&session)))
 }
