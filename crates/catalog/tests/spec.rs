@@ -1,10 +1,9 @@
 //! Every action must match Front's own OpenAPI contract (`core-api.json`): operation, scopes,
 //! path parameters, and the type of every query and body field it declares.
 //!
-//! The spec is read from `FRONT_OPENAPI`, or from `shared/front/core-api.json` beside the
-//! repository. If it cannot be found these tests fail and say where they looked.
+//! The spec is read from `FRONT_OPENAPI`, else from the facts committed in the test kit (see
+//! `actionhub_testkit::front_spec`).
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use actionhub_catalog::{Action, Catalog, Field, FieldType, Location};
@@ -16,19 +15,7 @@ const MULTIPART_ONLY: [&str; 2] = ["attachments", "avatar"];
 
 fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let path = std::env::var_os("FRONT_OPENAPI").map(PathBuf::from).unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/front/core-api.json")
-        });
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
-            panic!(
-                "Front's OpenAPI spec is needed to check the catalogue but could not be read at {} ({error}). \
-                 Set FRONT_OPENAPI to the path of core-api.json.",
-                path.display()
-            )
-        });
-        serde_json::from_str(&text).expect("core-api.json is JSON")
-    })
+    SPEC.get_or_init(actionhub_testkit::front_spec::load_spec)
 }
 
 /// Follows `$ref` chains within the spec.

@@ -1,5 +1,9 @@
-//! Front's OpenAPI spec (`shared/front/core-api.json`) as JSON Schema, to check answers
-//! against it: the simulator's contract test and the hub's end-to-end tests use it.
+//! Front's OpenAPI spec as JSON Schema, to check answers against it: the catalogue's spec test,
+//! the simulator's contract test and the hub's end-to-end tests use it.
+//!
+//! The spec is read from `FRONT_OPENAPI` when it is set (Front's full `core-api.json`), else from
+//! the facts committed beside this crate (`data/front-core-api.facts.json`: the spec's structure
+//! without its prose, made by `scripts/derive-front-facts.py`), so that a fresh clone tests itself.
 //!
 //! The spec is OpenAPI 3.0, whose schemas are close to, but not, JSON Schema: [`convert`]
 //! turns them into JSON Schema 2020-12 (`nullable` becomes a union with `null`, `$ref`s point
@@ -10,10 +14,10 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-/// Where the spec is: `FRONT_OPENAPI`, or `shared/front/core-api.json` beside the repository.
+/// Where the spec is read from: `FRONT_OPENAPI`, else the committed facts.
 pub fn spec_path() -> PathBuf {
     std::env::var_os("FRONT_OPENAPI").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/front/core-api.json"),
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/front-core-api.facts.json"),
         PathBuf::from,
     )
 }
@@ -22,8 +26,8 @@ pub fn load_spec() -> Value {
     let path = spec_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
         panic!(
-            "the contract test needs Front's OpenAPI spec and could not read it at {} ({error}); \
-             set FRONT_OPENAPI to the path of core-api.json",
+            "Front's OpenAPI spec could not be read at {} ({error}); unset FRONT_OPENAPI to use \
+             the committed facts, or point it at core-api.json",
             path.display()
         )
     });
