@@ -91,9 +91,10 @@ impl Hub {
         (status, body)
     }
 
+    /// On a connection of its own: the hub closes idle keep-alive connections after the header
+    /// timeout, and a pooled one could be reused at the very moment it is closed.
     async fn healthy(&self) {
-        let health = self
-            .http
+        let health = reqwest::Client::new()
             .get(format!("{}/healthz", self.url))
             .send()
             .await
