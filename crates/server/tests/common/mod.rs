@@ -1,5 +1,6 @@
 //! What the server's test suites share: a hub served in-process on a random port, on a fresh
-//! SQLite database, talking to a Front at `front_url` (the simulator, or nothing at all).
+//! database (SQLite unless a suite brings its own), talking to a Front at `front_url` (the
+//! simulator, or nothing at all).
 
 use actionhub_engine::FrontClient;
 use actionhub_server::AppState;
@@ -20,8 +21,20 @@ pub struct Served {
     pub db: TestDatabase,
 }
 
+#[allow(
+    dead_code,
+    reason = "each test crate includes this module; the hostile suite brings its own database"
+)]
 pub async fn serve_hub(front_url: &str) -> Served {
-    let db = TestDatabase::sqlite();
+    serve_hub_on(TestDatabase::sqlite(), front_url).await
+}
+
+/// A hub on `db` (either backend), keyed with the test keyring's [`KEY_V1`].
+#[allow(
+    dead_code,
+    reason = "each test crate includes this module; only some choose the database"
+)]
+pub async fn serve_hub_on(db: TestDatabase, front_url: &str) -> Served {
     let store = Store::open(db.url(), Keyring::parse(KEY_V1).unwrap())
         .await
         .unwrap();

@@ -1,0 +1,218 @@
+//! The hostile-input suite: a fixed corpus of a few thousand requests over every route, sent to
+//! an in-process hub on SQLite and on Postgres whose Front is the simulator behind a recording
+//! stand-in. Every failure of a run is collected and reported together, grouped by check:
+//!
+//! - no answer with status 5xx, no connection reset or closed without an answer;
+//! - every 4xx/5xx of the platform routes has StackOne's JSON body, pages answer HTML (or that
+//!   body), `/mcp` answers JSON (JSON-RPC error objects with the right codes where named);
+//! - hostile path parameters, cursors and ids are refused;
+//! - no answer carries the API key, a Front token, the master key or the session token;
+//! - Front sees only the named action's path template (and `GET /me`);
+//! - `/healthz` answers afterwards.
+//!
+//! `HOSTILE_SHOW_ALL=1` lists every failure rather than the first few of each check.
+
+#[path = "hostile/checks.rs"]
+mod checks;
+mod common;
+#[path = "hostile/corpus.rs"]
+mod corpus;
+#[path = "hostile/recorder.rs"]
+mod recorder;
+#[path = "hostile/wire.rs"]
+mod wire;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actionhub_server::linking::{LinkRequest, Owner, link_account};
+use actionhub_store::LinkTarget;
+use actionhub_testkit::TestDatabase;
+use checks::{Failure, check_answer, check_front};
+use common::serve_hub_on;
+use corpus::{Builder, Context, basic_auth};
+use frontsim::{SimConfig, TokenGrant};
+use recorder::Recorder;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use wire::RawRequest;
+
+/// Requests in flight at once; each worker has its own account and Front token, so that what
+/// Front sees is attributed to the request that caused it.
+const WORKERS: usize = 6;
+/// Longer than the engine's per-call deadline (30 s): a request still unanswered is stuck.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(40);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_on_sqlite() {
+    run("sqlite", TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_on_postgres() {
+    run("postgres", TestDatabase::postgres().await).await;
+}
+
+async fn run(backend: &str, db: TestDatabase) {
+    let started = Instant::now();
+    let (recorder, listener) = Recorder::bind().await;
+    let front_tokens: Vec<String> = (0..WORKERS)
+        .map(|worker| format!("frontsim-hostile-{worker:02}"))
+        .collect();
+    let config = SimConfig {
+        tokens: front_tokens
+            .iter()
+            .map(TokenGrant::with_every_scope)
+            .collect(),
+        public_url: Some(recorder.url().to_owned()),
+        ..SimConfig::unlimited()
+    };
+    let sim = frontsim::bind(config, "127.0.0.1:0")
+        .await
+        .expect("start the simulator");
+    // Not `base_url()`: that is the public URL, the recorder itself.
+    recorder.forward(listener, format!("http://{}", sim.local_addr()));
+    let served = serve_hub_on(db, recorder.url()).await;
+    // Dropped at the end of the run, and with it the database.
+    let _database = &served.db;
+    let hub_addr = served.url.trim_start_matches("http://").to_owned();
+    let project = served.store.project("default").await.unwrap();
+    let (_, api_key) = served
+        .store
+        .create_api_key(&project, "hostile")
+        .await
+        .unwrap();
+    let mut accounts = Vec::new();
+    for (worker, token) in front_tokens.iter().enumerate() {
+        let linked = link_account(
+            &served.store,
+            &served.front,
+            &project.id,
+            LinkRequest {
+                provider: "front".into(),
+                token: SecretString::from(token.clone()),
+                owner: Some(Owner {
+                    id: format!("hostile-{worker}"),
+                    name: format!("Hostile {worker}"),
+                }),
+                origin_username: None,
+                label: None,
+                metadata: None,
+                allowed_actions: None,
+                target: LinkTarget::Owner,
+                session_id: None,
+            },
+        )
+        .await
+        .expect("link an account");
+        accounts.push(linked.account.id);
+    }
+    let api_key = api_key.expose_secret().to_owned();
+    let session_token = connect_session(&hub_addr, &api_key).await;
+    let ctx = Context {
+        api_key,
+        session_token,
+        accounts,
+        front_url: recorder.url().to_owned(),
+    };
+    let entries = Builder::new(&ctx).build();
+    let secrets = corpus::secrets(&ctx, &front_tokens);
+    // What linking sent (`GET /me`) is not the corpus's.
+    for token in &front_tokens {
+        recorder.take(token);
+    }
+    recorder.take_strays(&front_tokens);
+
+    let recorder = Arc::new(recorder);
+    let entries = Arc::new(entries);
+    let secrets = Arc::new(secrets);
+    let mut workers = tokio::task::JoinSet::new();
+    for worker in 0..WORKERS {
+        let (recorder, entries, secrets) = (recorder.clone(), entries.clone(), secrets.clone());
+        let (hub_addr, token) = (hub_addr.clone(), front_tokens[worker].clone());
+        workers.spawn(async move {
+            let mut failures = Vec::new();
+            for entry in entries.iter().filter(|e| e.worker == worker) {
+                let answer = wire::send(&hub_addr, &entry.request, ANSWER_TIMEOUT).await;
+                failures.extend(check_answer(entry, &answer, &secrets));
+                failures.extend(check_front(entry, &recorder.take(&token)));
+            }
+            failures
+        });
+    }
+    let mut failures: Vec<Failure> = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        failures.extend(done.expect("a worker panicked"));
+    }
+    for seen in recorder.take_strays(&front_tokens) {
+        if !(seen.method == "GET" && seen.target == "/me") {
+            failures.push(Failure {
+                category: "Front saw a request with a token no account holds",
+                entry: "(unattributed)".to_owned(),
+                detail: format!("{} {}", seen.method, seen.target),
+            });
+        }
+    }
+    failures.extend(healthy_afterwards(&hub_addr).await);
+
+    let all = std::env::var_os("HOSTILE_SHOW_ALL").is_some();
+    let report = checks::report(backend, entries.len(), &failures, all);
+    println!("{report}");
+    println!(
+        "hostile-input suite on {backend}: ran in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        entries.len() >= 500,
+        "the corpus shrank to {} requests",
+        entries.len()
+    );
+    assert!(failures.is_empty(), "{report}");
+    drop(sim);
+}
+
+/// A connect session's token, for the `/hub/*` routes.
+async fn connect_session(hub_addr: &str, api_key: &str) -> String {
+    let request = RawRequest {
+        method: "POST".into(),
+        target: b"/connect_sessions".to_vec(),
+        headers: vec![
+            basic_auth(api_key),
+            ("content-type".into(), b"application/json".to_vec()),
+        ],
+        body: json!({"origin_owner_id": "hostile-session", "origin_owner_name": "Hostile"})
+            .to_string()
+            .into_bytes(),
+    };
+    let answer = wire::send(hub_addr, &request, ANSWER_TIMEOUT)
+        .await
+        .expect("create a connect session");
+    assert_eq!(
+        answer.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let session: Value = serde_json::from_slice(&answer.body).unwrap();
+    session["token"].as_str().unwrap().to_owned()
+}
+
+/// `/healthz` must still answer 200 once the corpus has run.
+async fn healthy_afterwards(hub_addr: &str) -> Vec<Failure> {
+    let request = RawRequest {
+        method: "GET".into(),
+        target: b"/healthz".to_vec(),
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    let detail = match wire::send(hub_addr, &request, Duration::from_secs(10)).await {
+        Ok(answer) if answer.status == 200 => return Vec::new(),
+        Ok(answer) => format!("status {}", answer.status),
+        Err(error) => format!("{error:?}"),
+    };
+    vec![Failure {
+        category: "unhealthy after the run",
+        entry: "GET /healthz".to_owned(),
+        detail,
+    }]
+}
