@@ -29,7 +29,7 @@ use actionhub_server::linking::{LinkRequest, Owner, link_account};
 use actionhub_store::LinkTarget;
 use actionhub_testkit::TestDatabase;
 use checks::{Failure, check_answer, check_front};
-use common::serve_hub_on;
+use common::{Served, serve_hub_on};
 use corpus::{Builder, Context, basic_auth};
 use frontsim::{SimConfig, TokenGrant};
 use recorder::Recorder;
@@ -43,39 +43,155 @@ const WORKERS: usize = 6;
 /// Longer than the engine's per-call deadline (30 s): a request still unanswered is stuck.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(40);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_input_on_sqlite() {
-    run("sqlite", TestDatabase::sqlite()).await;
+#[test]
+fn hostile_input_on_sqlite() {
+    run(Backend::Sqlite);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_input_on_postgres() {
-    run("postgres", TestDatabase::postgres().await).await;
+#[test]
+fn hostile_input_on_postgres() {
+    run(Backend::Postgres);
 }
 
-async fn run(backend: &str, db: TestDatabase) {
-    let started = Instant::now();
-    let (recorder, listener) = Recorder::bind().await;
-    let front_tokens: Vec<String> = (0..WORKERS)
-        .map(|worker| format!("frontsim-hostile-{worker:02}"))
-        .collect();
-    let config = SimConfig {
-        tokens: front_tokens
-            .iter()
-            .map(TokenGrant::with_every_scope)
-            .collect(),
-        public_url: Some(recorder.url().to_owned()),
-        ..SimConfig::unlimited()
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The hub as the corpus sees it, and what keeps it running.
+struct Hub {
+    addr: String,
+    api_key: String,
+    accounts: Vec<String>,
+    served: Served,
+}
+
+/// Runs the corpus against a hub on `backend`. The hub has a runtime of its own, as it would
+/// have a process of its own: a request that holds its workers stalls the hub, not the
+/// clients, the simulator or the recording stand-in, and cannot keep the test from ending.
+fn run(backend: Backend) {
+    let name = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
     };
-    let sim = frontsim::bind(config, "127.0.0.1:0")
-        .await
-        .expect("start the simulator");
-    // Not `base_url()`: that is the public URL, the recorder itself.
-    recorder.forward(listener, format!("http://{}", sim.local_addr()));
-    let served = serve_hub_on(db, recorder.url()).await;
-    // Dropped at the end of the run, and with it the database.
-    let _database = &served.db;
-    let hub_addr = served.url.trim_start_matches("http://").to_owned();
+    let runtime = |threads: &str| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name(threads)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let (clients, hub_runtime) = (runtime("hostile-clients"), runtime("hostile-hub"));
+    let started = Instant::now();
+    let (report, failed, hub) = clients.block_on(async {
+        let db = match backend {
+            Backend::Sqlite => TestDatabase::sqlite(),
+            Backend::Postgres => TestDatabase::postgres().await,
+        };
+        let (recorder, listener) = Recorder::bind().await;
+        let front_tokens: Vec<String> = (0..WORKERS)
+            .map(|worker| format!("frontsim-hostile-{worker:02}"))
+            .collect();
+        let config = SimConfig {
+            tokens: front_tokens
+                .iter()
+                .map(TokenGrant::with_every_scope)
+                .collect(),
+            public_url: Some(recorder.url().to_owned()),
+            ..SimConfig::unlimited()
+        };
+        let sim = frontsim::bind(config, "127.0.0.1:0")
+            .await
+            .expect("start the simulator");
+        // Not `base_url()`: that is the public URL, the recorder itself.
+        recorder.forward(listener, format!("http://{}", sim.local_addr()));
+        let hub = hub_runtime
+            .spawn(start_hub(
+                db,
+                recorder.url().to_owned(),
+                front_tokens.clone(),
+            ))
+            .await
+            .expect("start the hub");
+        let ctx = Context {
+            session_token: connect_session(&hub.addr, &hub.api_key).await,
+            api_key: hub.api_key.clone(),
+            accounts: hub.accounts.clone(),
+            front_url: recorder.url().to_owned(),
+        };
+        let entries = Builder::new(&ctx).build();
+        let secrets = corpus::secrets(&ctx, &front_tokens);
+        // What linking sent (`GET /me`) is not the corpus's.
+        for token in &front_tokens {
+            recorder.take(token);
+        }
+        recorder.take_strays(&front_tokens);
+
+        let recorder = Arc::new(recorder);
+        let entries = Arc::new(entries);
+        let secrets = Arc::new(secrets);
+        let mut failures: Vec<Failure> = Vec::new();
+        for last in [false, true] {
+            let mut workers = tokio::task::JoinSet::new();
+            for (worker, token) in front_tokens.iter().enumerate() {
+                let (recorder, entries, secrets) =
+                    (recorder.clone(), entries.clone(), secrets.clone());
+                let (addr, token) = (hub.addr.clone(), token.clone());
+                workers.spawn(async move {
+                    let mut failures = Vec::new();
+                    let mine = entries
+                        .iter()
+                        .filter(|e| e.worker == worker && e.last == last);
+                    for entry in mine {
+                        let answer = wire::send(&addr, &entry.request, ANSWER_TIMEOUT).await;
+                        failures.extend(check_answer(entry, &answer, &secrets));
+                        failures.extend(check_front(entry, &recorder.take(&token)));
+                    }
+                    failures
+                });
+            }
+            while let Some(done) = workers.join_next().await {
+                failures.extend(done.expect("a worker panicked"));
+            }
+        }
+        for seen in recorder.take_strays(&front_tokens) {
+            if !(seen.method == "GET" && seen.target == "/me") {
+                failures.push(Failure {
+                    category: "Front saw a request with a token no account holds",
+                    entry: "(unattributed)".to_owned(),
+                    detail: format!("{} {}", seen.method, seen.target),
+                });
+            }
+        }
+        failures.extend(healthy_afterwards(&hub.addr).await);
+        let all = std::env::var_os("HOSTILE_SHOW_ALL").is_some();
+        let report = checks::report(name, entries.len(), &failures, all);
+        println!("{report}");
+        println!(
+            "hostile-input suite on {name}: ran in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        assert!(
+            entries.len() >= 500,
+            "the corpus shrank to {} requests",
+            entries.len()
+        );
+        drop(sim);
+        (report, !failures.is_empty(), hub)
+    });
+    // Whatever still runs in the hub (a stuck request) is abandoned, not waited for.
+    hub_runtime.shutdown_background();
+    // The store before its database, which is dropped (Postgres) with it.
+    let Served { store, db, .. } = hub.served;
+    drop(store);
+    drop(db);
+    assert!(!failed, "{report}");
+}
+
+/// A hub on `db` whose Front is `front_url`, with an API key and one account per Front token.
+async fn start_hub(db: TestDatabase, front_url: String, front_tokens: Vec<String>) -> Hub {
+    let served = serve_hub_on(db, &front_url).await;
     let project = served.store.project("default").await.unwrap();
     let (_, api_key) = served
         .store
@@ -107,68 +223,12 @@ async fn run(backend: &str, db: TestDatabase) {
         .expect("link an account");
         accounts.push(linked.account.id);
     }
-    let api_key = api_key.expose_secret().to_owned();
-    let session_token = connect_session(&hub_addr, &api_key).await;
-    let ctx = Context {
-        api_key,
-        session_token,
+    Hub {
+        addr: served.url.trim_start_matches("http://").to_owned(),
+        api_key: api_key.expose_secret().to_owned(),
         accounts,
-        front_url: recorder.url().to_owned(),
-    };
-    let entries = Builder::new(&ctx).build();
-    let secrets = corpus::secrets(&ctx, &front_tokens);
-    // What linking sent (`GET /me`) is not the corpus's.
-    for token in &front_tokens {
-        recorder.take(token);
+        served,
     }
-    recorder.take_strays(&front_tokens);
-
-    let recorder = Arc::new(recorder);
-    let entries = Arc::new(entries);
-    let secrets = Arc::new(secrets);
-    let mut workers = tokio::task::JoinSet::new();
-    for worker in 0..WORKERS {
-        let (recorder, entries, secrets) = (recorder.clone(), entries.clone(), secrets.clone());
-        let (hub_addr, token) = (hub_addr.clone(), front_tokens[worker].clone());
-        workers.spawn(async move {
-            let mut failures = Vec::new();
-            for entry in entries.iter().filter(|e| e.worker == worker) {
-                let answer = wire::send(&hub_addr, &entry.request, ANSWER_TIMEOUT).await;
-                failures.extend(check_answer(entry, &answer, &secrets));
-                failures.extend(check_front(entry, &recorder.take(&token)));
-            }
-            failures
-        });
-    }
-    let mut failures: Vec<Failure> = Vec::new();
-    while let Some(done) = workers.join_next().await {
-        failures.extend(done.expect("a worker panicked"));
-    }
-    for seen in recorder.take_strays(&front_tokens) {
-        if !(seen.method == "GET" && seen.target == "/me") {
-            failures.push(Failure {
-                category: "Front saw a request with a token no account holds",
-                entry: "(unattributed)".to_owned(),
-                detail: format!("{} {}", seen.method, seen.target),
-            });
-        }
-    }
-    failures.extend(healthy_afterwards(&hub_addr).await);
-
-    let all = std::env::var_os("HOSTILE_SHOW_ALL").is_some();
-    let report = checks::report(backend, entries.len(), &failures, all);
-    println!("{report}");
-    println!(
-        "hostile-input suite on {backend}: ran in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    assert!(
-        entries.len() >= 500,
-        "the corpus shrank to {} requests",
-        entries.len()
-    );
-    assert!(failures.is_empty(), "{report}");
-    drop(sim);
 }
 
 /// A connect session's token, for the `/hub/*` routes.

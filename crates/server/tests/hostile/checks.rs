@@ -339,6 +339,7 @@ mod tests {
             action: action.map(|id| Catalog::builtin().action(id).unwrap()),
             expect,
             worker: 0,
+            last: false,
         }
     }
 

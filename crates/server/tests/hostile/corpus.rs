@@ -43,6 +43,9 @@ pub struct Entry {
     pub expect: Expect,
     /// The worker (and so the linked account and Front token) that sends it.
     pub worker: usize,
+    /// Sent after all the others: a request that may hold the hub's workers for long (a huge
+    /// unknown action id, today) would otherwise stall the rest of the corpus behind it.
+    pub last: bool,
 }
 
 /// What the corpus needs to know about the running hub.
@@ -55,42 +58,71 @@ pub struct Context {
     pub front_url: String,
 }
 
-/// The hostile values put in every path parameter, by label. `prefix` is the resource's id
-/// prefix taken from the action's example (`tag_`), to try dot segments behind a plausible start.
-fn hostile_segments(prefix: &str) -> Vec<(String, String)> {
-    let fixed: [(&str, &str); 15] = [
-        ("empty", ""),
-        ("dot", "."),
-        ("dotdot", ".."),
-        ("pct-dotdot", "%2e%2e"),
-        ("pct-dot-mixed", "%2E."),
-        ("dotdot-me", "../me"),
-        ("slash", "a/b"),
-        ("query", "a?x=1"),
-        ("fragment", "a#f"),
-        ("sibling-search", "search"),
-        ("nul", "x\u{0}y"),
-        ("crlf", "a\r\nx-injected: 1"),
-        ("space", " "),
-        ("backslash-dotdot", "..\\.."),
-        ("pct-slash", "a%2Fb"),
-    ];
-    let mut values: Vec<(String, String)> = fixed
-        .iter()
-        .map(|(label, value)| ((*label).to_owned(), (*value).to_owned()))
-        .collect();
-    values.push(("100KB".to_owned(), "a".repeat(100 * 1024)));
-    values.push(("prefix-dotdot".to_owned(), format!("{prefix}..")));
-    values.push(("prefix-traversal".to_owned(), format!("{prefix}/../../me")));
-    values
+/// A hostile value for a path parameter.
+struct Segment {
+    label: &'static str,
+    value: String,
+    /// Whether the parameter must refuse it. Every parameter refuses an empty value, a dot
+    /// segment (also once percent-decoded), a control character, a huge value; an id also
+    /// refuses what does not have an id's shape, which may be words of free text (a search).
+    refused: bool,
 }
 
-/// The id prefix of a path parameter's example value (`cnv_abc` → `cnv_`), or empty.
-fn id_prefix(action: &Action, param: &str) -> String {
-    action.example["path"][param]
-        .as_str()
-        .and_then(|example| example.find('_').map(|at| example[..=at].to_owned()))
-        .unwrap_or_default()
+/// The hostile values put in a path parameter. `prefix` is the resource's id prefix taken from
+/// the action's example (`tag_`), to try dot segments behind a plausible start; `None` for a
+/// free-text parameter.
+fn hostile_segments(prefix: Option<&str>) -> Vec<Segment> {
+    let always = [
+        ("empty", String::new()),
+        ("dot", ".".to_owned()),
+        ("dotdot", "..".to_owned()),
+        ("pct-dotdot", "%2e%2e".to_owned()),
+        ("pct-dot-mixed", "%2E.".to_owned()),
+        ("nul", "x\u{0}y".to_owned()),
+        ("crlf", "a\r\nx-injected: 1".to_owned()),
+        ("100KB", "a".repeat(100 * 1024)),
+    ];
+    let mut not_ids = vec![
+        ("dotdot-me", "../me".to_owned()),
+        ("slash", "a/b".to_owned()),
+        ("query", "a?x=1".to_owned()),
+        ("fragment", "a#f".to_owned()),
+        ("sibling-search", "search".to_owned()),
+        ("space", " ".to_owned()),
+        ("backslash-dotdot", "..\\..".to_owned()),
+        ("pct-slash", "a%2Fb".to_owned()),
+    ];
+    if let Some(prefix) = prefix {
+        not_ids.push(("prefix-dotdot", format!("{prefix}..")));
+        not_ids.push(("prefix-traversal", format!("{prefix}/../../me")));
+    }
+    let is_id = prefix.is_some();
+    always
+        .into_iter()
+        .map(|(label, value)| (label, value, true))
+        .chain(
+            not_ids
+                .into_iter()
+                .map(|(label, value)| (label, value, is_id)),
+        )
+        .map(|(label, value, refused)| Segment {
+            label,
+            value,
+            refused,
+        })
+        .collect()
+}
+
+/// The id prefix of a path parameter, from its example value (`cnv_abc` → `cnv_`); `None` when
+/// the example is not an id (free text, such as a search query).
+fn id_prefix(action: &Action, param: &str) -> Option<String> {
+    let example = action.example["path"][param].as_str()?;
+    let (prefix, rest) = example.split_once('_')?;
+    let is_id = !prefix.is_empty()
+        && prefix.bytes().all(|b| b.is_ascii_lowercase())
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric());
+    is_id.then(|| format!("{prefix}_"))
 }
 
 /// Path segments tried in the hub's own path parameters (`/accounts/{id}` and the like), as
@@ -114,6 +146,8 @@ fn hostile_route_segments() -> Vec<(&'static str, Vec<u8>)> {
 pub struct Builder<'c> {
     ctx: &'c Context,
     workers: usize,
+    /// Whether entries pushed now go in the last round.
+    last: bool,
     entries: Vec<Entry>,
 }
 
@@ -122,6 +156,7 @@ impl<'c> Builder<'c> {
         Builder {
             ctx,
             workers: ctx.accounts.len(),
+            last: false,
             entries: Vec::new(),
         }
     }
@@ -151,6 +186,7 @@ impl<'c> Builder<'c> {
             action,
             expect,
             worker,
+            last: self.last,
         });
     }
 
@@ -238,11 +274,25 @@ impl<'c> Builder<'c> {
         route: Route,
         method: &str,
         target: Vec<u8>,
-        headers: Vec<(String, Vec<u8>)>,
+        mut headers: Vec<(String, Vec<u8>)>,
         body: Vec<u8>,
         expect: Expect,
     ) {
         let action = named_action(&target, &body);
+        // A linked account named in a header becomes the sending worker's own, so that what
+        // Front sees is attributed to this request.
+        let own = self.account().into_bytes();
+        for (name, value) in &mut headers {
+            if name == "x-account-id"
+                && self
+                    .ctx
+                    .accounts
+                    .iter()
+                    .any(|a| a.as_bytes() == value.as_slice())
+            {
+                value.clone_from(&own);
+            }
+        }
         let request = RawRequest {
             method: method.into(),
             target,
@@ -272,7 +322,18 @@ impl<'c> Builder<'c> {
     fn path_parameters(&mut self) {
         for (index, action) in all_actions().enumerate() {
             for param in action.inputs.path.keys() {
-                for (label, value) in hostile_segments(&id_prefix(action, param)) {
+                let prefix = id_prefix(action, param);
+                for segment in hostile_segments(prefix.as_deref()) {
+                    let Segment {
+                        label,
+                        value,
+                        refused,
+                    } = segment;
+                    let expect = if refused {
+                        Expect::Refused
+                    } else {
+                        Expect::Anything
+                    };
                     let mut input = action.example.clone();
                     input["path"][param.as_str()] = Value::String(value);
                     let what = format!("{} path.{param}={label}", action.id);
@@ -284,13 +345,13 @@ impl<'c> Builder<'c> {
                         body.clone(),
                         "?dry_run=true",
                         Some(action),
-                        Expect::Refused,
+                        expect,
                     );
                     // Sent live, a huge value costs a round of retries today: every eighth action.
                     if label == "100KB" && index % 8 != 0 {
                         continue;
                     }
-                    self.rpc(what.clone(), body, "", Some(action), Expect::Refused);
+                    self.rpc(what.clone(), body, "", Some(action), expect);
                     for style in ParamStyle::ALL {
                         let arguments = in_style(action, style, &input);
                         self.tools_call(
@@ -299,7 +360,7 @@ impl<'c> Builder<'c> {
                             &action.id,
                             arguments,
                             Some(action),
-                            Expect::Refused,
+                            expect,
                         );
                     }
                     self.tools_call(
@@ -308,7 +369,7 @@ impl<'c> Builder<'c> {
                         "front_execute_action",
                         json!({"action_id": action.id, "arguments": input}),
                         Some(action),
-                        Expect::Refused,
+                        expect,
                     );
                 }
             }
@@ -521,6 +582,7 @@ impl<'c> Builder<'c> {
             ("unicode", "front_lïst_tags\u{202e}"),
         ];
         for (label, id) in ids {
+            self.last = label == "2MB";
             let body = json!({"action": id}).to_string().into_bytes();
             self.rpc(format!("action={label}"), body, "", None, Expect::Refused);
             self.tools_call(
@@ -540,6 +602,7 @@ impl<'c> Builder<'c> {
                 Expect::Refused,
             );
         }
+        self.last = false;
         for (label, body) in [
             ("action-number", json!({"action": 5})),
             ("action-null", json!({"action": null})),
@@ -673,6 +736,8 @@ impl<'c> Builder<'c> {
                 bodies.push((field, variant.to_string().into_bytes()));
             }
             for (label, body) in bodies {
+                // A megabyte where an action id goes: the id is unknown and long.
+                self.last = label.ends_with("=1MB") && label.contains("action");
                 // /mcp: a body that is not JSON is a parse error; the rest are the method's business.
                 let expect = match (route, label.as_str()) {
                     (
@@ -693,6 +758,7 @@ impl<'c> Builder<'c> {
                 );
             }
         }
+        self.last = false;
     }
 
     /// Hostile values in the hub's own path parameters.
