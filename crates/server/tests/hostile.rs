@@ -132,7 +132,9 @@ fn run(backend: Backend) {
         let entries = Arc::new(entries);
         let secrets = Arc::new(secrets);
         let mut failures: Vec<Failure> = Vec::new();
+        let mut rounds = Vec::new();
         for last in [false, true] {
+            let round = Instant::now();
             let mut workers = tokio::task::JoinSet::new();
             for (worker, token) in front_tokens.iter().enumerate() {
                 let (recorder, entries, secrets) =
@@ -154,6 +156,7 @@ fn run(backend: Backend) {
             while let Some(done) = workers.join_next().await {
                 failures.extend(done.expect("a worker panicked"));
             }
+            rounds.push(format!("{:.1} s", round.elapsed().as_secs_f64()));
         }
         for seen in recorder.take_strays(&front_tokens) {
             if !(seen.method == "GET" && seen.target == "/me") {
@@ -169,8 +172,9 @@ fn run(backend: Backend) {
         let report = checks::report(name, entries.len(), &failures, all);
         println!("{report}");
         println!(
-            "hostile-input suite on {name}: ran in {:.1} s",
-            started.elapsed().as_secs_f64()
+            "hostile-input suite on {name}: ran in {:.1} s (rounds: {})",
+            started.elapsed().as_secs_f64(),
+            rounds.join(", ")
         );
         assert!(
             entries.len() >= 500,

@@ -10,10 +10,15 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::wire::Header;
+
 /// Longer request targets are refused with 414 without being forwarded, as Front's edge does.
 const MAX_TARGET_BYTES: usize = 16 * 1024;
 /// A request head larger than this is not HTTP the hub would send.
-const MAX_HEAD_BYTES: usize = 1024 * 1024;
+const MAX_HEAD_BYTES: usize = 4 * 1024 * 1024;
+
+/// An answer to pass back: status, headers, body.
+type Answer = (u16, Vec<Header>, Vec<u8>);
 
 /// One request Front received.
 #[derive(Debug, Clone)]
@@ -85,7 +90,7 @@ impl Recorder {
 struct Incoming {
     method: String,
     target: String,
-    headers: Vec<(String, Vec<u8>)>,
+    headers: Vec<Header>,
     body: Vec<u8>,
     close: bool,
 }
@@ -145,7 +150,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<In
     let mut parts = request_line.splitn(3, ' ');
     let method = parts.next()?.to_owned();
     let target = parts.next()?.to_owned();
-    let headers: Vec<(String, Vec<u8>)> = lines
+    let headers: Vec<Header> = lines
         .filter_map(|line| {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let colon = line.iter().position(|&b| b == b':')?;
@@ -180,11 +185,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<In
 }
 
 /// The simulator's answer to `request`: status, headers to pass on, body.
-async fn relay(
-    request: &Incoming,
-    client: &reqwest::Client,
-    upstream: &str,
-) -> (u16, Vec<(String, Vec<u8>)>, Vec<u8>) {
+async fn relay(request: &Incoming, client: &reqwest::Client, upstream: &str) -> Answer {
     if request.target.len() > MAX_TARGET_BYTES {
         return front_error(414, "URI too long");
     }
@@ -215,7 +216,7 @@ async fn relay(
 }
 
 /// An answer in Front's error shape.
-fn front_error(status: u16, message: &str) -> (u16, Vec<(String, Vec<u8>)>, Vec<u8>) {
+fn front_error(status: u16, message: &str) -> Answer {
     let body =
         serde_json::json!({"_error": {"status": status, "title": message, "message": message}});
     (

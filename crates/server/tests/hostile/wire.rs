@@ -7,14 +7,28 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// A header as sent: a name and whatever bytes the corpus wants as its value.
+pub type Header = (String, Vec<u8>);
+
 /// A request exactly as it goes on the wire (`Connection: close` and `Content-Length` are added).
 #[derive(Debug, Clone)]
 pub struct RawRequest {
     pub method: String,
     /// The request target as bytes: whatever the corpus wants, valid or not.
     pub target: Vec<u8>,
-    pub headers: Vec<(String, Vec<u8>)>,
+    pub headers: Vec<Header>,
     pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    pub fn new(method: &str, target: Vec<u8>, headers: Vec<Header>, body: Vec<u8>) -> RawRequest {
+        RawRequest {
+            method: method.to_owned(),
+            target,
+            headers,
+            body,
+        }
+    }
 }
 
 #[derive(Debug)]
