@@ -94,6 +94,7 @@ pub fn check_answer(
                     fail("/mcp refusal without a JSON body", shown());
                 }
             }
+            Route::Wire => {}
         }
     }
     let message = match entry.route {
@@ -438,6 +439,13 @@ mod tests {
                 &secrets()
             )),
             ["page error neither HTML nor StackOne's JSON body"]
+        );
+
+        let wire = entry(Route::Wire, None, Expect::Anything);
+        assert!(check_answer(&wire, &answer(414, "", ""), &secrets()).is_empty());
+        assert_eq!(
+            categories(&check_answer(&wire, &answer(500, "", ""), &secrets())),
+            ["status 5xx"]
         );
 
         let refused = entry(Route::Platform, None, Expect::Refused);

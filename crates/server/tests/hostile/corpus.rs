@@ -18,6 +18,10 @@ pub enum Route {
     Mcp,
     /// A Hub page: HTML (or the JSON body) on errors.
     Page,
+    /// Malformed HTTP that the HTTP layer (hyper) refuses before any route can see it: a raw
+    /// non-ASCII byte in the target, a target over 64 KiB, a header block over 400 KiB. Any 4xx
+    /// will do, with or without a body; never a 5xx or a reset.
+    Wire,
 }
 
 /// What the answer must be beyond the rules every answer follows.
@@ -182,6 +186,11 @@ impl<'c> Builder<'c> {
         action: Option<&'static Action>,
         expect: Expect,
     ) {
+        let route = if refused_by_http_layer(&request) {
+            Route::Wire
+        } else {
+            route
+        };
         let worker = self.worker();
         self.entries.push(Entry {
             name,
@@ -456,6 +465,11 @@ impl<'c> Builder<'c> {
         let host = front.trim_start_matches("http://").to_owned();
         for (index, action) in all_actions().filter(|a| a.is_paginated()).enumerate() {
             let path = template_with_example(action);
+            // Another paginated action's page: a cursor may not move to another action.
+            let other_action = all_actions()
+                .find(|other| other.is_paginated() && other.path != action.path)
+                .map(template_with_example)
+                .expect("a second paginated action");
             let mut cursors: Vec<(&str, String, Expect)> = vec![
                 (
                     "other-path",
@@ -464,7 +478,7 @@ impl<'c> Builder<'c> {
                 ),
                 (
                     "other-action",
-                    encode_cursor(&format!("{front}/teammates")),
+                    encode_cursor(&format!("{front}{other_action}")),
                     Expect::Refused,
                 ),
                 (
@@ -1575,4 +1589,15 @@ fn named_action(target: &[u8], body: &[u8]) -> Option<&'static Action> {
     let id = body["action"].as_str()?;
     // Not `Catalog::action`: for an unknown id it computes suggestions, slow for a huge one.
     all_actions().find(|action| action.id == id)
+}
+
+/// Whether hyper refuses `request` before routing it (its URI type holds at most 64 KiB of
+/// ASCII; its read buffer, and so a request head, is about 400 KiB).
+fn refused_by_http_layer(request: &RawRequest) -> bool {
+    let head: usize = request
+        .headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + 4)
+        .sum();
+    !request.target.is_ascii() || request.target.len() >= 64 * 1024 || head >= 400 * 1024
 }
