@@ -5,10 +5,17 @@
 //! - no answer with status 5xx, no connection reset or closed without an answer;
 //! - every 4xx/5xx of the platform routes has StackOne's JSON body, pages answer HTML (or that
 //!   body), `/mcp` answers JSON (JSON-RPC error objects with the right codes where named);
+//!   what hyper refuses before any route (raw non-ASCII bytes in the target, a target over
+//!   64 KiB, a head over 400 KiB) needs only a 4xx;
 //! - hostile path parameters, cursors and ids are refused;
 //! - no answer carries the API key, a Front token, the master key or the session token;
-//! - Front sees only the named action's path template (and `GET /me`);
+//! - Front sees only the named action's path template, segment for segment, with a `limit`
+//!   within the action's maximum (and `GET /me`); requests are attributed by Front token, one
+//!   linked account per concurrent worker;
 //! - `/healthz` answers afterwards.
+//!
+//! The corpus runs in two rounds: everything, then the few requests that may hold the hub's
+//! workers for long today (huge unknown action ids), so that they cannot stall the rest.
 //!
 //! `HOSTILE_SHOW_ALL=1` lists every failure rather than the first few of each check.
 
