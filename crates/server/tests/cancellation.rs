@@ -12,7 +12,8 @@ use std::time::Duration;
 use actionhub_engine::pace::{Decision, Pacer, unix_millis};
 use actionhub_engine::{FrontClient, MemoryPacer, SecretString};
 use actionhub_store::LinkTarget;
-use common::{Served, serve_hub_with};
+use actionhub_testkit::TestDatabase;
+use common::{Served, serve_hub_on};
 use frontsim::SimConfig;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -50,7 +51,7 @@ impl Hub {
         let front = FrontClient::new(Some(sim.base_url()))
             .unwrap()
             .with_pacer(pacer.clone());
-        let served = serve_hub_with(front).await;
+        let served = serve_hub_on(TestDatabase::sqlite(), front).await;
         let project = served.store.project("default").await.unwrap();
         let (_, key) = served.store.create_api_key(&project, "test").await.unwrap();
         let sim_token = sim.demo_token().unwrap().to_owned();

@@ -209,7 +209,12 @@ async fn checked_body(body: Body) -> Result<Body, Response> {
         .get("method")
         .and_then(Value::as_str)
         .map(crate::error::quoted);
-    let is_json_rpc = value.get("jsonrpc").and_then(Value::as_str) == Some("2.0");
+    // JSON-RPC 2.0's envelope: its version, and an id (when there is one) that is a string, a
+    // number or null. Anything else is an invalid request, whatever its method and params.
+    let is_json_rpc = value.get("jsonrpc").and_then(Value::as_str) == Some("2.0")
+        && value
+            .get("id")
+            .is_none_or(|id| id.is_string() || id.is_number() || id.is_null());
     if serde_json::from_value::<ClientJsonRpcMessage>(value).is_ok() {
         return Ok(Body::from(bytes));
     }

@@ -1,5 +1,6 @@
 //! What the server's test suites share: a hub served in-process on a random port, on a fresh
-//! SQLite database, talking to a Front at `front_url` (the simulator, or nothing at all).
+//! database (SQLite unless a suite brings its own), talking to a Front at `front_url` (the
+//! simulator, or nothing at all).
 
 use actionhub_engine::FrontClient;
 use actionhub_server::AppState;
@@ -26,19 +27,23 @@ pub struct Served {
 
 #[allow(
     dead_code,
-    reason = "each test crate includes this module; not all use the default Front client"
+    reason = "each test crate includes this module; not all choose the database or Front client"
 )]
 pub async fn serve_hub(front_url: &str) -> Served {
-    serve_hub_with(FrontClient::new(Some(front_url)).unwrap()).await
+    serve_hub_on(
+        TestDatabase::sqlite(),
+        FrontClient::new(Some(front_url)).unwrap(),
+    )
+    .await
 }
 
-/// A hub talking to Front through `front` (e.g. a client whose pacer the test inspects).
+/// A hub on `db` (either backend), keyed with the test keyring's [`KEY_V1`], talking to Front
+/// through `front` (e.g. a client whose pacer the test inspects).
 #[allow(
     dead_code,
-    reason = "each test crate includes this module; not all choose the Front client"
+    reason = "each test crate includes this module; only some choose the database or Front client"
 )]
-pub async fn serve_hub_with(front: FrontClient) -> Served {
-    let db = TestDatabase::sqlite();
+pub async fn serve_hub_on(db: TestDatabase, front: FrontClient) -> Served {
     let store = Store::open(db.url(), Keyring::parse(KEY_V1).unwrap())
         .await
         .unwrap();
