@@ -188,6 +188,17 @@ pub fn check_input(
     let checked = action
         .validate_input(ParamStyle::Nested, &Value::Object(input))
         .map_err(|invalid| {
+            // Front looks ids up rather than checking their shape: an id of another shape is
+            // one that does not exist.
+            let misshapen_id = invalid.violations.iter().find_map(|violation| {
+                let name = violation.pointer.strip_prefix("/path/")?;
+                let resource = action.inputs.path.get(name)?.id_of.as_deref()?;
+                let (_, value) = params.iter().find(|(param, _)| *param == name)?;
+                Some((resource, value))
+            });
+            if let Some((resource, value)) = misshapen_id {
+                return ApiError::not_found(resource, &actionhub_catalog::echo(value));
+            }
             ApiError::invalid_request(
                 invalid
                     .violations

@@ -10,10 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actionhub_engine::pace::{Decision, Pacer, unix_millis};
-use actionhub_engine::{FrontClient, MemoryPacer, SecretString};
-use actionhub_store::LinkTarget;
+use actionhub_engine::{FrontClient, MemoryPacer};
 use actionhub_testkit::TestDatabase;
-use common::{Served, serve_hub_on};
+use common::{Served, link_front_account, serve_hub_on};
 use frontsim::SimConfig;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -55,29 +54,13 @@ impl Hub {
         let project = served.store.project("default").await.unwrap();
         let (_, key) = served.store.create_api_key(&project, "test").await.unwrap();
         let sim_token = sim.demo_token().unwrap().to_owned();
-        let linked = actionhub_server::linking::link_account(
-            &served.store,
-            &served.front,
-            &project.id,
-            actionhub_server::linking::LinkRequest {
-                provider: "front".into(),
-                token: SecretString::from(sim_token.clone()),
-                owner: None,
-                origin_username: None,
-                label: None,
-                metadata: None,
-                allowed_actions: None,
-                target: LinkTarget::Owner,
-                session_id: None,
-            },
-        )
-        .await
-        .expect("link the demo account");
+        let linked =
+            link_front_account(&served.store, &served.front, &project.id, &sim_token, None).await;
         Hub {
             served,
             key: key.expose_secret().to_owned(),
-            account: linked.account.id,
-            company: linked.account.provider_account_id,
+            account: linked.id,
+            company: linked.provider_account_id,
             pacer,
             http: reqwest::Client::new(),
             sim,

@@ -33,15 +33,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actionhub_engine::FrontClient;
-use actionhub_server::linking::{LinkRequest, Owner, link_account};
-use actionhub_store::LinkTarget;
+use actionhub_server::linking::Owner;
 use actionhub_testkit::TestDatabase;
 use checks::{Failure, check_answer, check_front};
-use common::{Served, serve_hub_on};
+use common::{Served, link_front_account, serve_hub_on};
 use corpus::{Builder, Context, basic_auth};
 use frontsim::{SimConfig, TokenGrant};
 use recorder::Recorder;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use wire::RawRequest;
 
@@ -212,28 +211,19 @@ async fn start_hub(db: TestDatabase, front_url: String, front_tokens: Vec<String
         .unwrap();
     let mut accounts = Vec::new();
     for (worker, token) in front_tokens.iter().enumerate() {
-        let linked = link_account(
+        let owner = Owner {
+            id: format!("hostile-{worker}"),
+            name: format!("Hostile {worker}"),
+        };
+        let linked = link_front_account(
             &served.store,
             &served.front,
             &project.id,
-            LinkRequest {
-                provider: "front".into(),
-                token: SecretString::from(token.clone()),
-                owner: Some(Owner {
-                    id: format!("hostile-{worker}"),
-                    name: format!("Hostile {worker}"),
-                }),
-                origin_username: None,
-                label: None,
-                metadata: None,
-                allowed_actions: None,
-                target: LinkTarget::Owner,
-                session_id: None,
-            },
+            token,
+            Some(owner),
         )
-        .await
-        .expect("link an account");
-        accounts.push(linked.account.id);
+        .await;
+        accounts.push(linked.id);
     }
     Hub {
         addr: served.url.trim_start_matches("http://").to_owned(),

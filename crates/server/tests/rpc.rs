@@ -12,7 +12,7 @@ use actionhub_store::{LinkTarget, NewAccount, Store};
 use actionhub_testkit::front_spec::{SchemaBook, load_spec, success_response};
 use actionhub_testkit::{TestDatabase, contains_secret};
 use base64::Engine as _;
-use common::{Served, serve_hub};
+use common::{Served, link_front_account, serve_hub};
 use frontsim::SimConfig;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
@@ -43,28 +43,11 @@ impl Hub {
         let project = store.project("default").await.unwrap();
         let (_, key) = store.create_api_key(&project, "test").await.unwrap();
         let token = sim.demo_token().unwrap().to_owned();
-        let linked = actionhub_server::linking::link_account(
-            &store,
-            &front,
-            &project.id,
-            actionhub_server::linking::LinkRequest {
-                provider: "front".into(),
-                token: SecretString::from(token.clone()),
-                owner: None,
-                origin_username: None,
-                label: None,
-                metadata: None,
-                allowed_actions: None,
-                target: LinkTarget::Owner,
-                session_id: None,
-            },
-        )
-        .await
-        .expect("link the demo account");
+        let linked = link_front_account(&store, &front, &project.id, &token, None).await;
         Hub {
             url,
             key: key.expose_secret().to_owned(),
-            account: linked.account.id,
+            account: linked.id,
             token,
             store,
             http: reqwest::Client::new(),

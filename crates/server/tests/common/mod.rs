@@ -2,9 +2,10 @@
 //! database (SQLite unless a suite brings its own), talking to a Front at `front_url` (the
 //! simulator, or nothing at all).
 
-use actionhub_engine::FrontClient;
+use actionhub_engine::{FrontClient, SecretString};
 use actionhub_server::AppState;
-use actionhub_store::{Keyring, Store};
+use actionhub_server::linking::{LinkRequest, Owner, link_account};
+use actionhub_store::{Account, Keyring, LinkTarget, Store};
 use actionhub_testkit::{KEY_V1, TestDatabase};
 use tokio::net::TcpListener;
 
@@ -61,4 +62,34 @@ pub async fn serve_hub_on(db: TestDatabase, front: FrontClient) -> Served {
         front,
         db,
     }
+}
+
+/// Links a Front account with `token` in `project_id` (owned by the Front company itself unless
+/// an `owner` is named), as `actionhub accounts link` would.
+#[allow(
+    dead_code,
+    reason = "each test crate includes this module; not all link accounts"
+)]
+pub async fn link_front_account(
+    store: &Store,
+    front: &FrontClient,
+    project_id: &str,
+    token: &str,
+    owner: Option<Owner>,
+) -> Account {
+    let request = LinkRequest {
+        provider: "front".into(),
+        token: SecretString::from(token.to_owned()),
+        owner,
+        origin_username: None,
+        label: None,
+        metadata: None,
+        allowed_actions: None,
+        target: LinkTarget::Owner,
+        session_id: None,
+    };
+    link_account(store, front, project_id, request)
+        .await
+        .expect("link a Front account")
+        .account
 }
