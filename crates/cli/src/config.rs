@@ -148,7 +148,9 @@ pub fn front_base_url() -> Option<String> {
 
 /// The Front client every command uses: `ACTIONHUB_FRONT_BASE_URL`, with company budgets kept
 /// in Redis when `ACTIONHUB_REDIS_URL` is set (shared by every hub using it; keys start with
-/// `ACTIONHUB_REDIS_PREFIX`, default `actionhub`), else in this process.
+/// `ACTIONHUB_REDIS_PREFIX`, default `actionhub`), else in this process. A Redis that cannot be
+/// reached at start is an error naming its address and the cause, so that a wrong URL is noticed
+/// at once; once running, an outage falls back to in-process pacing until Redis answers again.
 pub async fn front_client() -> Result<actionhub_engine::FrontClient, CliError> {
     let front = actionhub_engine::FrontClient::new(front_base_url().as_deref())?;
     let Some(url) = non_empty_env("ACTIONHUB_REDIS_URL") else {
@@ -158,7 +160,7 @@ pub async fn front_client() -> Result<actionhub_engine::FrontClient, CliError> {
     let pacer = actionhub_engine::RedisPacer::connect(&url, &prefix)
         .await
         .map_err(|error| CliError::Config(format!("ACTIONHUB_REDIS_URL: {error}")))?;
-    Ok(front.with_pacer(std::sync::Arc::new(pacer)))
+    Ok(front.with_shared_pacer(std::sync::Arc::new(pacer)))
 }
 
 /// The variable tokio reads for its number of runtime threads.

@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Notify;
 
 use crate::cursor::Allowed;
-use crate::pace::{MemoryPacer, Pacer};
+use crate::pace::{FallbackPacer, MemoryPacer, Pacer, SharedPacing};
 
 /// Time to establish a TCP + TLS connection to Front.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -39,6 +39,8 @@ pub struct FrontClient {
     /// Where a `next` cursor may lead.
     pub(crate) allowed: Allowed,
     pub(crate) pacer: Arc<dyn Pacer>,
+    /// Which pacer is in force, when budgets are shared (`None`: in this process only).
+    shared_pacing: Option<Arc<SharedPacing>>,
     /// Signalled after each answer, waking callers queued for the budget.
     pub(crate) budget_changed: Arc<Notify>,
 }
@@ -73,15 +75,36 @@ impl FrontClient {
             base_url,
             allowed: Allowed::new(&parsed, front_base_url),
             pacer: Arc::new(MemoryPacer::new()),
+            shared_pacing: None,
             budget_changed: Arc::new(Notify::new()),
         })
     }
 
-    /// The same client with its company budgets kept by `pacer` (e.g. a [`crate::RedisPacer`]
-    /// shared by several hubs) instead of in this process.
+    /// The same client with its company budgets kept by `pacer` instead of in this process.
     pub fn with_pacer(mut self, pacer: Arc<dyn Pacer>) -> FrontClient {
         self.pacer = pacer;
+        self.shared_pacing = None;
         self
+    }
+
+    /// The same client with its company budgets kept by `shared` (a [`crate::RedisPacer`] used
+    /// by several hubs), falling back to this process's budgets while it fails (see
+    /// [`FallbackPacer`]).
+    pub fn with_shared_pacer(self, shared: Arc<dyn Pacer>) -> FrontClient {
+        self.with_fallback_pacer(FallbackPacer::new(shared))
+    }
+
+    /// The same client paced by `pacer`, whose status [`FrontClient::shared_pacing`] reports.
+    pub fn with_fallback_pacer(mut self, pacer: FallbackPacer) -> FrontClient {
+        self.shared_pacing = Some(pacer.status());
+        self.pacer = Arc::new(pacer);
+        self
+    }
+
+    /// Whether budgets are shared now, and how often the hub fell back to its own; `None` when
+    /// they are kept in this process only.
+    pub fn shared_pacing(&self) -> Option<&SharedPacing> {
+        self.shared_pacing.as_deref()
     }
 
     /// Where requests go, without a trailing slash.

@@ -1,5 +1,6 @@
 //! In-process counters for `GET /metrics` (Prometheus text format): runs by action and
-//! outcome, Front's latency per request, and time spent queued for a company's budget.
+//! outcome, Front's latency per request, time spent queued for a company's budget, and, when
+//! budgets are shared through Redis, whether they are now and how often the hub fell back.
 //! Recording is a few atomic additions (and one short lock for the run counters).
 
 use std::collections::BTreeMap;
@@ -7,6 +8,8 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+
+use actionhub_engine::SharedPacing;
 
 /// Upper bounds of the latency buckets, in seconds.
 const LATENCY_BUCKETS: [f64; 14] = [
@@ -96,8 +99,8 @@ impl Metrics {
         self.pacer_wait.observe(waited);
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
+    /// The Prometheus text exposition; `shared_pacing` is the client's, when budgets are shared.
+    pub fn render(&self, shared_pacing: Option<&SharedPacing>) -> String {
         let mut out = String::with_capacity(4096);
         out.push_str(
             "# HELP actionhub_runs_total Executions of actions, by action and outcome.\n\
@@ -124,6 +127,19 @@ impl Metrics {
             "actionhub_pacer_wait_seconds",
             "Time calls waited for their Front company's rate budget (calls that waited).",
         );
+        if let Some(pacing) = shared_pacing {
+            let _ = writeln!(
+                out,
+                "# HELP actionhub_pacer_shared 1 while rate budgets are kept in Redis, shared with other hubs; 0 while this hub paces alone because Redis fails.\n\
+                 # TYPE actionhub_pacer_shared gauge\n\
+                 actionhub_pacer_shared {}\n\
+                 # HELP actionhub_pacer_fallbacks_total Times this hub fell back to in-process pacing because Redis failed.\n\
+                 # TYPE actionhub_pacer_fallbacks_total counter\n\
+                 actionhub_pacer_fallbacks_total {}",
+                u8::from(pacing.is_shared()),
+                pacing.fallbacks()
+            );
+        }
         out
     }
 }
@@ -139,7 +155,7 @@ mod tests {
         metrics.run("front_list_tags", "ok");
         metrics.upstream(Duration::from_micros(700));
         metrics.pacer_wait(Duration::from_millis(1500));
-        let text = metrics.render();
+        let text = metrics.render(None);
         assert!(text.contains("actionhub_runs_total{action=\"front_list_tags\",outcome=\"ok\"} 2"));
         assert!(
             text.contains("actionhub_upstream_request_duration_seconds_bucket{le=\"0.001\"} 1")
@@ -147,5 +163,18 @@ mod tests {
         assert!(text.contains("actionhub_pacer_wait_seconds_bucket{le=\"1\"} 0"));
         assert!(text.contains("actionhub_pacer_wait_seconds_bucket{le=\"2\"} 1"));
         assert!(text.contains("actionhub_pacer_wait_seconds_count 1"));
+        // Budgets kept in this process only: nothing to say about sharing them.
+        assert!(!text.contains("actionhub_pacer_shared"));
+    }
+
+    #[test]
+    fn renders_whether_budgets_are_shared() {
+        let shared = std::sync::Arc::new(actionhub_engine::MemoryPacer::new());
+        let pacer = actionhub_engine::FallbackPacer::new(shared);
+        let text = Metrics::default().render(Some(&pacer.status()));
+        assert!(text.contains("# TYPE actionhub_pacer_shared gauge\nactionhub_pacer_shared 1\n"));
+        assert!(text.contains(
+            "# TYPE actionhub_pacer_fallbacks_total counter\nactionhub_pacer_fallbacks_total 0\n"
+        ));
     }
 }

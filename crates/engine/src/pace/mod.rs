@@ -11,6 +11,7 @@
 //! call), so no path leaves the company's other calls waiting out the lease.
 
 mod budget;
+mod fallback;
 mod memory;
 mod redis;
 
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
 
 pub use budget::{Decision, Observation, PROBE_LEASE_MS};
+pub use fallback::{FallbackPacer, SharedPacing};
 pub use memory::MemoryPacer;
 pub use redis::RedisPacer;
 

@@ -13,8 +13,14 @@ use super::{BoxFuture, Pacer, PacerError};
 
 /// A company unused this long is forgotten (its budget is relearnt on the next call).
 const IDLE_EXPIRY_MS: i64 = 24 * 60 * 60 * 1000;
-/// How long one Redis command may take before the call goes on unpaced.
-const COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long Redis may take to answer one command once connected. A healthy Redis runs the
+/// scripts in well under a millisecond; a hung one must not hold calls up.
+const RESPONSE_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long one connection attempt may take, handshake (`AUTH`, `SELECT`) included. One attempt
+/// per operation: the connection manager's own retries, with their growing pauses, would hold
+/// the operation that triggered them (about 9.5 s by default); [`super::FallbackPacer`] asks
+/// again about once a second instead, which reconnects.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Budgets shared through Redis by every hub replica configured with the same URL and prefix.
 #[derive(Clone)]
@@ -36,15 +42,26 @@ impl std::fmt::Debug for RedisPacer {
 }
 
 impl RedisPacer {
-    /// Connects to `url` (`redis://HOST:PORT/DB`); keys start with `prefix` (e.g. `actionhub`).
+    /// Connects to `url` (`redis://[USER:PASSWORD@]HOST:PORT/DB`); keys start with `prefix`
+    /// (e.g. `actionhub`). Fails within [`CONNECT_TIMEOUT`] with a message naming the address
+    /// (never the password) and the cause. Once connected, no Redis operation waits more than
+    /// `CONNECT_TIMEOUT` + `RESPONSE_TIMEOUT`: a lost connection is re-established once per
+    /// operation that needs it, without retrying in between.
     pub async fn connect(url: &str, prefix: &str) -> Result<RedisPacer, PacerError> {
-        let client = redis::Client::open(url).map_err(|e| PacerError(redact(&e)))?;
+        let address = redacted(url);
+        let client = redis::Client::open(url).map_err(|e| {
+            PacerError(format!(
+                "{address} is not a usable Redis URL: {}",
+                redact(&e)
+            ))
+        })?;
         let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(5)))
-            .set_response_timeout(Some(COMMAND_TIMEOUT));
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(0);
         let connection = ConnectionManager::new_with_config(client, config)
             .await
-            .map_err(|e| PacerError(redact(&e)))?;
+            .map_err(|e| PacerError(format!("cannot connect to {address}: {}", redact(&e))))?;
         Ok(RedisPacer {
             connection,
             prefix: prefix.to_owned(),
@@ -66,9 +83,39 @@ impl RedisPacer {
     }
 }
 
-/// A Redis error without the URL (and its password) that some messages repeat.
+/// What went wrong, without the URL (and its password) that some of the crate's messages repeat:
+/// the operating system's reason for a failed connection, a timeout, or Redis's own error
+/// (`WRONGPASS ...`, `NOAUTH ...`), else the kind of error.
 fn redact(error: &redis::RedisError) -> String {
-    format!("{:?} error", error.kind())
+    if error.is_timeout() {
+        return "no answer in time (timed out)".to_owned();
+    }
+    let io =
+        std::error::Error::source(error).and_then(|source| source.downcast_ref::<std::io::Error>());
+    if let Some(io) = io {
+        return io.to_string();
+    }
+    match (error.code(), error.detail()) {
+        (Some(code), Some(detail)) => format!("Redis answered {code} {detail}"),
+        (Some(code), None) => format!("Redis answered {code}"),
+        _ => error.category().to_owned(),
+    }
+}
+
+/// `url` as it may be shown: scheme, host, port and path, without user, password or query (a
+/// socket URL's password is a query parameter).
+fn redacted(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            // Both fail only for URLs without a host (`unix:` sockets), which carry none.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            format!("Redis at {parsed}")
+        }
+        Err(_) => "the Redis URL".to_owned(),
+    }
 }
 
 impl Pacer for RedisPacer {
