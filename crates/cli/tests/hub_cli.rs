@@ -308,6 +308,46 @@ async fn postgres_requires_a_master_key() {
     );
 }
 
+/// A Redis that cannot be reached at start stops `serve` at once, with its address and the
+/// reason, and without the password of its URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_redis_is_a_clear_error_at_start() {
+    let env = Env::new(TestDatabase::sqlite(), None).await;
+    let mut child = env
+        .command(&["serve", "--bind", "127.0.0.1:0"])
+        .env(
+            "ACTIONHUB_REDIS_URL",
+            "redis://pacer:hunter2-secret@127.0.0.1:1/0",
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start actionhub serve");
+    // A guard far above the 0.5 s connection bound, below the 9.5 s of the crate's retries.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve was still trying to reach Redis after 5 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut message = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut message).unwrap();
+    assert!(!status.success());
+    assert!(
+        message.contains("ACTIONHUB_REDIS_URL")
+            && message.contains("redis://127.0.0.1:1/0")
+            && message.contains("Connection refused"),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+}
+
 /// No secret in the server's log at the most verbose level, nor in any response.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_reach_the_log_even_at_trace() {

@@ -90,10 +90,10 @@ fn redact(error: &redis::RedisError) -> String {
     if error.is_timeout() {
         return "no answer in time (timed out)".to_owned();
     }
-    let io =
-        std::error::Error::source(error).and_then(|source| source.downcast_ref::<std::io::Error>());
-    if let Some(io) = io {
-        return io.to_string();
+    if matches!(error.kind(), redis::ErrorKind::Io) {
+        // The operating system's reason (`Connection refused (os error 111)`), or one of the
+        // crate's fixed descriptions: never the URL.
+        return error.to_string();
     }
     match (error.code(), error.detail()) {
         (Some(code), Some(detail)) => format!("Redis answered {code} {detail}"),
