@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::client::{FrontClient, REQUEST_TIMEOUT, bearer};
+use crate::client::{FrontClient, MAX_ANSWER_SETTING, REQUEST_TIMEOUT, ReadError, bearer};
 use crate::cursor::{self, CursorError};
 use crate::pace::{Observation, unix_millis, wait_for_slot};
 use crate::request::{self, FrontRequest, UnsafePath};
@@ -104,8 +104,17 @@ pub enum CallError {
         /// The request may have been processed (its answer was lost).
         outcome_unknown: bool,
     },
-    #[error("Front's answer is not JSON")]
-    BadAnswer,
+    /// A 2xx answer that is not JSON. `wrote`: the request was a write Front accepted.
+    #[error("{}", bad_answer_message(*status, *wrote))]
+    BadAnswer { status: u16, wrote: bool },
+    /// An answer larger than the configured bound, left unread past it. `wrote`: the request
+    /// was a write Front accepted.
+    #[error("{}", too_large_answer_message(*status, *limit_mb, *wrote))]
+    AnswerTooLarge {
+        status: u16,
+        limit_mb: u64,
+        wrote: bool,
+    },
     /// Front answered with a redirect, which is never followed (it would carry the token
     /// wherever it points).
     #[error(
@@ -117,6 +126,34 @@ pub enum CallError {
         "the request is too large to send to Front: its URL would be longer than HTTP allows; shorten its path or query values"
     )]
     TooLarge,
+}
+
+fn bad_answer_message(status: u16, wrote: bool) -> String {
+    if wrote {
+        format!(
+            "Front accepted the request (HTTP {status}) but its answer is not JSON; the write was made, do not repeat it"
+        )
+    } else {
+        format!("Front's answer (HTTP {status}) is not JSON")
+    }
+}
+
+fn too_large_answer_message(status: u16, limit_mb: u64, wrote: bool) -> String {
+    let exceeded = format!("larger than the {limit_mb} MiB limit ({MAX_ANSWER_SETTING})");
+    if wrote {
+        format!(
+            "Front accepted the request (HTTP {status}) but its answer is {exceeded}; the write was made, do not repeat it"
+        )
+    } else {
+        format!(
+            "Front's answer (HTTP {status}) is {exceeded}; raise the limit or ask for smaller pages"
+        )
+    }
+}
+
+/// A write (anything but GET) that Front answered with a 2xx: it was made.
+fn accepted_write(method: Method, status: u16) -> bool {
+    method != Method::Get && (200..300).contains(&status)
 }
 
 /// Why no request could be formed for an input: a refused cursor, or a path parameter that
@@ -289,7 +326,11 @@ impl FrontClient {
                     stats.front_status = Some(status);
                     match status {
                         200..=299 => {
-                            let mapped = envelope().map(&body).map_err(|_| CallError::BadAnswer)?;
+                            let mapped =
+                                envelope().map(&body).map_err(|_| CallError::BadAnswer {
+                                    status,
+                                    wrote: accepted_write(request.method, status),
+                                })?;
                             return Ok(Reply {
                                 status,
                                 data: mapped.data,
@@ -305,6 +346,14 @@ impl FrontClient {
                         ),
                         _ => return Err(front_error(status, &request.url, &headers, &body)),
                     }
+                }
+                Attempt::Oversized { status, limit_mb } => {
+                    stats.front_status = Some(status);
+                    return Err(CallError::AnswerTooLarge {
+                        status,
+                        limit_mb,
+                        wrote: accepted_write(request.method, status),
+                    });
                 }
                 Attempt::Unsendable => return Err(CallError::TooLarge),
                 Attempt::NotSent => (
@@ -370,9 +419,14 @@ impl FrontClient {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = match response.bytes().await {
+        let body = match self.read_answer(response).await {
             Ok(body) => body,
-            Err(error) => {
+            Err(ReadError::TooLarge { limit_mb }) => {
+                // Front answered (its headers count for the budget); the rest is left unread.
+                let observation = observe(status, &headers, sent_at, unix_millis());
+                return (observation, Attempt::Oversized { status, limit_mb });
+            }
+            Err(ReadError::Cut(error)) => {
                 return failed(Attempt::Lost {
                     timed_out: error.is_timeout(),
                 });
@@ -397,6 +451,8 @@ enum Attempt {
         headers: HeaderMap,
         body: bytes::Bytes,
     },
+    /// An answer larger than the configured bound, not read past it.
+    Oversized { status: u16, limit_mb: u64 },
     /// The connection could not be made.
     NotSent,
     /// The request could not be written (its URL is too long for HTTP).

@@ -28,7 +28,7 @@ mod response;
 pub mod retry;
 mod verify;
 
-pub use client::{ClientError, FrontClient};
+pub use client::{ClientError, DEFAULT_MAX_ANSWER_MB, FrontClient};
 pub use cursor::CursorError;
 pub use execute::{
     Call, CallError, DEFAULT_DEADLINE, DryRun, PrepareError, ProviderError, Reply, Stats,

@@ -588,8 +588,7 @@ async fn respond(
                     message: format!("Front answered HTTP {}: {message}", error.status),
                     provider_errors,
                 }),
-                // A 5xx means Front did not do it: the key may be used again.
-                !server_side,
+                front_processed(error.status),
             )
         }
         CallError::Unreachable {
@@ -606,8 +605,11 @@ async fn respond(
             };
             (Err(ApiError::BadGateway(message)), outcome_unknown)
         }
-        // Front may have acted before redirecting: the key stays used.
-        CallError::BadAnswer | CallError::Redirected { .. } => {
+        // Front may have acted before redirecting, and did act when it accepted a write whose
+        // answer is unreadable or too large: the key stays used.
+        CallError::BadAnswer { .. }
+        | CallError::AnswerTooLarge { .. }
+        | CallError::Redirected { .. } => {
             note.outcome = "front_error";
             (Err(ApiError::BadGateway(text)), true)
         }
@@ -616,6 +618,14 @@ async fn respond(
             (Err(ApiError::BadRequest(text)), false)
         }
     }
+}
+
+/// Whether Front's error answer with `status` means the request was processed, which makes it
+/// worth keeping under an idempotency key: a 429 (Front refuses before doing anything) and a
+/// 5xx (Front did not do it, or documents the request as not processed, e.g. 503) leave the
+/// key free for a repeat, which may then succeed.
+fn front_processed(status: u16) -> bool {
+    status != 429 && status < 500
 }
 
 /// Front said the account's token is no good: the account goes to `error` until relinked.
