@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::client::{FrontClient, MAX_ANSWER_SETTING, REQUEST_TIMEOUT, ReadError, bearer};
-use crate::cursor::{self, CursorError};
+use crate::cursor::{self, CursorError, IssuedFor};
 use crate::pace::{Observation, unix_millis, wait_for_slot};
 use crate::request::{self, FrontRequest, UnsafePath};
 use crate::response::{Envelope, JsonText};
@@ -38,6 +38,8 @@ pub struct Call<'a> {
     /// The input, validated and in nested form (`Action::validate_input`).
     pub input: &'a Value,
     pub token: &'a SecretString,
+    /// The linked account the call runs for: the `next` cursor is bound to it.
+    pub account_id: &'a str,
     /// The Front company behind the token: the budget the call is paced against.
     pub company_id: &'a str,
     /// The caller sent an `Idempotency-Key`, which makes POST and PATCH retryable.
@@ -219,27 +221,47 @@ fn route_of(action: &Action) -> &str {
 }
 
 impl FrontClient {
-    /// The Front request `action` makes for a validated nested `input`: its own request, or
-    /// the page named by `query.next` (checked: Front's host or the configured one, and this
-    /// action's path).
-    pub fn prepare(&self, action: &Action, input: &Value) -> Result<FrontRequest, PrepareError> {
-        let cursor = input
-            .get(Location::Query.as_str())
+    /// The Front request `action` makes for account `account_id` with a validated nested
+    /// `input`: its own request, or the page named by `query.next` (checked: issued for this
+    /// action, account and path values, Front's host or the configured one, and this action's
+    /// path; the input's `limit`, if any, replaces the cursor's).
+    pub fn prepare(
+        &self,
+        action: &Action,
+        account_id: &str,
+        input: &Value,
+    ) -> Result<FrontRequest, PrepareError> {
+        let query = input.get(Location::Query.as_str());
+        let cursor = query
             .and_then(|query| query.get(NEXT_CURSOR_FIELD))
             .and_then(Value::as_str);
         match cursor {
-            Some(cursor) => Ok(FrontRequest {
-                method: Method::Get,
-                url: self.allowed.open(cursor, action)?.into(),
-                body: None,
-            }),
+            Some(cursor) => {
+                let issued_for = IssuedFor::new(action, account_id, input);
+                let limit = query
+                    .and_then(|query| query.get(cursor::PAGE_SIZE_FIELD))
+                    .and_then(Value::as_u64);
+                Ok(FrontRequest {
+                    method: Method::Get,
+                    url: self
+                        .allowed
+                        .open(cursor, &issued_for, action, limit)?
+                        .into(),
+                    body: None,
+                })
+            }
             None => Ok(request::build(self.base_url(), action, input)?),
         }
     }
 
     /// What a dry run shows: the request, headers included, with the token redacted.
-    pub fn dry_run(&self, action: &Action, input: &Value) -> Result<DryRun, PrepareError> {
-        let request = self.prepare(action, input)?;
+    pub fn dry_run(
+        &self,
+        action: &Action,
+        account_id: &str,
+        input: &Value,
+    ) -> Result<DryRun, PrepareError> {
+        let request = self.prepare(action, account_id, input)?;
         let mut headers = serde_json::Map::new();
         headers.insert("accept".into(), json!("application/json"));
         headers.insert("authorization".into(), json!("Bearer [redacted]"));
@@ -257,7 +279,7 @@ impl FrontClient {
     /// Runs `call`: waits for the company's budget, sends, retries what may be retried, and
     /// maps the answer. `stats` is filled in as it goes, failures included.
     pub async fn execute(&self, call: &Call<'_>, stats: &mut Stats) -> Result<Reply, CallError> {
-        let request = self.prepare(call.action, call.input)?;
+        let request = self.prepare(call.action, call.account_id, call.input)?;
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -334,7 +356,12 @@ impl FrontClient {
                             return Ok(Reply {
                                 status,
                                 data: mapped.data,
-                                next: mapped.next_url.as_deref().map(cursor::encode),
+                                next: mapped.next_url.as_deref().map(|url| {
+                                    cursor::encode(
+                                        url,
+                                        &IssuedFor::new(call.action, call.account_id, call.input),
+                                    )
+                                }),
                             });
                         }
                         300..=399 => return Err(CallError::Redirected { status }),

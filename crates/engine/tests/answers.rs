@@ -101,6 +101,7 @@ async fn run_with(
         action,
         input: &input,
         token: &token,
+        account_id: "acc_answers",
         company_id: "cmp_answers",
         idempotency_key: true,
         deadline: Instant::now() + Duration::from_secs(20),

@@ -278,7 +278,7 @@ async fn run(
     if owned.dry_run {
         let shown = state
             .front
-            .dry_run(action, input)
+            .dry_run(action, &owned.account_id, input)
             .map_err(|error| ApiError::BadRequest(error.to_string()))?;
         note.outcome = "dry_run";
         return Ok(ActionResponse::DryRun(shown));
@@ -302,6 +302,7 @@ async fn run(
         action,
         input,
         token,
+        account_id: &owned.account_id,
         company_id: &account.provider_account_id,
         idempotency_key: key.is_some(),
         deadline: Instant::now() + DEFAULT_DEADLINE,
