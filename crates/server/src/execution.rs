@@ -607,12 +607,15 @@ async fn respond(
             (Err(ApiError::BadGateway(message)), outcome_unknown)
         }
         // Front may have acted before redirecting, and did act when it accepted a write whose
-        // answer is unreadable or too large: the key stays used.
-        CallError::BadAnswer { .. }
-        | CallError::AnswerTooLarge { .. }
-        | CallError::Redirected { .. } => {
+        // answer is unreadable: the key stays used.
+        CallError::BadAnswer { .. } | CallError::Redirected { .. } => {
             note.outcome = "front_error";
             (Err(ApiError::BadGateway(text)), true)
+        }
+        // Too large to read: Front's status still tells whether it acted.
+        CallError::AnswerTooLarge { status, .. } => {
+            note.outcome = "front_error";
+            (Err(ApiError::BadGateway(text)), front_processed(status))
         }
         CallError::TooLarge => {
             note.outcome = "invalid";
@@ -664,6 +667,16 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
+    }
+
+    #[test]
+    fn only_answers_front_processed_are_kept_under_a_key() {
+        for status in [200, 201, 400, 404, 409, 422] {
+            assert!(front_processed(status), "{status}");
+        }
+        for status in [429, 500, 502, 503, 504] {
+            assert!(!front_processed(status), "{status}");
+        }
     }
 
     #[test]
