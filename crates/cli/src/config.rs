@@ -13,6 +13,7 @@
 //! | connections served at once (`serve`) | `--max-connections` | `ACTIONHUB_MAX_CONNECTIONS` | 1024 |
 //! | public URL | | `ACTIONHUB_PUBLIC_URL` | `http://<listen address>` |
 //! | Front API | | `ACTIONHUB_FRONT_BASE_URL` | `https://api2.frontapp.com` |
+//! | largest answer read from Front | `--max-answer-mb` (`serve`) | `ACTIONHUB_MAX_ANSWER_MB` | 64 (MiB) |
 //! | shared rate budget | | `ACTIONHUB_REDIS_URL`, `ACTIONHUB_REDIS_PREFIX` | in-process; prefix `actionhub` |
 //!
 //! The master keyring is read from the environment here rather than through clap, so that no
@@ -146,13 +147,37 @@ pub fn front_base_url() -> Option<String> {
     non_empty_env("ACTIONHUB_FRONT_BASE_URL")
 }
 
-/// The Front client every command uses: `ACTIONHUB_FRONT_BASE_URL`, with company budgets kept
-/// in Redis when `ACTIONHUB_REDIS_URL` is set (shared by every hub using it; keys start with
+/// The variable bounding the size of Front's answers, in MiB (`serve --max-answer-mb`).
+pub const MAX_ANSWER_MB_VAR: &str = "ACTIONHUB_MAX_ANSWER_MB";
+/// Largest bound accepted, in MiB (64 GiB): beyond it the setting is surely a mistake.
+pub const MAX_ANSWER_MB_CEILING: u64 = 64 * 1024;
+
+/// The bound on Front's answers for commands without a `--max-answer-mb` of their own:
+/// `ACTIONHUB_MAX_ANSWER_MB`, else the default (64 MiB).
+pub fn max_answer_mb() -> Result<u64, CliError> {
+    let Some(text) = non_empty_env(MAX_ANSWER_MB_VAR) else {
+        return Ok(actionhub_engine::DEFAULT_MAX_ANSWER_MB);
+    };
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|mb| (1..=MAX_ANSWER_MB_CEILING).contains(mb))
+        .ok_or_else(|| {
+            CliError::Config(format!(
+                "{MAX_ANSWER_MB_VAR} must be a whole number of MiB from 1 to {MAX_ANSWER_MB_CEILING} (it is {text:?})"
+            ))
+        })
+}
+
+/// The Front client every command uses: `ACTIONHUB_FRONT_BASE_URL`, reading at most
+/// `max_answer_mb` MiB of each answer, with company budgets kept in Redis when
+/// `ACTIONHUB_REDIS_URL` is set (shared by every hub using it; keys start with
 /// `ACTIONHUB_REDIS_PREFIX`, default `actionhub`), else in this process. A Redis that cannot be
 /// reached at start is an error naming its address and the cause, so that a wrong URL is noticed
 /// at once; once running, an outage falls back to in-process pacing until Redis answers again.
-pub async fn front_client() -> Result<actionhub_engine::FrontClient, CliError> {
-    let front = actionhub_engine::FrontClient::new(front_base_url().as_deref())?;
+pub async fn front_client(max_answer_mb: u64) -> Result<actionhub_engine::FrontClient, CliError> {
+    let front = actionhub_engine::FrontClient::new(front_base_url().as_deref())?
+        .with_max_answer_mb(max_answer_mb);
     let Some(url) = non_empty_env("ACTIONHUB_REDIS_URL") else {
         return Ok(front);
     };

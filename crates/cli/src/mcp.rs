@@ -50,7 +50,8 @@ pub fn run(args: &McpArgs) -> Result<(), CliError> {
     config::init_logging("warn");
     config::runtime()?.block_on(async {
         let store = config::open_store(&args.database).await?;
-        let front = FrontClient::new(config::front_base_url().as_deref())?;
+        let front = FrontClient::new(config::front_base_url().as_deref())?
+            .with_max_answer_mb(config::max_answer_mb()?);
         let project = store.project(&args.project).await?;
         let state = AppState::new(store.clone(), front, &config::configured_public_url());
         let options = McpOptions {

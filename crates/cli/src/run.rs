@@ -85,7 +85,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let mut input = input(action, args)?;
     config::runtime()?.block_on(async {
         let store = config::open_store(&args.database).await?;
-        let front = config::front_client().await?;
+        let front = config::front_client(config::max_answer_mb()?).await?;
         let state = AppState::new(store.clone(), front, &config::configured_public_url());
         let project = store
             .project(&non_empty("--project", &args.project)?)

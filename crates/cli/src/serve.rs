@@ -53,6 +53,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", env = "ACTIONHUB_MAX_CONNECTIONS", default_value_t = 1024,
           value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: u64,
+    /// Largest answer read from Front, in MiB: a larger one is refused (502) while it is read,
+    /// before it is held in memory or stored.
+    #[arg(long, value_name = "MB", env = config::MAX_ANSWER_MB_VAR,
+          default_value_t = actionhub_engine::DEFAULT_MAX_ANSWER_MB,
+          value_parser = clap::value_parser!(u64).range(1..=config::MAX_ANSWER_MB_CEILING))]
+    max_answer_mb: u64,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -82,7 +88,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     config::runtime()?.block_on(async {
         let bind = config::bind(args.bind.as_deref());
         let store = config::open_store(&args.database).await?;
-        let front = config::front_client().await?;
+        let front = config::front_client(args.max_answer_mb).await?;
         let listener = TcpListener::bind(&bind)
             .await
             .map_err(|source| CliError::Bind {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actionhub_catalog::Catalog;
+use bytes::{Bytes, BytesMut};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -21,6 +22,21 @@ pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 const POOL_IDLE_PER_HOST: usize = 64;
 /// Front's production API, should the catalogue not name it.
 const FRONT_BASE_URL: &str = "https://api2.frontapp.com";
+/// Largest answer read from Front unless configured otherwise, in MiB: far above any page
+/// Front serves (100 items), low enough that a runaway answer cannot exhaust the hub's memory.
+pub const DEFAULT_MAX_ANSWER_MB: u64 = 64;
+/// The setting that raises the bound, named in the error that enforces it.
+pub(crate) const MAX_ANSWER_SETTING: &str = "`--max-answer-mb` / ACTIONHUB_MAX_ANSWER_MB";
+const MIB: u64 = 1024 * 1024;
+
+/// Why an answer's body was not read whole.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReadError {
+    #[error("Front's answer is larger than the {limit_mb} MiB limit ({MAX_ANSWER_SETTING})")]
+    TooLarge { limit_mb: u64 },
+    #[error("the answer was cut off")]
+    Cut(#[source] reqwest::Error),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -43,6 +59,8 @@ pub struct FrontClient {
     shared_pacing: Option<Arc<SharedPacing>>,
     /// Signalled after each answer, waking callers queued for the budget.
     pub(crate) budget_changed: Arc<Notify>,
+    /// Largest answer read from Front, in MiB; a larger one is refused while it is read.
+    max_answer_mb: u64,
 }
 
 impl FrontClient {
@@ -77,10 +95,42 @@ impl FrontClient {
             pacer: Arc::new(MemoryPacer::new()),
             shared_pacing: None,
             budget_changed: Arc::new(Notify::new()),
+            max_answer_mb: DEFAULT_MAX_ANSWER_MB,
         })
     }
 
-    /// The same client with its company budgets kept by `pacer` instead of in this process.
+    /// The same client reading at most `mb` MiB (at least 1) of each of Front's answers.
+    pub fn with_max_answer_mb(mut self, mb: u64) -> FrontClient {
+        self.max_answer_mb = mb.max(1);
+        self
+    }
+
+    /// Reads `response`'s body, stopping as soon as it is known to exceed the bound: from its
+    /// `Content-Length` before reading, or from the bytes counted as they stream in.
+    pub(crate) async fn read_answer(
+        &self,
+        mut response: reqwest::Response,
+    ) -> Result<Bytes, ReadError> {
+        let limit = self.max_answer_mb.saturating_mul(MIB);
+        let too_large = ReadError::TooLarge {
+            limit_mb: self.max_answer_mb,
+        };
+        let announced = response.content_length().unwrap_or(0);
+        if announced > limit {
+            return Err(too_large);
+        }
+        let mut body = BytesMut::with_capacity(usize::try_from(announced).unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(ReadError::Cut)? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+
+    /// The same client with its company budgets kept by `pacer` (e.g. a [`crate::RedisPacer`]
+    /// shared by several hubs) instead of in this process.
     pub fn with_pacer(mut self, pacer: Arc<dyn Pacer>) -> FrontClient {
         self.pacer = pacer;
         self.shared_pacing = None;

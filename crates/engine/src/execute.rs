@@ -10,8 +10,8 @@ use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::client::{FrontClient, REQUEST_TIMEOUT, bearer};
-use crate::cursor::{self, CursorError};
+use crate::client::{FrontClient, MAX_ANSWER_SETTING, REQUEST_TIMEOUT, ReadError, bearer};
+use crate::cursor::{self, CursorError, IssuedFor};
 use crate::pace::{Observation, unix_millis, wait_for_slot};
 use crate::request::{self, FrontRequest, UnsafePath};
 use crate::response::{Envelope, JsonText};
@@ -38,6 +38,8 @@ pub struct Call<'a> {
     /// The input, validated and in nested form (`Action::validate_input`).
     pub input: &'a Value,
     pub token: &'a SecretString,
+    /// The linked account the call runs for: the `next` cursor is bound to it.
+    pub account_id: &'a str,
     /// The Front company behind the token: the budget the call is paced against.
     pub company_id: &'a str,
     /// The caller sent an `Idempotency-Key`, which makes POST and PATCH retryable.
@@ -104,8 +106,17 @@ pub enum CallError {
         /// The request may have been processed (its answer was lost).
         outcome_unknown: bool,
     },
-    #[error("Front's answer is not JSON")]
-    BadAnswer,
+    /// A 2xx answer that is not JSON. `wrote`: the request was a write Front accepted.
+    #[error("{}", bad_answer_message(*status, *wrote))]
+    BadAnswer { status: u16, wrote: bool },
+    /// An answer larger than the configured bound, left unread past it. `wrote`: the request
+    /// was a write Front accepted.
+    #[error("{}", too_large_answer_message(*status, *limit_mb, *wrote))]
+    AnswerTooLarge {
+        status: u16,
+        limit_mb: u64,
+        wrote: bool,
+    },
     /// Front answered with a redirect, which is never followed (it would carry the token
     /// wherever it points).
     #[error(
@@ -117,6 +128,34 @@ pub enum CallError {
         "the request is too large to send to Front: its URL would be longer than HTTP allows; shorten its path or query values"
     )]
     TooLarge,
+}
+
+fn bad_answer_message(status: u16, wrote: bool) -> String {
+    if wrote {
+        format!(
+            "Front accepted the request (HTTP {status}) but its answer is not JSON; the write was made, do not repeat it"
+        )
+    } else {
+        format!("Front's answer (HTTP {status}) is not JSON")
+    }
+}
+
+fn too_large_answer_message(status: u16, limit_mb: u64, wrote: bool) -> String {
+    let exceeded = format!("larger than the {limit_mb} MiB limit ({MAX_ANSWER_SETTING})");
+    if wrote {
+        format!(
+            "Front accepted the request (HTTP {status}) but its answer is {exceeded}; the write was made, do not repeat it"
+        )
+    } else {
+        format!(
+            "Front's answer (HTTP {status}) is {exceeded}; raise the limit or ask for smaller pages"
+        )
+    }
+}
+
+/// A write (anything but GET) that Front answered with a 2xx: it was made.
+fn accepted_write(method: Method, status: u16) -> bool {
+    method != Method::Get && (200..300).contains(&status)
 }
 
 /// Why no request could be formed for an input: a refused cursor, or a path parameter that
@@ -182,27 +221,47 @@ fn route_of(action: &Action) -> &str {
 }
 
 impl FrontClient {
-    /// The Front request `action` makes for a validated nested `input`: its own request, or
-    /// the page named by `query.next` (checked: Front's host or the configured one, and this
-    /// action's path).
-    pub fn prepare(&self, action: &Action, input: &Value) -> Result<FrontRequest, PrepareError> {
-        let cursor = input
-            .get(Location::Query.as_str())
+    /// The Front request `action` makes for account `account_id` with a validated nested
+    /// `input`: its own request, or the page named by `query.next` (checked: issued for this
+    /// action, account and path values, Front's host or the configured one, and this action's
+    /// path; the input's `limit`, if any, replaces the cursor's).
+    pub fn prepare(
+        &self,
+        action: &Action,
+        account_id: &str,
+        input: &Value,
+    ) -> Result<FrontRequest, PrepareError> {
+        let query = input.get(Location::Query.as_str());
+        let cursor = query
             .and_then(|query| query.get(NEXT_CURSOR_FIELD))
             .and_then(Value::as_str);
         match cursor {
-            Some(cursor) => Ok(FrontRequest {
-                method: Method::Get,
-                url: self.allowed.open(cursor, action)?.into(),
-                body: None,
-            }),
+            Some(cursor) => {
+                let issued_for = IssuedFor::new(action, account_id, input);
+                let limit = query
+                    .and_then(|query| query.get(cursor::PAGE_SIZE_FIELD))
+                    .and_then(Value::as_u64);
+                Ok(FrontRequest {
+                    method: Method::Get,
+                    url: self
+                        .allowed
+                        .open(cursor, &issued_for, action, limit)?
+                        .into(),
+                    body: None,
+                })
+            }
             None => Ok(request::build(self.base_url(), action, input)?),
         }
     }
 
     /// What a dry run shows: the request, headers included, with the token redacted.
-    pub fn dry_run(&self, action: &Action, input: &Value) -> Result<DryRun, PrepareError> {
-        let request = self.prepare(action, input)?;
+    pub fn dry_run(
+        &self,
+        action: &Action,
+        account_id: &str,
+        input: &Value,
+    ) -> Result<DryRun, PrepareError> {
+        let request = self.prepare(action, account_id, input)?;
         let mut headers = serde_json::Map::new();
         headers.insert("accept".into(), json!("application/json"));
         headers.insert("authorization".into(), json!("Bearer [redacted]"));
@@ -220,7 +279,7 @@ impl FrontClient {
     /// Runs `call`: waits for the company's budget, sends, retries what may be retried, and
     /// maps the answer. `stats` is filled in as it goes, failures included.
     pub async fn execute(&self, call: &Call<'_>, stats: &mut Stats) -> Result<Reply, CallError> {
-        let request = self.prepare(call.action, call.input)?;
+        let request = self.prepare(call.action, call.account_id, call.input)?;
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
@@ -289,11 +348,20 @@ impl FrontClient {
                     stats.front_status = Some(status);
                     match status {
                         200..=299 => {
-                            let mapped = envelope().map(&body).map_err(|_| CallError::BadAnswer)?;
+                            let mapped =
+                                envelope().map(&body).map_err(|_| CallError::BadAnswer {
+                                    status,
+                                    wrote: accepted_write(request.method, status),
+                                })?;
                             return Ok(Reply {
                                 status,
                                 data: mapped.data,
-                                next: mapped.next_url.as_deref().map(cursor::encode),
+                                next: mapped.next_url.as_deref().map(|url| {
+                                    cursor::encode(
+                                        url,
+                                        &IssuedFor::new(call.action, call.account_id, call.input),
+                                    )
+                                }),
                             });
                         }
                         300..=399 => return Err(CallError::Redirected { status }),
@@ -305,6 +373,14 @@ impl FrontClient {
                         ),
                         _ => return Err(front_error(status, &request.url, &headers, &body)),
                     }
+                }
+                Attempt::Oversized { status, limit_mb } => {
+                    stats.front_status = Some(status);
+                    return Err(CallError::AnswerTooLarge {
+                        status,
+                        limit_mb,
+                        wrote: accepted_write(request.method, status),
+                    });
                 }
                 Attempt::Unsendable => return Err(CallError::TooLarge),
                 Attempt::NotSent => (
@@ -370,9 +446,14 @@ impl FrontClient {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = match response.bytes().await {
+        let body = match self.read_answer(response).await {
             Ok(body) => body,
-            Err(error) => {
+            Err(ReadError::TooLarge { limit_mb }) => {
+                // Front answered (its headers count for the budget); the rest is left unread.
+                let observation = observe(status, &headers, sent_at, unix_millis());
+                return (observation, Attempt::Oversized { status, limit_mb });
+            }
+            Err(ReadError::Cut(error)) => {
                 return failed(Attempt::Lost {
                     timed_out: error.is_timeout(),
                 });
@@ -397,6 +478,8 @@ enum Attempt {
         headers: HeaderMap,
         body: bytes::Bytes,
     },
+    /// An answer larger than the configured bound, not read past it.
+    Oversized { status: u16, limit_mb: u64 },
     /// The connection could not be made.
     NotSent,
     /// The request could not be written (its URL is too long for HTTP).

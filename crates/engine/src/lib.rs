@@ -5,7 +5,8 @@
 //! - [`FrontClient::execute`]: runs one action. The request is built from the catalogue and the
 //!   validated input ([`request`]: path parameters encoded exactly once, Front's `q[...]`
 //!   syntax, JSON bodies, DELETE with a body), or taken from a `next` cursor after checking
-//!   where it leads ([`cursor`]); the call waits for its Front company's budget ([`pace`]),
+//!   what it was issued for (action, account, path values) and where it leads ([`cursor`]);
+//!   the call waits for its Front company's budget ([`pace`]),
 //!   is sent with the account's token, retried when that is safe ([`retry`]), and Front's
 //!   answer is mapped to StackOne's `data` and `next`.
 //! - [`FrontClient::dry_run`]: the exact request, token redacted, without sending it.
@@ -28,7 +29,7 @@ mod response;
 pub mod retry;
 mod verify;
 
-pub use client::{ClientError, FrontClient};
+pub use client::{ClientError, DEFAULT_MAX_ANSWER_MB, FrontClient};
 pub use cursor::CursorError;
 pub use execute::{
     Call, CallError, DEFAULT_DEADLINE, DryRun, PrepareError, ProviderError, Reply, Stats,

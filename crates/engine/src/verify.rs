@@ -4,7 +4,7 @@ use actionhub_catalog::{Catalog, Connector};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use crate::client::FrontClient;
+use crate::client::{FrontClient, ReadError};
 
 /// Longest token accepted. Front's tokens are JWTs of a few hundred bytes; the limit keeps a
 /// pasted document from being sent to Front as a header.
@@ -99,12 +99,15 @@ impl FrontClient {
         if !status.is_success() {
             return Err(VerifyError::Unexpected(format!("HTTP {}", status.as_u16())));
         }
-        let body = response
-            .bytes()
+        let body = self
+            .read_answer(response)
             .await
-            .map_err(|_| VerifyError::Unreachable {
-                base_url: self.base_url().to_owned(),
-                reason: "the answer was cut off".to_owned(),
+            .map_err(|error| match error {
+                ReadError::TooLarge { .. } => VerifyError::Unexpected(error.to_string()),
+                ReadError::Cut(_) => VerifyError::Unreachable {
+                    base_url: self.base_url().to_owned(),
+                    reason: error.to_string(),
+                },
             })?;
         let identity: Value = serde_json::from_slice(&body)
             .map_err(|_| VerifyError::Unexpected("the body is not JSON".to_owned()))?;

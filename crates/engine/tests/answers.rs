@@ -1,5 +1,6 @@
 //! How `FrontClient::execute` reports Front's answers that are not results: redirects, and
-//! refusals of a request as too large (against a stand-in Front that answers one fixed status).
+//! refusals of a request as too large, answers larger than the configured bound, and 2xx answers
+//! that are not JSON (against a stand-in Front that gives every request the same answer).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,46 +12,96 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-/// A stand-in Front answering every request with `status` (and a `Location` header), counting
-/// the requests it receives. Returns its base URL and the counter.
-async fn front_answering(status: u16) -> (String, Arc<AtomicUsize>) {
+/// A stand-in Front answering every request with `head` (status line and headers) and then
+/// `body`, written in pieces and followed by closing the connection; it counts the requests it
+/// receives. Returns its base URL and the counter.
+async fn stand_in(head: String, body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
     let counted = requests.clone();
+    let body = Arc::new(body);
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             let counted = counted.clone();
+            let (head, body) = (head.clone(), body.clone());
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buffer = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buffer).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buffer[..n]),
-                    }
+                if read_request(&mut socket).await.is_none() {
+                    return;
                 }
                 counted.fetch_add(1, Ordering::SeqCst);
-                let body = format!(r#"{{"_error":{{"status":{status},"message":"no"}}}}"#);
-                let answer = format!(
-                    "HTTP/1.1 {status} Whatever\r\nlocation: https://elsewhere.example/\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(answer.as_bytes()).await;
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for piece in body.chunks(64 * 1024) {
+                    // The hub stops reading an answer that is too large: writing then fails.
+                    if socket.write_all(piece).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = socket.shutdown().await;
             });
         }
     });
     (base, requests)
 }
 
+/// Reads one request, its body included (so that closing the connection cannot reset it before
+/// the answer is read).
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<()> {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&received[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0);
+    while received.len() < head_end + length {
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+    Some(())
+}
+
+/// A stand-in Front answering every request with `status` (and a `Location` header) and a
+/// small JSON error body.
+async fn front_answering(status: u16) -> (String, Arc<AtomicUsize>) {
+    let body = format!(r#"{{"_error":{{"status":{status},"message":"no"}}}}"#);
+    let head = format!(
+        "HTTP/1.1 {status} Whatever\r\nlocation: https://elsewhere.example/\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stand_in(head, body.into_bytes()).await
+}
+
 async fn run(base: &str, action_id: &str, input: Value) -> (Result<(), CallError>, Stats) {
-    let client = FrontClient::new(Some(base)).unwrap();
+    run_with(FrontClient::new(Some(base)).unwrap(), action_id, input).await
+}
+
+async fn run_with(
+    client: FrontClient,
+    action_id: &str,
+    input: Value,
+) -> (Result<(), CallError>, Stats) {
     let action = Catalog::builtin().action(action_id).unwrap();
     let token = SecretString::from("token");
     let call = Call {
         action,
         input: &input,
         token: &token,
+        account_id: "acc_answers",
         company_id: "cmp_answers",
         idempotency_key: true,
         deadline: Instant::now() + Duration::from_secs(20),
@@ -106,4 +157,118 @@ async fn a_url_too_long_for_http_is_refused_without_sending() {
     assert!(!error.to_string().contains("could not be reached"));
     assert_eq!(requests.load(Ordering::SeqCst), 0);
     assert!(stats.attempts <= 1, "{stats:?}");
+}
+
+/// An answer of `status` with a JSON body of `size` bytes, announcing its length or not (then
+/// it ends when the connection closes).
+async fn front_sending(status: u16, size: usize, announced: bool) -> (String, Arc<AtomicUsize>) {
+    let mut body = vec![b' '; size];
+    body[0] = b'[';
+    body[size - 1] = b']';
+    let length = if announced {
+        format!("content-length: {size}\r\n")
+    } else {
+        String::new()
+    };
+    let head = format!(
+        "HTTP/1.1 {status} Whatever\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n"
+    );
+    stand_in(head, body).await
+}
+
+#[tokio::test]
+async fn an_answer_over_the_bound_is_refused_with_or_without_its_length() {
+    const MIB: usize = 1024 * 1024;
+    for announced in [true, false] {
+        // Within the bound: read whole.
+        let (base, _) = front_sending(200, MIB - 10, announced).await;
+        let client = FrontClient::new(Some(&base)).unwrap().with_max_answer_mb(1);
+        let (outcome, _) = run_with(client, "front_list_tags", json!({})).await;
+        assert!(outcome.is_ok(), "{announced}: {outcome:?}");
+
+        let (base, requests) = front_sending(200, 3 * MIB, announced).await;
+        let client = FrontClient::new(Some(&base)).unwrap().with_max_answer_mb(1);
+        let (outcome, stats) = run_with(client, "front_list_tags", json!({})).await;
+        let error = outcome.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                CallError::AnswerTooLarge {
+                    status: 200,
+                    limit_mb: 1,
+                    wrote: false
+                }
+            ),
+            "{announced}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("larger than the 1 MiB limit")
+                && message.contains("ACTIONHUB_MAX_ANSWER_MB")
+                && !message.contains("write"),
+            "{message}"
+        );
+        assert_eq!((stats.attempts, requests.load(Ordering::SeqCst)), (1, 1));
+        assert_eq!(stats.front_status, Some(200));
+
+        // A write Front accepted: the caller is told it happened, and it is not sent again.
+        let (base, requests) = front_sending(201, 3 * MIB, announced).await;
+        let client = FrontClient::new(Some(&base)).unwrap().with_max_answer_mb(1);
+        let (outcome, _) =
+            run_with(client, "front_create_tag", json!({"body": {"name": "Big"}})).await;
+        let error = outcome.unwrap_err();
+        assert!(
+            matches!(error, CallError::AnswerTooLarge { wrote: true, .. }),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("the write was made, do not repeat it"),
+            "{error}"
+        );
+        assert_eq!(requests.load(Ordering::SeqCst), 1);
+    }
+}
+
+#[tokio::test]
+async fn a_write_accepted_with_an_answer_that_is_not_json_says_it_was_made() {
+    let head = |status: u16| {
+        format!(
+            "HTTP/1.1 {status} Whatever\r\ncontent-type: text/html\r\ncontent-length: 9\r\nconnection: close\r\n\r\n"
+        )
+    };
+    let (base, requests) = stand_in(head(201), b"<p>ok</p>".to_vec()).await;
+    let (outcome, _) = run(&base, "front_create_tag", json!({"body": {"name": "Html"}})).await;
+    let error = outcome.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CallError::BadAnswer {
+                status: 201,
+                wrote: true
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "Front accepted the request (HTTP 201) but its answer is not JSON; the write was made, do not repeat it"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+
+    let (base, _) = stand_in(head(200), b"<p>ok</p>".to_vec()).await;
+    let (outcome, _) = run(&base, "front_list_tags", json!({})).await;
+    let error = outcome.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CallError::BadAnswer {
+                status: 200,
+                wrote: false
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(error.to_string(), "Front's answer (HTTP 200) is not JSON");
 }

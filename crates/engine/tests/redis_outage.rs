@@ -102,6 +102,7 @@ async fn call(front: &FrontClient, token: &SecretString) -> (Result<(), CallErro
         action,
         input: &input,
         token,
+        account_id: "acc_outage",
         company_id: COMPANY,
         idempotency_key: false,
         deadline: started + DEADLINE,

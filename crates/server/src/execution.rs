@@ -278,7 +278,7 @@ async fn run(
     if owned.dry_run {
         let shown = state
             .front
-            .dry_run(action, input)
+            .dry_run(action, &owned.account_id, input)
             .map_err(|error| ApiError::BadRequest(error.to_string()))?;
         note.outcome = "dry_run";
         return Ok(ActionResponse::DryRun(shown));
@@ -302,6 +302,7 @@ async fn run(
         action,
         input,
         token,
+        account_id: &owned.account_id,
         company_id: &account.provider_account_id,
         idempotency_key: key.is_some(),
         deadline: Instant::now() + DEFAULT_DEADLINE,
@@ -588,8 +589,7 @@ async fn respond(
                     message: format!("Front answered HTTP {}: {message}", error.status),
                     provider_errors,
                 }),
-                // A 5xx means Front did not do it: the key may be used again.
-                !server_side,
+                front_processed(error.status),
             )
         }
         CallError::Unreachable {
@@ -606,16 +606,30 @@ async fn respond(
             };
             (Err(ApiError::BadGateway(message)), outcome_unknown)
         }
-        // Front may have acted before redirecting: the key stays used.
-        CallError::BadAnswer | CallError::Redirected { .. } => {
+        // Front may have acted before redirecting, and did act when it accepted a write whose
+        // answer is unreadable: the key stays used.
+        CallError::BadAnswer { .. } | CallError::Redirected { .. } => {
             note.outcome = "front_error";
             (Err(ApiError::BadGateway(text)), true)
+        }
+        // Too large to read: Front's status still tells whether it acted.
+        CallError::AnswerTooLarge { status, .. } => {
+            note.outcome = "front_error";
+            (Err(ApiError::BadGateway(text)), front_processed(status))
         }
         CallError::TooLarge => {
             note.outcome = "invalid";
             (Err(ApiError::BadRequest(text)), false)
         }
     }
+}
+
+/// Whether Front's error answer with `status` means the request was processed, which makes it
+/// worth keeping under an idempotency key: a 429 (Front refuses before doing anything) and a
+/// 5xx (Front did not do it, or documents the request as not processed, e.g. 503) leave the
+/// key free for a repeat, which may then succeed.
+fn front_processed(status: u16) -> bool {
+    status != 429 && status < 500
 }
 
 /// Front said the account's token is no good: the account goes to `error` until relinked.
@@ -653,6 +667,16 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
+    }
+
+    #[test]
+    fn only_answers_front_processed_are_kept_under_a_key() {
+        for status in [200, 201, 400, 404, 409, 422] {
+            assert!(front_processed(status), "{status}");
+        }
+        for status in [429, 500, 502, 503, 504] {
+            assert!(!front_processed(status), "{status}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use actionhub_catalog::Catalog;
+use actionhub_engine::cursor::{self, IssuedFor};
 use actionhub_store::{LinkTarget, NewAccount, Store};
 use actionhub_testkit::front_spec::{SchemaBook, load_spec, success_response};
 use actionhub_testkit::{TestDatabase, contains_secret};
@@ -463,7 +464,10 @@ async fn pages_follow_the_cursor_and_foreign_cursors_are_refused() {
     assert_eq!((a.len(), b.len()), (30, 30));
     assert!(a.iter().all(|id| !b.contains(id)), "pages overlap");
 
-    let crafted = |url: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(url);
+    let list = Catalog::builtin()
+        .action("front_list_conversations")
+        .unwrap();
+    let crafted = |url: &str| cursor::encode(url, &IssuedFor::new(list, &hub.account, &json!({})));
     for (url, said) in [
         (
             "https://evil.example.com/conversations?page_token=x",
@@ -501,6 +505,90 @@ async fn pages_follow_the_cursor_and_foreign_cursors_are_refused() {
         assert_eq!(status, 400, "{url}: {body}");
         assert!(body["message"].as_str().unwrap().contains(said), "{body}");
     }
+
+    // A cursor is followed only with the action, account and path values it was issued for.
+    let own_page = format!("{}/conversations?page_token=x", hub.sim.base_url());
+    let issued_elsewhere = [
+        (
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&own_page),
+            "earlier hub version",
+        ),
+        (
+            cursor::encode(&own_page, &IssuedFor::new(list, "acc_other", &json!({}))),
+            "was issued for another account",
+        ),
+        (next.clone(), "was issued for another action"),
+    ];
+    for (index, (cursor, said)) in issued_elsewhere.into_iter().enumerate() {
+        let action = if index == 2 {
+            "front_list_tags"
+        } else {
+            "front_list_conversations"
+        };
+        let (status, body) = hub.rpc(action, json!({"query": {"next": cursor}})).await;
+        assert_eq!(status, 400, "{said}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("`query.next`") && message.contains(said),
+            "{message}"
+        );
+    }
+    // The messages of one conversation: its cursor is refused for another conversation,
+    // rather than answered with the first one's messages.
+    let conversations = ids(&first["data"]);
+    let mut paged = None;
+    for conversation in &conversations {
+        let (status, page) = hub
+            .rpc(
+                "front_list_conversation_messages",
+                json!({"path": {"conversation_id": conversation}, "query": {"limit": 1}}),
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        if let Some(next) = page["next"].as_str() {
+            paged = Some((conversation.clone(), next.to_owned()));
+            break;
+        }
+    }
+    let (conversation, next) = paged.expect("a conversation with two messages");
+    let other = conversations.iter().find(|c| **c != conversation).unwrap();
+    let (status, body) = hub
+        .rpc(
+            "front_list_conversation_messages",
+            json!({"path": {"conversation_id": other}, "query": {"next": next}}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("was issued for other `path` values"),
+        "{body}"
+    );
+    let (status, body) = hub
+        .rpc(
+            "front_list_conversation_messages",
+            json!({"path": {"conversation_id": conversation}, "query": {"next": next}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // A `limit` next to a cursor replaces the cursor's page size.
+    let (status, shown) = hub
+        .post(
+            "/actions/rpc?dry_run=true",
+            &json!({"action": "front_list_conversation_messages",
+                    "path": {"conversation_id": conversation},
+                    "query": {"next": next, "limit": 7}}),
+            &[("x-account-id", &hub.account)],
+        )
+        .await;
+    assert_eq!(status, 200, "{shown}");
+    let url = shown["url"].as_str().unwrap();
+    assert!(
+        url.ends_with("&limit=7") && !url.contains("limit=1"),
+        "{url}"
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! values (no randomness), so that every run sends the same bytes in the same order.
 
 use actionhub_catalog::{Action, Catalog, Field, FieldType, Location, ParamStyle};
+use actionhub_engine::cursor::{self, IssuedFor};
 use actionhub_testkit::KEY_V1;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -470,58 +471,86 @@ impl<'c> Builder<'c> {
                 .find(|other| other.is_paginated() && other.path != action.path)
                 .map(template_with_example)
                 .expect("a second paginated action");
-            let mut cursors: Vec<(&str, String, Expect)> = vec![
+            let mut cursors: Vec<(&str, TriedCursor, Expect)> = vec![
                 (
                     "other-path",
-                    encode_cursor(&format!("{front}/me")),
+                    TriedCursor::Wrapped(format!("{front}/me")),
                     Expect::Refused,
                 ),
                 (
                     "other-action",
-                    encode_cursor(&format!("{front}{other_action}")),
+                    TriedCursor::Wrapped(format!("{front}{other_action}")),
                     Expect::Refused,
                 ),
                 (
                     "dotdot-path",
-                    encode_cursor(&format!("{front}{path}/../../me")),
+                    TriedCursor::Wrapped(format!("{front}{path}/../../me")),
                     Expect::Refused,
                 ),
                 (
                     "huge-limit",
-                    encode_cursor(&format!("{front}{path}?limit=100000")),
+                    TriedCursor::Wrapped(format!("{front}{path}?limit=100000")),
                     Expect::Refused,
                 ),
                 (
                     "userinfo",
-                    encode_cursor(&format!("http://user:pw@{host}{path}")),
+                    TriedCursor::Wrapped(format!("http://user:pw@{host}{path}")),
                     Expect::Refused,
                 ),
-                ("not-base64", "!!!not base64!!!".into(), Expect::Refused),
-                ("not-a-url", encode_cursor("not a url"), Expect::Refused),
+                (
+                    "not-base64",
+                    TriedCursor::Raw("!!!not base64!!!".into()),
+                    Expect::Refused,
+                ),
+                (
+                    "not-a-url",
+                    TriedCursor::Wrapped("not a url".into()),
+                    Expect::Refused,
+                ),
                 (
                     "nul",
-                    encode_cursor(&format!("{front}{path}?page_token=a\u{0}b")),
+                    TriedCursor::Wrapped(format!("{front}{path}?page_token=a\u{0}b")),
                     Expect::Anything,
                 ),
-                ("1MB", "A".repeat(1024 * 1024), Expect::Refused),
+                // An earlier hub version's cursor: the bare URL.
+                (
+                    "bare-url",
+                    TriedCursor::Raw(URL_SAFE_NO_PAD.encode(format!("{front}{path}"))),
+                    Expect::Refused,
+                ),
+                (
+                    "other-account",
+                    TriedCursor::Raw(wrap_cursor(&format!("{front}{path}"), action, "acc_other")),
+                    Expect::Refused,
+                ),
+                (
+                    "1MB",
+                    TriedCursor::Raw("A".repeat(1024 * 1024)),
+                    Expect::Refused,
+                ),
             ];
             // Front's own hosts are not the configured base: refused without a connection. Once
             // only, as the current code would try to reach them.
             if index == 0 {
                 cursors.push((
                     "frontapp-host",
-                    encode_cursor(&format!("https://x.frontapp.com{path}")),
+                    TriedCursor::Wrapped(format!("https://x.frontapp.com{path}")),
                     Expect::Refused,
                 ));
                 cursors.push((
                     "other-host",
-                    encode_cursor(&format!("http://127.0.0.2:9{path}")),
+                    TriedCursor::Wrapped(format!("http://127.0.0.2:9{path}")),
                     Expect::Refused,
                 ));
             }
             for (label, cursor, expect) in cursors {
+                // Wrapped for the account of the worker that sends it, as the hub would have.
+                let text = |account: String| match &cursor {
+                    TriedCursor::Wrapped(url) => wrap_cursor(url, action, &account),
+                    TriedCursor::Raw(text) => text.clone(),
+                };
                 let mut input = action.example.clone();
-                input["query"]["next"] = json!(cursor);
+                input["query"]["next"] = json!(text(self.account()));
                 let mut body = nested_object(&input);
                 body.insert("action".into(), json!(action.id));
                 let bytes = Value::Object(body).to_string().into_bytes();
@@ -533,6 +562,7 @@ impl<'c> Builder<'c> {
                     expect,
                 );
                 if index % 4 == 0 {
+                    input["query"]["next"] = json!(text(self.account()));
                     self.tools_call(
                         format!("tools/call nested {} query.next={label}", action.id),
                         "",
@@ -1391,8 +1421,17 @@ pub fn basic_auth(key: &str) -> Header {
     )
 }
 
-fn encode_cursor(url: &str) -> String {
-    URL_SAFE_NO_PAD.encode(url)
+/// A `query.next` the corpus tries.
+enum TriedCursor {
+    /// Front's next-page URL, wrapped as the hub wraps it for the call that sends it.
+    Wrapped(String),
+    /// Sent as it is.
+    Raw(String),
+}
+
+/// `url` wrapped in a cursor issued for `action`'s example call by `account`.
+fn wrap_cursor(url: &str, action: &Action, account: &str) -> String {
+    cursor::encode(url, &IssuedFor::new(action, account, &action.example))
 }
 
 /// `input` (nested) as an RPC body's top-level object.
