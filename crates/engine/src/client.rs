@@ -8,10 +8,9 @@ use actionhub_catalog::Catalog;
 use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Notify;
 
 use crate::cursor::Allowed;
-use crate::pace::{MemoryPacer, Pacer};
+use crate::pace::{MemoryPacer, Pacer, Wakeups};
 
 /// Time to establish a TCP + TLS connection to Front.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -39,8 +38,8 @@ pub struct FrontClient {
     /// Where a `next` cursor may lead.
     pub(crate) allowed: Allowed,
     pub(crate) pacer: Arc<dyn Pacer>,
-    /// Signalled after each answer, waking callers queued for the budget.
-    pub(crate) budget_changed: Arc<Notify>,
+    /// Signalled per company after each answer, waking its callers waiting for its limits.
+    pub(crate) budget_changed: Arc<Wakeups>,
 }
 
 impl FrontClient {
@@ -73,7 +72,7 @@ impl FrontClient {
             base_url,
             allowed: Allowed::new(&parsed, front_base_url),
             pacer: Arc::new(MemoryPacer::new()),
-            budget_changed: Arc::new(Notify::new()),
+            budget_changed: Arc::new(Wakeups::default()),
         })
     }
 
