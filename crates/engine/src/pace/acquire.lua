@@ -35,12 +35,12 @@ local burst = learnt_burst
 if burst <= 0 then
   if limit > 0 then burst = default_burst else burst = 0 end
 end
-local function reserve(at)
-  if burst <= 0 then
+local function reserve(at, keep)
+  if keep <= 0 then
     return
   end
   recent[#recent + 1] = at
-  local first = math.max(1, #recent - burst + 1)
+  local first = math.max(1, #recent - keep + 1)
   local kept = {}
   for i = first, #recent do
     kept[#kept + 1] = string.format('%d', recent[i])
@@ -49,16 +49,17 @@ local function reserve(at)
   redis.call('PEXPIRE', KEYS[2], ttl)
 end
 if limit == 0 then
+  if blocked_until > deadline then
+    return {2, blocked_until, 0}
+  end
   local until_ms = math.max(probe_until, blocked_until)
   if until_ms > now then
-    if until_ms > deadline then
-      return {2, until_ms, 0}
-    end
     return {0, until_ms, 0}
   end
   redis.call('HSET', KEYS[1], 'probe_until', now + tonumber(ARGV[4]))
   redis.call('PEXPIRE', KEYS[1], ttl)
-  reserve(now)
+  -- Counted in its class's burst whatever the limit turns out to be.
+  reserve(now, math.max(burst, default_burst))
   return {1, now, 0}
 end
 local at = math.max(now, blocked_until, class_blocked)
@@ -69,6 +70,8 @@ if limit > 0 then
   local share = math.max(1, math.floor(limit * share_percent / 100))
   local length = window_ms
   if length <= 0 then length = default_window end
+  -- The latest reservation's window may lie ahead: nothing goes before it opens.
+  at = math.max(at, win_start)
   while true do
     if at >= win_end then
       win_start = at
@@ -96,5 +99,5 @@ if limit > 0 then
     'search_used', search_used)
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
-reserve(at)
+reserve(at, burst)
 return {1, at, win_start}

@@ -171,16 +171,20 @@ impl Budget {
         deadline: i64,
     ) -> Decision {
         if self.limit == UNKNOWN {
-            let until = self.probe_until.max(self.blocked_until);
-            if until > now {
-                return if until > deadline {
-                    Decision::Refused { until }
-                } else {
-                    Decision::Wait { until }
+            if self.blocked_until > deadline {
+                return Decision::Refused {
+                    until: self.blocked_until,
                 };
             }
+            // The probe's lease is only how long a lost answer holds the others back: its
+            // answer usually comes much sooner, so a caller waits for it whatever its deadline.
+            let until = self.probe_until.max(self.blocked_until);
+            if until > now {
+                return Decision::Wait { until };
+            }
             self.probe_until = now + PROBE_LEASE_MS;
-            bucket.reserve(now, self.burst_of(bucket));
+            // Counted in its class's burst whatever the limit turns out to be.
+            bucket.reserve(now, self.burst_of(bucket).max(DEFAULT_BURST));
             return Decision::Go { at: now, window: 0 };
         }
         let rtt = self.rtt_ms;
@@ -188,11 +192,14 @@ impl Budget {
         let mut at = now.max(self.blocked_until).max(bucket.blocked_until);
         if burst > 0 && bucket.recent.len() >= burst as usize {
             let oldest = bucket.recent[bucket.recent.len() - burst as usize];
+            // Arrivals jitter by up to a round trip around the sending times.
             at = at.max(oldest + BURST_PERIOD_MS + rtt + MARGIN_MS);
         }
         let mut window = *self;
         if window.limit > 0 {
             let share = window.search_share();
+            // The latest reservation's window may lie ahead: nothing goes before it opens.
+            at = at.max(window.win_start);
             loop {
                 if at >= window.win_end {
                     // A new window, opened by this reservation: Front starts it when the
