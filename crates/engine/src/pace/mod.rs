@@ -397,6 +397,7 @@ mod tests {
             .unwrap();
         let _: i64 = ::redis::cmd("DEL")
             .arg(format!("{prefix}:company:{COMPANY}"))
+            .arg(format!("{prefix}:route:{COMPANY}:{ROUTE}"))
             .query_async(&mut cleanup)
             .await
             .unwrap();
@@ -404,5 +405,103 @@ mod tests {
             released,
             "the probe lease is still held after the slot was dropped"
         );
+    }
+
+    /// One script of asks and answers, at fixed times, recording every decision.
+    async fn scenario(pacer: &dyn Pacer) -> Vec<Decision> {
+        const T: i64 = 1_700_000_000_300;
+        let mut seen = Vec::new();
+        let mut ask = async |route: &str, now: i64, deadline: i64| {
+            let decision = pacer.acquire(COMPANY, route, now, deadline).await.unwrap();
+            seen.push(decision);
+            decision
+        };
+        ask("tags", T, T + 30_000).await;
+        ask("contacts", T + 1, T + 30_000).await;
+        let answer = Observation {
+            sent_at: T,
+            received_at: T + 4,
+            status: 200,
+            limit: Some(20),
+            remaining: Some(19),
+            reset: Some(T / 1000 + 3),
+            ..Observation::default()
+        };
+        pacer.observe(COMPANY, "tags", answer).await.unwrap();
+        let mut windows = Vec::new();
+        for i in 0..30_i64 {
+            let route = ["tags", SEARCH_ROUTE, "contacts"][(i % 3) as usize];
+            if let Decision::Go { at, window } = ask(route, T + 5 + i, T + 2_000).await {
+                windows.push((route, at, window));
+            }
+        }
+        let (route, at, window) = windows[4];
+        let refused = |tier: bool, status: u16| Observation {
+            sent_at: at,
+            received_at: at + 3,
+            window,
+            status,
+            throttled: status == 429,
+            route_only: status == 429,
+            tier,
+            retry_after_ms: Some(700),
+            limit: Some(20),
+            remaining: Some(9),
+            reset: Some(T / 1000 + 3),
+            ..Observation::default()
+        };
+        pacer
+            .observe(COMPANY, route, refused(true, 429))
+            .await
+            .unwrap();
+        pacer
+            .observe(COMPANY, SEARCH_ROUTE, refused(false, 429))
+            .await
+            .unwrap();
+        pacer
+            .observe(COMPANY, "contacts", refused(false, 503))
+            .await
+            .unwrap();
+        for i in 0..6_i64 {
+            let route = ["tags", SEARCH_ROUTE, "contacts"][(i % 3) as usize];
+            ask(route, at + 10 + i, T + 8_000).await;
+        }
+        seen
+    }
+
+    /// The Lua scripts and `budget.rs` are the same rules: one scenario, the same decisions.
+    #[tokio::test]
+    async fn redis_and_memory_pacers_decide_alike() {
+        let url = std::env::var("ACTIONHUB_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        let prefix = format!(
+            "actionhub-test-parity-{}-{}",
+            std::process::id(),
+            unix_millis()
+        );
+        let redis = RedisPacer::connect(&url, &prefix)
+            .await
+            .unwrap_or_else(|error| panic!("Redis at {url} is needed: {error}"));
+        let in_redis = scenario(&redis).await;
+        let in_memory = scenario(&MemoryPacer::new()).await;
+        let mut cleanup = ::redis::Client::open(url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        for class in ["tags", "contacts", "conversations"] {
+            let _: i64 = ::redis::cmd("DEL")
+                .arg(format!("{prefix}:company:{COMPANY}"))
+                .arg(format!("{prefix}:route:{COMPANY}:{class}"))
+                .query_async(&mut cleanup)
+                .await
+                .unwrap();
+        }
+        assert!(
+            in_memory
+                .iter()
+                .any(|d| matches!(d, Decision::Refused { .. }))
+        );
+        assert_eq!(in_redis, in_memory);
     }
 }
