@@ -9,10 +9,9 @@ use bytes::{Bytes, BytesMut};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Notify;
 
 use crate::cursor::Allowed;
-use crate::pace::{FallbackPacer, MemoryPacer, Pacer, SharedPacing};
+use crate::pace::{FallbackPacer, MemoryPacer, Pacer, SharedPacing, Wakeups};
 
 /// Time to establish a TCP + TLS connection to Front.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -57,8 +56,8 @@ pub struct FrontClient {
     pub(crate) pacer: Arc<dyn Pacer>,
     /// Which pacer is in force, when budgets are shared (`None`: in this process only).
     shared_pacing: Option<Arc<SharedPacing>>,
-    /// Signalled after each answer, waking callers queued for the budget.
-    pub(crate) budget_changed: Arc<Notify>,
+    /// Signalled per company after each answer, waking its callers waiting for its limits.
+    pub(crate) budget_changed: Arc<Wakeups>,
     /// Largest answer read from Front, in MiB; a larger one is refused while it is read.
     max_answer_mb: u64,
 }
@@ -94,7 +93,7 @@ impl FrontClient {
             allowed: Allowed::new(&parsed, front_base_url),
             pacer: Arc::new(MemoryPacer::new()),
             shared_pacing: None,
-            budget_changed: Arc::new(Notify::new()),
+            budget_changed: Arc::new(Wakeups::default()),
             max_answer_mb: DEFAULT_MAX_ANSWER_MB,
         })
     }

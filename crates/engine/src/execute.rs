@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::client::{FrontClient, MAX_ANSWER_SETTING, REQUEST_TIMEOUT, ReadError, bearer};
 use crate::cursor::{self, CursorError, IssuedFor};
-use crate::pace::{Observation, unix_millis, wait_for_slot};
+use crate::pace::{Observation, SEARCH_ROUTE, unix_millis, wait_for_slot};
 use crate::request::{self, FrontRequest, UnsafePath};
 use crate::response::{Envelope, JsonText};
 use crate::retry::{self, Failure, MAX_ATTEMPTS};
@@ -207,10 +207,10 @@ fn envelope() -> &'static Envelope {
 }
 
 /// The resource type a request counts against for Front's per-route limits (its first path
-/// segment), with search apart since it has its own share of the budget.
+/// segment); search is in the conversations class, and has its own share of the budget too.
 fn route_of(action: &Action) -> &str {
     if action.path.starts_with("/conversations/search/") {
-        return "search";
+        return SEARCH_ROUTE;
     }
     action
         .path
@@ -328,7 +328,8 @@ impl FrontClient {
             let started = Instant::now();
             let attempt = self.attempt(builder, sent_at).await;
             stats.record(started.elapsed());
-            let (observation, outcome) = attempt;
+            let (mut observation, outcome) = attempt;
+            observation.window = slot.window();
             match self
                 .pacer
                 .observe(call.company_id, route, observation)
@@ -338,7 +339,7 @@ impl FrontClient {
                 // Dropping the slot tries once more to give a probe lease back.
                 Err(error) => tracing::warn!(%error, "the rate budget could not be updated"),
             }
-            self.budget_changed.notify_waiters();
+            self.budget_changed.notify(call.company_id);
             let failure = match outcome {
                 Attempt::Answer {
                     status,
@@ -507,10 +508,14 @@ fn observe(status: u16, headers: &HeaderMap, sent_at: i64, received_at: i64) -> 
         reset: number("x-ratelimit-reset").map(|v| v.ceil() as i64),
         throttled,
         retry_after_ms: number("retry-after").map(|secs| (secs * 1000.0).ceil() as i64),
+        tier: throttled && headers.contains_key("x-front-tier"),
         // A burst tier, or a share (search) while the company's budget still has room.
         route_only: throttled
             && (headers.contains_key("x-front-tier") || remaining.is_some_and(|r| r > 0)),
         failed: false,
+        status,
+        // Set by the caller, which holds the slot.
+        window: 0,
     }
 }
 
@@ -566,12 +571,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_are_resource_types_with_search_apart() {
+    fn routes_are_resource_types_with_search_marked() {
         let catalog = Catalog::builtin();
         let route = |id| route_of(catalog.action(id).unwrap());
         assert_eq!(route("front_list_conversations"), "conversations");
         assert_eq!(route("front_get_conversation"), "conversations");
-        assert_eq!(route("front_search_conversations"), "search");
+        assert_eq!(route("front_search_conversations"), SEARCH_ROUTE);
         assert_eq!(route("front_list_tags"), "tags");
     }
 

@@ -148,9 +148,9 @@ impl Hub {
     async fn next_call_goes(&self) -> bool {
         let decision = self
             .pacer
-            .acquire(&self.company, "tags", unix_millis())
+            .acquire(&self.company, "tags", unix_millis(), i64::MAX)
             .await;
-        matches!(decision, Ok(Decision::Go))
+        matches!(decision, Ok(Decision::Go { .. }))
     }
 }
 

@@ -1,49 +1,103 @@
--- Asks for one slot of a company's budget: the same rules as Budget::acquire (budget.rs).
--- KEYS[1]: the company's hash; KEYS[2]: the route's block (a Unix-ms string with an expiry).
--- ARGV: now (Unix ms), probe lease (ms), soft wait (ms), idle expiry of the hash (ms).
--- Returns {go, until, firm}: go = 1 to send now, else wait until `until` (firm = 1: a known time).
+-- Reserves one slot of a company's budget: the same rules as Budget::acquire (budget.rs).
+-- KEYS[1]: the company's hash; KEYS[2]: the route class's hash (its burst limit).
+-- ARGV: now, deadline (Unix ms), search (1/0), probe lease, default window, default burst,
+-- burst period, search share (percent), margin (ms), idle expiry of both keys (ms).
+-- Returns {kind, time, window}: kind 1 = go at `time` (reserved, counted in `window`),
+-- 0 = wait for the probe until `time`, 2 = refused (the first slot, at `time`, is too late).
 local now = tonumber(ARGV[1])
-local route_blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
-local f = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'window_end', 'window_started',
-  'blocked_until', 'probe_until')
+local deadline = tonumber(ARGV[2])
+local search = ARGV[3] == '1'
+local default_window = tonumber(ARGV[5])
+local default_burst = tonumber(ARGV[6])
+local period = tonumber(ARGV[7])
+local share_percent = tonumber(ARGV[8])
+local margin = tonumber(ARGV[9])
+local ttl = ARGV[10]
+local f = redis.call('HMGET', KEYS[1], 'limit', 'window_ms', 'rtt_ms', 'win_start', 'win_end',
+  'used', 'search_used', 'blocked_until', 'probe_until')
 local limit = tonumber(f[1] or '0')
-local remaining = tonumber(f[2] or '0')
-local window_end = tonumber(f[3] or '0')
-local window_started = tonumber(f[4] or '0')
-local blocked_until = math.max(tonumber(f[5] or '0'), route_blocked)
-local probe_until = tonumber(f[6] or '0')
-local function keep()
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local window_ms = tonumber(f[2] or '0')
+local rtt = tonumber(f[3] or '0')
+local win_start = tonumber(f[4] or '0')
+local win_end = tonumber(f[5] or '0')
+local used = tonumber(f[6] or '0')
+local search_used = tonumber(f[7] or '0')
+local blocked_until = tonumber(f[8] or '0')
+local probe_until = tonumber(f[9] or '0')
+local b = redis.call('HMGET', KEYS[2], 'burst', 'blocked_until', 'recent')
+local learnt_burst = tonumber(b[1] or '0')
+local class_blocked = tonumber(b[2] or '0')
+local recent = {}
+for t in string.gmatch(b[3] or '', '[^,]+') do
+  recent[#recent + 1] = tonumber(t)
 end
-if blocked_until > now then
-  return {0, blocked_until, 1}
+local burst = learnt_burst
+if burst <= 0 then
+  if limit > 0 then burst = default_burst else burst = 0 end
+end
+local function reserve(at, keep)
+  if keep <= 0 then
+    return
+  end
+  recent[#recent + 1] = at
+  local first = math.max(1, #recent - keep + 1)
+  local kept = {}
+  for i = first, #recent do
+    kept[#kept + 1] = string.format('%d', recent[i])
+  end
+  redis.call('HSET', KEYS[2], 'recent', table.concat(kept, ','))
+  redis.call('PEXPIRE', KEYS[2], ttl)
 end
 if limit == 0 then
-  if probe_until > now then
-    return {0, probe_until, 0}
+  if blocked_until > deadline then
+    return {2, blocked_until, 0}
   end
-  redis.call('HSET', KEYS[1], 'probe_until', now + tonumber(ARGV[2]))
-  keep()
-  return {1, 0, 0}
+  local until_ms = math.max(probe_until, blocked_until)
+  if until_ms > now then
+    return {0, until_ms, 0}
+  end
+  redis.call('HSET', KEYS[1], 'probe_until', now + tonumber(ARGV[4]))
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  -- Counted in its class's burst whatever the limit turns out to be.
+  reserve(now, math.max(burst, default_burst))
+  return {1, now, 0}
 end
-if limit < 0 then
-  return {1, 0, 0}
+local at = math.max(now, blocked_until, class_blocked)
+if burst > 0 and #recent >= burst then
+  at = math.max(at, recent[#recent - burst + 1] + period + rtt + margin)
 end
-if window_end > 0 and now >= window_end then
-  remaining = limit
-  window_end = 0
-  window_started = now
+if limit > 0 then
+  local share = math.max(1, math.floor(limit * share_percent / 100))
+  local length = window_ms
+  if length <= 0 then length = default_window end
+  -- The latest reservation's window may lie ahead: nothing goes before it opens.
+  at = math.max(at, win_start)
+  while true do
+    if at >= win_end then
+      win_start = at
+      win_end = at + length + rtt + margin
+      used = 0
+      search_used = 0
+    end
+    local room = used < limit and ((not search) or search_used < share)
+      and at < win_end - 2 * rtt - margin
+    if room then
+      break
+    end
+    at = math.max(at, win_end + margin)
+  end
 end
-if remaining > 0 then
-  redis.call('HSET', KEYS[1], 'remaining', remaining - 1, 'window_end', window_end,
-    'window_started', window_started)
-  keep()
-  return {1, 0, 0}
+if at > deadline then
+  return {2, at, 0}
 end
-redis.call('HSET', KEYS[1], 'remaining', remaining, 'window_end', window_end,
-  'window_started', window_started)
-keep()
-if window_end > 0 then
-  return {0, window_end, 1}
+if limit > 0 then
+  used = used + 1
+  if search then
+    search_used = search_used + 1
+  end
+  redis.call('HSET', KEYS[1], 'win_start', win_start, 'win_end', win_end, 'used', used,
+    'search_used', search_used)
+  redis.call('PEXPIRE', KEYS[1], ttl)
 end
-return {0, now + tonumber(ARGV[3]), 0}
+reserve(at, burst)
+return {1, at, win_start}

@@ -106,9 +106,16 @@ impl FallbackPacer {
         true
     }
 
-    /// Runs one shared operation within the bound; a failure switches to in-process pacing.
-    async fn bounded<T>(&self, operation: BoxFuture<'_, Result<T, PacerError>>) -> Option<T> {
-        let failure = match tokio::time::timeout(self.answer_bound, operation).await {
+    /// Runs one shared operation within `bound` (at most the answer bound); a failure switches
+    /// to in-process pacing. A shorter bound is the caller's deadline: running out of it says
+    /// nothing about Redis, so this call alone goes on without the shared answer.
+    async fn bounded<T>(
+        &self,
+        operation: BoxFuture<'_, Result<T, PacerError>>,
+        bound: Duration,
+    ) -> Option<T> {
+        let bound = bound.min(self.answer_bound);
+        let failure = match tokio::time::timeout(bound, operation).await {
             Ok(Ok(answer)) => {
                 if !self.status.shared.swap(true, Ordering::Relaxed) {
                     tracing::warn!(
@@ -118,6 +125,7 @@ impl FallbackPacer {
                 return Some(answer);
             }
             Ok(Err(error)) => error.to_string(),
+            Err(_) if bound < self.answer_bound => return None,
             Err(_) => format!(
                 "the shared rate budget (Redis) did not answer within {} ms",
                 self.answer_bound.as_millis()
@@ -145,16 +153,22 @@ impl Pacer for FallbackPacer {
         company: &'a str,
         route: &'a str,
         now: i64,
+        deadline: i64,
     ) -> BoxFuture<'a, Result<Decision, PacerError>> {
         Box::pin(async move {
             if self.ask_shared()
-                && let Some(decision) = self.bounded(self.shared.acquire(company, route, now)).await
+                && let Some(decision) = self
+                    .bounded(
+                        self.shared.acquire(company, route, now, deadline),
+                        Duration::from_millis(u64::try_from(deadline - now).unwrap_or(0)),
+                    )
+                    .await
             {
                 return Ok(decision);
             }
             // The caller's `now`, even if the shared pacer took a while: a probe lease is
             // given back by the end computed from it.
-            self.local.acquire(company, route, now).await
+            self.local.acquire(company, route, now, deadline).await
         })
     }
 
@@ -169,7 +183,7 @@ impl Pacer for FallbackPacer {
             self.local.observe(company, route, seen).await?;
             if self.status.is_shared() {
                 // A failure switches to the in-process budget, which has just learnt this.
-                self.bounded(self.shared.observe(company, route, seen))
+                self.bounded(self.shared.observe(company, route, seen), self.answer_bound)
                     .await;
             }
             Ok(())
@@ -259,8 +273,9 @@ mod tests {
             company: &'a str,
             route: &'a str,
             now: i64,
+            deadline: i64,
         ) -> BoxFuture<'a, Result<Decision, PacerError>> {
-            self.answer(self.budgets.acquire(company, route, now))
+            self.answer(self.budgets.acquire(company, route, now, deadline))
         }
 
         fn observe<'a>(
@@ -293,6 +308,11 @@ mod tests {
             .expect("the fallback pacer did not answer")
     }
 
+    /// A deadline no test reaches.
+    fn far() -> i64 {
+        unix_millis() + 600_000
+    }
+
     /// An answer spending the company's whole budget, whose window ends in a minute.
     fn budget_spent() -> Observation {
         let now = unix_millis();
@@ -310,9 +330,12 @@ mod tests {
     async fn a_failing_shared_pacer_is_replaced_by_the_local_one() {
         let shared = Shared::new(Behaviour::Fails);
         let pacer = fallback(&shared, RECHECK_EVERY);
-        let decision = pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
+        let decision = pacer
+            .acquire(COMPANY, ROUTE, unix_millis(), far())
+            .await
+            .unwrap();
         // The local pacer knows nothing yet: this call is its probe.
-        assert_eq!(decision, Decision::Go);
+        assert!(matches!(decision, Decision::Go { .. }), "{decision:?}");
         let status = pacer.status();
         assert!(!status.is_shared());
         assert_eq!(status.fallbacks(), 1);
@@ -322,8 +345,8 @@ mod tests {
     async fn a_hanging_shared_pacer_is_given_up_after_the_bound() {
         let shared = Shared::new(Behaviour::Hangs);
         let pacer = fallback(&shared, RECHECK_EVERY);
-        let decision = within_a_while(pacer.acquire(COMPANY, ROUTE, unix_millis())).await;
-        assert_eq!(decision.unwrap(), Decision::Go);
+        let decision = within_a_while(pacer.acquire(COMPANY, ROUTE, unix_millis(), far())).await;
+        assert!(matches!(decision.unwrap(), Decision::Go { .. }));
         assert!(!pacer.status().is_shared());
         // An observation while it is out goes to the local pacer only, without waiting.
         within_a_while(pacer.observe(COMPANY, ROUTE, budget_spent()))
@@ -337,17 +360,19 @@ mod tests {
         let shared = Shared::new(Behaviour::Answers);
         let pacer = fallback(&shared, RECHECK_EVERY);
         let now = unix_millis();
-        assert_eq!(
-            pacer.acquire(COMPANY, ROUTE, now).await.unwrap(),
-            Decision::Go
-        );
+        assert!(matches!(
+            pacer.acquire(COMPANY, ROUTE, now, far()).await.unwrap(),
+            Decision::Go { .. }
+        ));
         pacer.observe(COMPANY, ROUTE, budget_spent()).await.unwrap();
         assert!(pacer.status().is_shared());
         shared.set(Behaviour::Fails);
-        // Front said the budget is spent until the window ends: the local pacer holds the call.
-        let decision = pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
+        // Front said the budget is spent until the window ends: the local pacer gives the call
+        // a time in the next window.
+        let asked = unix_millis();
+        let decision = pacer.acquire(COMPANY, ROUTE, asked, far()).await.unwrap();
         assert!(
-            matches!(decision, Decision::Wait { firm: true, .. }),
+            matches!(decision, Decision::Go { at, .. } if at > asked + 30_000),
             "{decision:?}"
         );
         assert!(!pacer.status().is_shared());
@@ -357,10 +382,16 @@ mod tests {
     async fn while_out_the_shared_pacer_is_asked_once_per_interval() {
         let shared = Shared::new(Behaviour::Fails);
         let pacer = fallback(&shared, Duration::from_secs(3600));
-        pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
+        pacer
+            .acquire(COMPANY, ROUTE, unix_millis(), far())
+            .await
+            .unwrap();
         shared.set(Behaviour::Answers);
         for _ in 0..5 {
-            pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
+            pacer
+                .acquire(COMPANY, ROUTE, unix_millis(), far())
+                .await
+                .unwrap();
             pacer
                 .observe(COMPANY, ROUTE, Observation::default())
                 .await
@@ -374,12 +405,15 @@ mod tests {
     async fn shared_pacing_resumes_when_the_shared_pacer_answers_again() {
         let shared = Shared::new(Behaviour::Hangs);
         let pacer = fallback(&shared, Duration::ZERO);
-        within_a_while(pacer.acquire(COMPANY, ROUTE, unix_millis()))
+        within_a_while(pacer.acquire(COMPANY, ROUTE, unix_millis(), far()))
             .await
             .unwrap();
         assert!(!pacer.status().is_shared());
         shared.set(Behaviour::Answers);
-        pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
+        pacer
+            .acquire(COMPANY, ROUTE, unix_millis(), far())
+            .await
+            .unwrap();
         let status = pacer.status();
         assert!(status.is_shared());
         assert_eq!((status.fallbacks(), shared.asked()), (1, 2));
@@ -388,7 +422,10 @@ mod tests {
         assert_eq!(shared.asked(), 3);
         // And a second outage is counted as such.
         shared.set(Behaviour::Fails);
-        pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
+        pacer
+            .acquire(COMPANY, ROUTE, unix_millis(), far())
+            .await
+            .unwrap();
         assert_eq!(status.fallbacks(), 2);
     }
 
@@ -398,27 +435,34 @@ mod tests {
         let pacer = fallback(&shared, RECHECK_EVERY);
         let now = unix_millis();
         // The shared pacer grants the probe; the call is abandoned before its answer.
-        assert_eq!(
-            pacer.acquire(COMPANY, ROUTE, now).await.unwrap(),
-            Decision::Go
-        );
+        assert!(matches!(
+            pacer.acquire(COMPANY, ROUTE, now, far()).await.unwrap(),
+            Decision::Go { .. }
+        ));
         pacer.release_probe(COMPANY, now + crate::pace::PROBE_LEASE_MS);
         let later = unix_millis();
-        assert_eq!(
-            shared.budgets.acquire(COMPANY, ROUTE, later).await.unwrap(),
-            Decision::Go
-        );
+        assert!(matches!(
+            shared
+                .budgets
+                .acquire(COMPANY, ROUTE, later, far())
+                .await
+                .unwrap(),
+            Decision::Go { .. }
+        ));
         // The local pacer grants one while the shared one is out.
         shared.set(Behaviour::Fails);
         let now = unix_millis();
-        assert_eq!(
-            pacer.acquire(COMPANY, ROUTE, now).await.unwrap(),
-            Decision::Go
-        );
+        assert!(matches!(
+            pacer.acquire(COMPANY, ROUTE, now, far()).await.unwrap(),
+            Decision::Go { .. }
+        ));
         pacer.release_probe(COMPANY, now + crate::pace::PROBE_LEASE_MS);
-        assert_eq!(
-            pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap(),
-            Decision::Go
-        );
+        assert!(matches!(
+            pacer
+                .acquire(COMPANY, ROUTE, unix_millis(), far())
+                .await
+                .unwrap(),
+            Decision::Go { .. }
+        ));
     }
 }

@@ -1,18 +1,18 @@
-//! The in-process pacer: every company's [`Budget`] in one map behind a mutex (held for a few
-//! hundred nanoseconds per request, never across an await).
+//! The in-process pacer: every company's [`Budget`] and route classes' [`Bucket`]s in one map
+//! behind a mutex (held for a few hundred nanoseconds per request, never across an await).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use super::budget::{Budget, Decision, Observation};
+use super::budget::{Bucket, Budget, Decision, Observation, route_class};
 use super::{BoxFuture, Pacer, PacerError};
 
 #[derive(Debug, Default)]
 struct Company {
     budget: Budget,
-    /// Routes blocked by a route-only 429, until a Unix-ms time.
-    blocked_routes: HashMap<String, i64>,
+    /// Per route class (a resource type).
+    buckets: HashMap<String, Bucket>,
 }
 
 /// The budget of each Front company, kept in this process (one hub, or replicas that accept
@@ -39,21 +39,26 @@ impl MemoryPacer {
     }
 }
 
+impl Company {
+    /// The budget and the bucket of `route`'s class, and whether the route is search.
+    fn parts(&mut self, route: &str) -> (&mut Budget, &mut Bucket, bool) {
+        let (class, search) = route_class(route);
+        let bucket = self.buckets.entry(class.to_owned()).or_default();
+        (&mut self.budget, bucket, search)
+    }
+}
+
 impl Pacer for MemoryPacer {
     fn acquire<'a>(
         &'a self,
         company: &'a str,
         route: &'a str,
         now: i64,
+        deadline: i64,
     ) -> BoxFuture<'a, Result<Decision, PacerError>> {
         let decision = self.with_company(company, |state| {
-            if let Some(&until) = state.blocked_routes.get(route) {
-                if until > now {
-                    return Decision::Wait { until, firm: true };
-                }
-                state.blocked_routes.remove(route);
-            }
-            state.budget.acquire(now)
+            let (budget, bucket, search) = state.parts(route);
+            budget.acquire(bucket, search, now, deadline)
         });
         Box::pin(std::future::ready(Ok(decision)))
     }
@@ -65,15 +70,8 @@ impl Pacer for MemoryPacer {
         seen: Observation,
     ) -> BoxFuture<'a, Result<(), PacerError>> {
         self.with_company(company, |state| {
-            if seen.throttled && seen.route_only {
-                let until = seen.received_at
-                    + seen
-                        .retry_after_ms
-                        .unwrap_or(super::budget::DEFAULT_RETRY_AFTER_MS);
-                let blocked = state.blocked_routes.entry(route.to_owned()).or_default();
-                *blocked = (*blocked).max(until);
-            }
-            state.budget.observe(&seen);
+            let (budget, bucket, search) = state.parts(route);
+            budget.observe(bucket, search, &seen);
         });
         Box::pin(std::future::ready(Ok(())))
     }
@@ -83,7 +81,7 @@ impl Pacer for MemoryPacer {
     }
 
     fn soft_poll(&self) -> Duration {
-        // Every change here comes with a wake-up; the poll only bounds a missed one.
+        // Every probe answer here comes with a wake-up; the poll only bounds a missed one.
         Duration::from_millis(250)
     }
 }

@@ -1,49 +1,61 @@
 //! Pacing per Front company: Front's rate limit is the company's (every token and account of
-//! it shares one budget), so requests are admitted against a budget learnt from Front's own
-//! headers, and callers queue for the next window instead of meeting a 429.
+//! it shares one budget, and one burst limit per resource type), so requests are admitted
+//! against limits learnt from Front's own headers, and callers are given a time to send
+//! instead of meeting a 429.
 //!
-//! [`Pacer`] is where the budget lives: [`MemoryPacer`] in this process (the default), or
+//! [`Pacer`] is where the limits live: [`MemoryPacer`] in this process (the default), or
 //! [`RedisPacer`] (`ACTIONHUB_REDIS_URL`), shared by every hub replica using that Redis. Both run
-//! the rules of [`budget`]. [`wait_for_slot`] is the queue: it asks the pacer, sleeps until the
-//! time it names (or until an answer in this process changes the picture), and gives up at the
-//! call's deadline with the time after which asking again makes sense. The [`Slot`] it grants
-//! gives a company's probe lease back if dropped before the answer is observed (a cancelled
-//! call), so no path leaves the company's other calls waiting out the lease.
+//! the rules of [`budget`]. [`wait_for_slot`] is the queue: the pacer reserves the caller's
+//! time (first come, first served across the company), the caller sleeps until then, and a
+//! time past the call's deadline is refused at once with the time after which asking again
+//! makes sense. Only while a company's limits are unknown (its probe is out) do callers ask
+//! again, woken per company by the probe's answer. The [`Slot`] it grants gives a company's
+//! probe lease back if dropped before the answer is observed (a cancelled call), so no path
+//! leaves the company's other calls waiting out the lease.
 
 mod budget;
 mod fallback;
 mod memory;
 mod redis;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Notify;
 
-pub use budget::{Decision, Observation, PROBE_LEASE_MS};
+pub use budget::{Decision, Observation, PROBE_LEASE_MS, route_class};
 pub use fallback::{FallbackPacer, SharedPacing};
 pub use memory::MemoryPacer;
 pub use redis::RedisPacer;
 
+/// The route of conversation search: in the conversations class for burst limits, and in
+/// search's own share of the window budget.
+pub const SEARCH_ROUTE: &str = "conversations/search";
+
 /// A boxed future, so that pacers can be trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Why a pacer could not answer (Redis unreachable). The engine then sends unpaced rather than
-/// failing the call, and Front's own 429s still slow it down.
+/// Why a pacer could not answer (Redis unreachable). Behind a [`FallbackPacer`] (how the hub
+/// uses Redis) this never reaches the engine: the in-process pacer answers instead. A bare pacer's
+/// error makes the engine send unpaced rather than fail the call; Front's own 429s still slow it.
 #[derive(Debug, thiserror::Error)]
 #[error("the shared rate budget (Redis) is unavailable: {0}")]
 pub struct PacerError(String);
 
-/// Where the budget of each Front company is kept.
+/// Where the limits of each Front company are kept.
 pub trait Pacer: Send + Sync + std::fmt::Debug {
-    /// Asks for one request slot of `company` at `now` (Unix ms), on `route` (one of Front's
-    /// resource types, which have their own burst limits).
+    /// Reserves one request slot of `company` on `route` (its resource type, the first path
+    /// segment, or [`SEARCH_ROUTE`]), asked at `now` by a caller that gives up at `deadline`
+    /// (both Unix ms). A slot past the deadline is refused, not reserved.
     fn acquire<'a>(
         &'a self,
         company: &'a str,
         route: &'a str,
         now: i64,
+        deadline: i64,
     ) -> BoxFuture<'a, Result<Decision, PacerError>>;
 
     /// Learns from one of Front's answers to a request on `route`.
@@ -60,9 +72,42 @@ pub trait Pacer: Send + Sync + std::fmt::Debug {
     /// I/O starts it and returns.
     fn release_probe(&self, company: &str, lease_until: i64);
 
-    /// How often a wait for information (not for a known time) is re-checked, when nothing in
-    /// this process signals a change: other replicas' answers are only seen by asking again.
+    /// How often a wait for a company's probe answer is re-checked when nothing in this
+    /// process signals it: other replicas' answers are only seen by asking again.
     fn soft_poll(&self) -> Duration;
+}
+
+/// Wake-ups per company: an answer wakes only the callers of its company waiting for its
+/// limits to be learnt.
+#[derive(Debug, Default)]
+pub struct Wakeups {
+    companies: Mutex<HashMap<String, Arc<Notify>>>,
+}
+
+impl Wakeups {
+    fn of(&self, company: &str) -> Arc<Notify> {
+        let mut companies = self
+            .companies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(notify) = companies.get(company) {
+            return notify.clone();
+        }
+        companies.entry(company.to_owned()).or_default().clone()
+    }
+
+    /// Wakes `company`'s callers waiting for its probe's answer.
+    pub fn notify(&self, company: &str) {
+        let notify = self
+            .companies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(company)
+            .cloned();
+        if let Some(notify) = notify {
+            notify.notify_waiters();
+        }
+    }
 }
 
 /// The current time in Unix milliseconds: the clock budgets are kept in, shared with Front's
@@ -93,6 +138,7 @@ pub struct Slot<'a> {
     /// The probe lease this slot may hold (the end `acquire` would have given it), until the
     /// answer is observed.
     lease_until: Option<i64>,
+    window: i64,
     waited: Duration,
 }
 
@@ -100,6 +146,11 @@ impl Slot<'_> {
     /// How long the call queued for this slot.
     pub fn waited(&self) -> Duration {
         self.waited
+    }
+
+    /// The window the slot was counted in, for [`Observation::window`].
+    pub fn window(&self) -> i64 {
+        self.window
     }
 
     /// The pacer has learnt from the answer, which ends a probe lease by itself.
@@ -116,63 +167,81 @@ impl Drop for Slot<'_> {
     }
 }
 
-/// Waits for one slot of `company`'s budget.
+/// Waits for one slot of `company`'s budget on `route`.
 pub async fn wait_for_slot<'a>(
     pacer: &'a dyn Pacer,
-    changed: &Notify,
+    wakeups: &Wakeups,
     company: &'a str,
     route: &str,
     deadline: Instant,
 ) -> Result<Slot<'a>, OverDeadline> {
     let started = Instant::now();
+    let changed = wakeups.of(company);
     loop {
-        // Registered before asking, so an answer arriving in between still wakes this caller.
+        // Registered before asking, so a probe answer arriving in between still wakes us.
         let notified = changed.notified();
         let now = unix_millis();
+        let deadline_ms = now
+            + i64::try_from(
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .as_millis(),
+            )
+            .unwrap_or(i64::MAX / 2);
         // Armed before asking: a future dropped while the pacer answers (Redis) may already
         // hold the probe, whose lease ends exactly here. Releasing a lease not held does nothing.
         let mut slot = Slot {
             pacer,
             company,
             lease_until: Some(now + PROBE_LEASE_MS),
+            window: 0,
             waited: Duration::ZERO,
         };
-        let decision = match pacer.acquire(company, route, now).await {
+        let decision = match pacer.acquire(company, route, now, deadline_ms).await {
             Ok(decision) => decision,
             Err(error) => {
                 tracing::warn!(%error, "sending without pacing");
-                Decision::Go
+                Decision::Go { at: now, window: 0 }
             }
         };
-        let Decision::Wait { until, firm } = decision else {
-            slot.waited = started.elapsed();
-            return Ok(slot);
-        };
-        // Told to wait: no lease was taken.
-        slot.lease_until = None;
-        let wait = Duration::from_millis(u64::try_from(until - now).unwrap_or(0).max(1));
-        let left = deadline.saturating_duration_since(Instant::now());
-        if firm && wait > left {
-            return Err(OverDeadline {
-                retry_after_secs: ceil_secs(wait),
-            });
-        }
-        if left.is_zero() {
-            return Err(OverDeadline {
-                retry_after_secs: ceil_secs(wait),
-            });
-        }
-        let nap = if firm {
-            wait
-        } else {
-            wait.min(pacer.soft_poll())
-        }
-        .min(left);
-        tokio::select! {
-            () = tokio::time::sleep(nap) => {}
-            () = notified => {}
+        match decision {
+            Decision::Go { at, window } => {
+                slot.window = window;
+                if at > now {
+                    // A reserved time: later callers were given later ones, so nobody
+                    // needs waking early.
+                    tokio::time::sleep(millis(at - now)).await;
+                }
+                slot.waited = started.elapsed();
+                return Ok(slot);
+            }
+            Decision::Refused { until } => {
+                slot.lease_until = None;
+                return Err(OverDeadline {
+                    retry_after_secs: ceil_secs(millis(until - now)),
+                });
+            }
+            Decision::Wait { until } => {
+                // The company's probe is out: its answer will tell more.
+                slot.lease_until = None;
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(OverDeadline {
+                        retry_after_secs: ceil_secs(millis(until - now)),
+                    });
+                }
+                let nap = millis(until - now).min(pacer.soft_poll()).min(left);
+                tokio::select! {
+                    () = tokio::time::sleep(nap) => {}
+                    () = notified => {}
+                }
+            }
         }
     }
+}
+
+fn millis(ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0).max(1))
 }
 
 fn ceil_secs(duration: Duration) -> u64 {
@@ -200,8 +269,9 @@ mod tests {
             company: &'a str,
             route: &'a str,
             now: i64,
+            deadline: i64,
         ) -> BoxFuture<'a, Result<Decision, PacerError>> {
-            let taken = self.0.acquire(company, route, now);
+            let taken = self.0.acquire(company, route, now, deadline);
             Box::pin(async move {
                 let _ = taken.await;
                 std::future::pending().await
@@ -228,8 +298,8 @@ mod tests {
 
     /// Whether the company's next call would be let through now, read from the pacer's state.
     async fn next_call_goes(pacer: &dyn Pacer) -> bool {
-        let decision = pacer.acquire(COMPANY, ROUTE, unix_millis()).await;
-        matches!(decision, Ok(Decision::Go))
+        let decision = pacer.acquire(COMPANY, ROUTE, unix_millis(), i64::MAX).await;
+        matches!(decision, Ok(Decision::Go { .. }))
     }
 
     fn deadline() -> Instant {
@@ -239,13 +309,16 @@ mod tests {
     #[tokio::test]
     async fn a_probe_dropped_before_its_answer_lets_the_next_call_go() {
         let pacer = MemoryPacer::new();
-        let changed = Notify::new();
+        let changed = Wakeups::default();
         let probe = wait_for_slot(&pacer, &changed, COMPANY, ROUTE, deadline())
             .await
             .unwrap();
         // While the probe is out, the company's other calls wait for its answer.
-        let held = pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
-        assert!(matches!(held, Decision::Wait { firm: false, .. }));
+        let held = pacer
+            .acquire(COMPANY, ROUTE, unix_millis(), i64::MAX)
+            .await
+            .unwrap();
+        assert!(matches!(held, Decision::Wait { .. }));
         drop(probe);
         assert!(next_call_goes(&pacer).await);
     }
@@ -253,13 +326,20 @@ mod tests {
     #[tokio::test]
     async fn an_observed_probe_is_not_released_twice() {
         let pacer = MemoryPacer::new();
-        let changed = Notify::new();
+        let changed = Wakeups::default();
         let probe = wait_for_slot(&pacer, &changed, COMPANY, ROUTE, deadline())
             .await
             .unwrap();
         // No rate-limit headers: the company is unmetered from now on.
         pacer
-            .observe(COMPANY, ROUTE, Observation::default())
+            .observe(
+                COMPANY,
+                ROUTE,
+                Observation {
+                    status: 200,
+                    ..Observation::default()
+                },
+            )
             .await
             .unwrap();
         probe.observed();
@@ -269,7 +349,7 @@ mod tests {
     #[tokio::test]
     async fn a_wait_dropped_while_the_pacer_answers_gives_the_probe_back() {
         let pacer = AnswerLost::default();
-        let changed = Notify::new();
+        let changed = Wakeups::default();
         let mut waiting = Box::pin(wait_for_slot(&pacer, &changed, COMPANY, ROUTE, deadline()));
         let pending = std::future::poll_fn(|context| {
             Poll::Ready(waiting.as_mut().poll(context).is_pending())
@@ -294,12 +374,15 @@ mod tests {
             .unwrap_or_else(|error| {
                 panic!("Redis at {url} is needed (start it with `redis-server`): {error}")
             });
-        let changed = Notify::new();
+        let changed = Wakeups::default();
         let probe = wait_for_slot(&pacer, &changed, COMPANY, ROUTE, deadline())
             .await
             .unwrap();
-        let held = pacer.acquire(COMPANY, ROUTE, unix_millis()).await.unwrap();
-        assert!(matches!(held, Decision::Wait { firm: false, .. }));
+        let held = pacer
+            .acquire(COMPANY, ROUTE, unix_millis(), i64::MAX)
+            .await
+            .unwrap();
+        assert!(matches!(held, Decision::Wait { .. }));
         drop(probe);
         // The release is a spawned task: wait for it to land (bounded; no timing asserted).
         let mut released = false;
@@ -317,6 +400,7 @@ mod tests {
             .unwrap();
         let _: i64 = ::redis::cmd("DEL")
             .arg(format!("{prefix}:company:{COMPANY}"))
+            .arg(format!("{prefix}:route:{COMPANY}:{ROUTE}"))
             .query_async(&mut cleanup)
             .await
             .unwrap();
@@ -324,5 +408,103 @@ mod tests {
             released,
             "the probe lease is still held after the slot was dropped"
         );
+    }
+
+    /// One script of asks and answers, at fixed times, recording every decision.
+    async fn scenario(pacer: &dyn Pacer) -> Vec<Decision> {
+        const T: i64 = 1_700_000_000_300;
+        let mut seen = Vec::new();
+        let mut ask = async |route: &str, now: i64, deadline: i64| {
+            let decision = pacer.acquire(COMPANY, route, now, deadline).await.unwrap();
+            seen.push(decision);
+            decision
+        };
+        ask("tags", T, T + 30_000).await;
+        ask("contacts", T + 1, T + 30_000).await;
+        let answer = Observation {
+            sent_at: T,
+            received_at: T + 4,
+            status: 200,
+            limit: Some(20),
+            remaining: Some(19),
+            reset: Some(T / 1000 + 3),
+            ..Observation::default()
+        };
+        pacer.observe(COMPANY, "tags", answer).await.unwrap();
+        let mut windows = Vec::new();
+        for i in 0..30_i64 {
+            let route = ["tags", SEARCH_ROUTE, "contacts"][(i % 3) as usize];
+            if let Decision::Go { at, window } = ask(route, T + 5 + i, T + 2_000).await {
+                windows.push((route, at, window));
+            }
+        }
+        let (route, at, window) = windows[4];
+        let refused = |tier: bool, status: u16| Observation {
+            sent_at: at,
+            received_at: at + 3,
+            window,
+            status,
+            throttled: status == 429,
+            route_only: status == 429,
+            tier,
+            retry_after_ms: Some(700),
+            limit: Some(20),
+            remaining: Some(9),
+            reset: Some(T / 1000 + 3),
+            ..Observation::default()
+        };
+        pacer
+            .observe(COMPANY, route, refused(true, 429))
+            .await
+            .unwrap();
+        pacer
+            .observe(COMPANY, SEARCH_ROUTE, refused(false, 429))
+            .await
+            .unwrap();
+        pacer
+            .observe(COMPANY, "contacts", refused(false, 503))
+            .await
+            .unwrap();
+        for i in 0..6_i64 {
+            let route = ["tags", SEARCH_ROUTE, "contacts"][(i % 3) as usize];
+            ask(route, at + 10 + i, T + 8_000).await;
+        }
+        seen
+    }
+
+    /// The Lua scripts and `budget.rs` are the same rules: one scenario, the same decisions.
+    #[tokio::test]
+    async fn redis_and_memory_pacers_decide_alike() {
+        let url = std::env::var("ACTIONHUB_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        let prefix = format!(
+            "actionhub-test-parity-{}-{}",
+            std::process::id(),
+            unix_millis()
+        );
+        let redis = RedisPacer::connect(&url, &prefix)
+            .await
+            .unwrap_or_else(|error| panic!("Redis at {url} is needed: {error}"));
+        let in_redis = scenario(&redis).await;
+        let in_memory = scenario(&MemoryPacer::new()).await;
+        let mut cleanup = ::redis::Client::open(url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        for class in ["tags", "contacts", "conversations"] {
+            let _: i64 = ::redis::cmd("DEL")
+                .arg(format!("{prefix}:company:{COMPANY}"))
+                .arg(format!("{prefix}:route:{COMPANY}:{class}"))
+                .query_async(&mut cleanup)
+                .await
+                .unwrap();
+        }
+        assert!(
+            in_memory
+                .iter()
+                .any(|d| matches!(d, Decision::Refused { .. }))
+        );
+        assert_eq!(in_redis, in_memory);
     }
 }

@@ -1,14 +1,21 @@
-//! The Redis pacer: each company's budget is a Redis hash changed only by Lua scripts
+//! The Redis pacer: each company's budget, and each of its route classes' burst limit, is a
+//! Redis hash changed only by Lua scripts
 //! (`acquire.lua`, `observe.lua`, `release.lua`: the rules of `budget.rs`), which Redis runs
-//! atomically, so every hub replica using the same Redis shares one budget per company. Keys
-//! expire after a day unused.
+//! atomically, so every hub replica using the same Redis shares one queue per company: a call
+//! costs one acquire and one observe, whatever the number waiting. Every key a script writes
+//! expires after a day unused.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use redis::Script;
 use redis::aio::ConnectionManager;
 
-use super::budget::{DEFAULT_RETRY_AFTER_MS, Decision, Observation, PROBE_LEASE_MS, SOFT_WAIT_MS};
+use super::budget::{
+    BURST_PERIOD_MS, DEFAULT_BURST, DEFAULT_RETRY_AFTER_MS, DEFAULT_WINDOW_MS, Decision, MARGIN_MS,
+    MAX_RTT_MS, Observation, PROBE_LEASE_MS, SEARCH_SHARE_PERCENT, route_class,
+};
 use super::{BoxFuture, Pacer, PacerError};
 
 /// A company unused this long is forgotten (its budget is relearnt on the next call).
@@ -21,6 +28,9 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_millis(250);
 /// the operation that triggered them (about 9.5 s by default); [`super::FallbackPacer`] asks
 /// again about once a second instead, which reconnects.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// How often a caller waiting for its company's probe answer (maybe on another replica) asks
+/// again.
+const PROBE_POLL: Duration = Duration::from_millis(25);
 
 /// Budgets shared through Redis by every hub replica configured with the same URL and prefix.
 #[derive(Clone)]
@@ -30,6 +40,8 @@ pub struct RedisPacer {
     acquire: Script,
     observe: Script,
     release: Script,
+    /// Scripts run, for tests and metrics: a call costs a constant number of them.
+    operations: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for RedisPacer {
@@ -68,6 +80,7 @@ impl RedisPacer {
             acquire: Script::new(include_str!("acquire.lua")),
             observe: Script::new(include_str!("observe.lua")),
             release: Script::new(include_str!("release.lua")),
+            operations: Arc::default(),
         })
     }
 
@@ -75,11 +88,20 @@ impl RedisPacer {
         format!("{}:company:{company}", self.prefix)
     }
 
-    fn keys(&self, company: &str, route: &str) -> (String, String) {
+    fn keys(&self, company: &str, class: &str) -> (String, String) {
         (
             self.company_key(company),
-            format!("{}:route:{company}:{route}", self.prefix),
+            format!("{}:route:{company}:{class}", self.prefix),
         )
+    }
+
+    /// Scripts this pacer has run in Redis (acquires, observes, releases), since it connected.
+    pub fn operations(&self) -> u64 {
+        self.operations.load(Ordering::Relaxed)
+    }
+
+    fn count_operation(&self) {
+        self.operations.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -124,28 +146,34 @@ impl Pacer for RedisPacer {
         company: &'a str,
         route: &'a str,
         now: i64,
+        deadline: i64,
     ) -> BoxFuture<'a, Result<Decision, PacerError>> {
         Box::pin(async move {
-            let (company_key, route_key) = self.keys(company, route);
+            let (class, search) = route_class(route);
+            let (company_key, class_key) = self.keys(company, class);
             let mut connection = self.connection.clone();
-            let (go, until, firm): (i64, i64, i64) = self
+            let (kind, time, window): (i64, i64, i64) = self
                 .acquire
                 .key(company_key)
-                .key(route_key)
+                .key(class_key)
                 .arg(now)
+                .arg(deadline)
+                .arg(i64::from(search))
                 .arg(PROBE_LEASE_MS)
-                .arg(SOFT_WAIT_MS)
+                .arg(DEFAULT_WINDOW_MS)
+                .arg(DEFAULT_BURST)
+                .arg(BURST_PERIOD_MS)
+                .arg(SEARCH_SHARE_PERCENT)
+                .arg(MARGIN_MS)
                 .arg(IDLE_EXPIRY_MS)
                 .invoke_async(&mut connection)
                 .await
                 .map_err(|e| PacerError(redact(&e)))?;
-            Ok(if go == 1 {
-                Decision::Go
-            } else {
-                Decision::Wait {
-                    until,
-                    firm: firm == 1,
-                }
+            self.count_operation();
+            Ok(match kind {
+                1 => Decision::Go { at: time, window },
+                2 => Decision::Refused { until: time },
+                _ => Decision::Wait { until: time },
             })
         })
     }
@@ -157,15 +185,18 @@ impl Pacer for RedisPacer {
         seen: Observation,
     ) -> BoxFuture<'a, Result<(), PacerError>> {
         Box::pin(async move {
-            let (company_key, route_key) = self.keys(company, route);
+            let (class, search) = route_class(route);
+            let (company_key, class_key) = self.keys(company, class);
             let mut connection = self.connection.clone();
             let flag = |b: bool| i64::from(b);
             let _: i64 = self
                 .observe
                 .key(company_key)
-                .key(route_key)
+                .key(class_key)
                 .arg(seen.sent_at)
                 .arg(seen.received_at)
+                .arg(seen.window)
+                .arg(seen.status)
                 .arg(seen.limit.unwrap_or(-1))
                 .arg(seen.remaining.unwrap_or(-1))
                 .arg(match (seen.limit, seen.remaining, seen.reset) {
@@ -174,13 +205,20 @@ impl Pacer for RedisPacer {
                 })
                 .arg(flag(seen.throttled))
                 .arg(flag(seen.route_only))
+                .arg(flag(seen.tier))
                 .arg(seen.retry_after_ms.unwrap_or(-1))
                 .arg(flag(seen.failed))
+                .arg(flag(search))
                 .arg(DEFAULT_RETRY_AFTER_MS)
+                .arg(DEFAULT_BURST)
+                .arg(BURST_PERIOD_MS)
+                .arg(SEARCH_SHARE_PERCENT)
+                .arg(MAX_RTT_MS)
                 .arg(IDLE_EXPIRY_MS)
                 .invoke_async(&mut connection)
                 .await
                 .map_err(|e| PacerError(redact(&e)))?;
+            self.count_operation();
             Ok(())
         })
     }
@@ -194,12 +232,15 @@ impl Pacer for RedisPacer {
         let company_key = self.company_key(company);
         let mut connection = self.connection.clone();
         let release = self.release.clone();
+        let operations = self.operations.clone();
         runtime.spawn(async move {
             let released: Result<i64, _> = release
                 .key(company_key)
                 .arg(lease_until)
+                .arg(IDLE_EXPIRY_MS)
                 .invoke_async(&mut connection)
                 .await;
+            operations.fetch_add(1, Ordering::Relaxed);
             if let Err(error) = released {
                 tracing::warn!(error = %redact(&error), "an abandoned probe lease could not be released; it runs out by itself");
             }
@@ -207,6 +248,7 @@ impl Pacer for RedisPacer {
     }
 
     fn soft_poll(&self) -> Duration {
-        Duration::from_millis(u64::try_from(SOFT_WAIT_MS).unwrap_or(10))
+        // Only while a company's probe is out: other replicas' answers are seen by asking.
+        PROBE_POLL
     }
 }
