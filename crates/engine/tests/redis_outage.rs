@@ -122,6 +122,10 @@ fn kept_its_promise(phase: &str, (outcome, took): (Result<(), CallError>, Durati
     );
     match outcome {
         Ok(()) => {}
+        // The hub's own refusal, at once with the time to retry, is a kept promise: in-process
+        // pacing starts from windows it estimates, which in this test's one-second windows may
+        // sit half a window off Front's, so a few calls may not fit their deadline.
+        Err(CallError::OverDeadline { .. }) => {}
         Err(CallError::Front { error, .. }) if error.status == 429 => {
             panic!("{phase}: a caller got Front's 429")
         }

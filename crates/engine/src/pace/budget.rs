@@ -315,6 +315,13 @@ impl Budget {
         if in_current {
             self.used = self.used.max(limit - remaining);
             self.win_end = self.win_end.min(end);
+        } else if seen.sent_at >= self.win_end {
+            // A window this pacer booked nothing in (the shared pacer did, before a fallback to
+            // this one; or a call went late): Front's word on it is the latest there is.
+            self.win_start = seen.sent_at;
+            self.win_end = end;
+            self.used = limit - remaining;
+            self.search_used = i64::from(search);
         }
         // Older answers describe a window already over; the reservations ahead stand.
     }

@@ -127,6 +127,12 @@ limit = l
 if sent_at >= win_start and sent_at < win_end then
   used = math.max(used, l - h_remaining)
   win_end = math.min(win_end, ends)
+elseif sent_at >= win_end then
+  -- A window nothing was booked in here (a call went late): Front's word is the latest.
+  win_start = sent_at
+  win_end = ends
+  used = l - h_remaining
+  search_used = search and 1 or 0
 end
 save()
 return 0
