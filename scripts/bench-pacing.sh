@@ -34,7 +34,8 @@ echo "|---|---:|---:|---:|---:|"
 # Lines like "NAME: 19.45 s, least the limits allow 19.0 s, ratio 1.024, 0 of Front's refusals
 # absorbed" and "shared budget: 200 calls over 2 hubs in 19.60 s; theoretical minimum 18.0 s;
 # ratio 1.089".
-grep -E 'ratio [0-9.]+' "$log" | sed -E 's/^[^a-z]*//' | while IFS= read -r line; do
+# With --nocapture a test's report follows its "test NAME ... " on the same line.
+grep -E 'ratio [0-9.]+' "$log" | sed -E 's/^test [^ ]+ \.\.\. //' | while IFS= read -r line; do
   name=${line%%:*}
   took=$(grep -oE '[0-9]+\.[0-9]+ s' <<<"$line" | head -n1 | cut -d' ' -f1)
   least=$(grep -oE '[0-9]+\.[0-9]+ s' <<<"$line" | sed -n 2p | cut -d' ' -f1)
@@ -42,4 +43,4 @@ grep -E 'ratio [0-9.]+' "$log" | sed -E 's/^[^a-z]*//' | while IFS= read -r line
   share=$(awk -v r="$ratio" 'BEGIN { printf "%.0f%%", 100 / r }')
   echo "| $name | $took | $least | $ratio | $share |"
 done
-grep -E '^first come' "$log" | sed -E 's/^/\nFirst come, first served: /' || true
+grep -oE 'first come, first served: .*' "$log" | sed -E 's/^first come, first served: /\nFirst come, first served: /' || true
