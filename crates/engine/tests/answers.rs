@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use actionhub_catalog::Catalog;
 use actionhub_engine::{Call, CallError, FrontClient, SecretString, Stats};
+use actionhub_testkit::read_http_request;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 /// A stand-in Front answering every request with `head` (status line and headers) and then
@@ -26,7 +27,7 @@ async fn stand_in(head: String, body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
             let counted = counted.clone();
             let (head, body) = (head.clone(), body.clone());
             tokio::spawn(async move {
-                if read_request(&mut socket).await.is_none() {
+                if !read_http_request(&mut socket).await {
                     return;
                 }
                 counted.fetch_add(1, Ordering::SeqCst);
@@ -44,35 +45,6 @@ async fn stand_in(head: String, body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
         }
     });
     (base, requests)
-}
-
-/// Reads one request, its body included (so that closing the connection cannot reset it before
-/// the answer is read).
-async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<()> {
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    let head_end = loop {
-        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        match socket.read(&mut buffer).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => received.extend_from_slice(&buffer[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&received[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|value| value.trim().parse().ok())
-        .unwrap_or(0);
-    while received.len() < head_end + length {
-        match socket.read(&mut buffer).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => received.extend_from_slice(&buffer[..n]),
-        }
-    }
-    Some(())
 }
 
 /// A stand-in Front answering every request with `status` (and a `Location` header) and a

@@ -11,13 +11,13 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use actionhub_engine::{FrontClient, SecretString};
 use actionhub_store::{LinkTarget, NewAccount};
-use actionhub_testkit::TestDatabase;
+use actionhub_testkit::{TestDatabase, read_http_request};
 use common::{Served, serve_hub_on};
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
 
 /// The hub's bound on Front's answers in these tests, in MiB.
 const MAX_ANSWER_MB: u64 = 1;
@@ -62,7 +62,7 @@ impl StandIn {
                     shared_created.clone(),
                 );
                 tokio::spawn(async move {
-                    if !read_request(&mut socket).await {
+                    if !read_http_request(&mut socket).await {
                         return;
                     }
                     requests.fetch_add(1, Ordering::SeqCst);
@@ -117,35 +117,6 @@ impl StandIn {
     fn answer(&self, mode: Mode) {
         self.mode.store(mode as u8, Ordering::SeqCst);
     }
-}
-
-/// Reads one request whole, its body included, so that closing the connection cannot reset it
-/// before the hub reads the answer. False when the connection ended first.
-async fn read_request(socket: &mut TcpStream) -> bool {
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    let head_end = loop {
-        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        match socket.read(&mut buffer).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => received.extend_from_slice(&buffer[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&received[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|value| value.trim().parse().ok())
-        .unwrap_or(0);
-    while received.len() < head_end + length {
-        match socket.read(&mut buffer).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => received.extend_from_slice(&buffer[..n]),
-        }
-    }
-    true
 }
 
 /// A hub talking to a stand-in Front, with one account linked (stored directly: the stand-in

@@ -238,3 +238,34 @@ pub fn contains_secret(haystack: &[u8], needle: &str) -> bool {
             .any(|window| window == form.as_slice())
     })
 }
+
+/// Reads one HTTP/1 request from `socket` whole, its body included (by `Content-Length`), for a
+/// fake peer that answers by hand: closing the connection before the body is read could reset
+/// it before the client reads the answer. False when the connection ended first.
+pub async fn read_http_request(socket: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&received[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0);
+    while received.len() < head_end + length {
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+    true
+}
