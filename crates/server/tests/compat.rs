@@ -1,0 +1,209 @@
+//! What StackOne's own clients need beyond the API's core: CORS for the Hub component embedded
+//! on another origin (and for the platform API when the operator lists origins).
+
+mod common;
+
+use actionhub_engine::FrontClient;
+use actionhub_server::{CorsOrigin, ServeConfig};
+use actionhub_testkit::TestDatabase;
+use common::{Served, serve_hub_with};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use secrecy::ExposeSecret;
+
+/// The embedding app's origin.
+const APP_ORIGIN: &str = "https://app.example";
+
+struct Hub {
+    served: Served,
+    http: reqwest::Client,
+    _sim: frontsim::RunningSim,
+}
+
+impl Hub {
+    async fn start(config: ServeConfig) -> Hub {
+        let sim = frontsim::bind(frontsim::SimConfig::unlimited(), "127.0.0.1:0")
+            .await
+            .expect("start the simulator");
+        let front = FrontClient::new(Some(sim.base_url())).unwrap();
+        let served = serve_hub_with(TestDatabase::sqlite(), front, config).await;
+        Hub {
+            served,
+            http: reqwest::Client::new(),
+            _sim: sim,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.served.url)
+    }
+
+    async fn key(&self) -> String {
+        let project = self.served.store.project("default").await.unwrap();
+        let (_, key) = self
+            .served
+            .store
+            .create_api_key(&project, "compat")
+            .await
+            .unwrap();
+        key.expose_secret().to_owned()
+    }
+
+    /// A browser's preflight from [`APP_ORIGIN`] for `method` on `path` with `headers`.
+    async fn preflight(&self, path: &str, method: &str, headers: &str) -> (StatusCode, HeaderMap) {
+        let response = self
+            .http
+            .request(Method::OPTIONS, self.url(path))
+            .header("origin", APP_ORIGIN)
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", headers)
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.headers().clone())
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .map(HeaderValue::to_str)
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
+
+fn lists(value: &str, item: &str) -> bool {
+    value
+        .split(',')
+        .any(|listed| listed.trim().eq_ignore_ascii_case(item))
+}
+
+#[tokio::test]
+async fn the_hub_api_answers_pages_on_any_origin() {
+    let hub = Hub::start(ServeConfig::default()).await;
+    let (status, headers) = hub
+        .preflight(
+            "/hub/accounts",
+            "PATCH",
+            "content-type,x-hub-session-token,x-hub-version",
+        )
+        .await;
+    assert!(status.is_success(), "preflight answered {status}");
+    assert_eq!(header(&headers, "access-control-allow-origin"), "*");
+    let methods = header(&headers, "access-control-allow-methods");
+    for method in ["GET", "POST", "PATCH", "OPTIONS"] {
+        assert!(lists(methods, method), "{method} missing from {methods}");
+    }
+    let allowed = header(&headers, "access-control-allow-headers");
+    for name in ["content-type", "x-hub-session-token", "x-hub-version"] {
+        assert!(lists(allowed, name), "{name} missing from {allowed}");
+    }
+    assert!(headers.get("access-control-allow-credentials").is_none());
+
+    // The answers themselves carry it too, refusals included (a browser hides an answer
+    // without it from the page).
+    let response = hub
+        .http
+        .get(hub.url("/hub/settings"))
+        .header("origin", APP_ORIGIN)
+        .header("x-hub-session-token", "ahs_nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "*"
+    );
+    let key = hub.key().await;
+    let session: serde_json::Value = hub
+        .http
+        .post(hub.url("/connect_sessions"))
+        .basic_auth(&key, Some(""))
+        .json(&serde_json::json!({"origin_owner_id": "o-1", "origin_owner_name": "O One"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let response = hub
+        .http
+        .get(hub.url("/hub/settings"))
+        .header("origin", APP_ORIGIN)
+        .header("x-hub-session-token", session["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "*"
+    );
+}
+
+#[tokio::test]
+async fn the_platform_api_is_same_origin_unless_origins_are_listed() {
+    let closed = Hub::start(ServeConfig::default()).await;
+    let (_, headers) = closed.preflight("/accounts", "GET", "authorization").await;
+    assert!(headers.get("access-control-allow-origin").is_none());
+    let key = closed.key().await;
+    let response = closed
+        .http
+        .get(closed.url("/accounts"))
+        .basic_auth(&key, Some(""))
+        .header("origin", APP_ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    let config = ServeConfig {
+        cors_origins: vec![APP_ORIGIN.parse::<CorsOrigin>().unwrap()],
+        ..ServeConfig::default()
+    };
+    let open = Hub::start(config).await;
+    let (status, headers) = open
+        .preflight("/accounts", "GET", "authorization,x-account-id")
+        .await;
+    assert!(status.is_success(), "preflight answered {status}");
+    assert_eq!(header(&headers, "access-control-allow-origin"), APP_ORIGIN);
+    let allowed = header(&headers, "access-control-allow-headers");
+    assert!(lists(allowed, "authorization"), "{allowed}");
+    let response = open
+        .http
+        .get(open.url("/accounts"))
+        .basic_auth(&open.key().await, Some(""))
+        .header("origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_cors_origin_is_scheme_host_and_port_only() {
+    for good in ["https://app.example", "http://127.0.0.1:3000"] {
+        assert!(good.parse::<CorsOrigin>().is_ok(), "{good}");
+    }
+    for bad in [
+        "app.example",
+        "https://app.example/",
+        "https://",
+        "ftp://x",
+        "https://a b",
+    ] {
+        assert!(bad.parse::<CorsOrigin>().is_err(), "{bad}");
+    }
+}
