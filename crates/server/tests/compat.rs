@@ -207,3 +207,73 @@ fn a_cors_origin_is_scheme_host_and_port_only() {
         assert!(bad.parse::<CorsOrigin>().is_err(), "{bad}");
     }
 }
+
+impl Hub {
+    /// `POST /connect_sessions` with `body`; the status and the JSON answer.
+    async fn create_session(
+        &self,
+        key: &str,
+        body: &serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let response = self
+            .http
+            .post(self.url("/connect_sessions"))
+            .basic_auth(key, Some(""))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn connect_sessions_accept_every_field_stackone_documents() {
+    let hub = Hub::start(ServeConfig::default()).await;
+    let key = hub.key().await;
+    let owner = serde_json::json!({"origin_owner_id": "o-1", "origin_owner_name": "O One"});
+    let with = |extra: serde_json::Value| {
+        let mut body = owner.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    // What StackOne's TypeScript client sends, and the rest of the documented fields.
+    let documented = with(serde_json::json!({
+        "multiple": false,
+        "type": "production",
+        "expires_in": 1800,
+        "provider_version": "1.0",
+        "connector_profile_id": "profile-1",
+        "integration_id": null,
+        "provider": "front",
+        "categories": ["ticketing"],
+    }));
+    let (status, session) = hub.create_session(&key, &documented).await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+    assert!(session["token"].is_string());
+    let (status, session) = hub
+        .create_session(
+            &key,
+            &with(serde_json::json!({"type": "test", "multiple": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{session}");
+
+    for (field, value) in [
+        ("multiple", serde_json::json!("yes")),
+        ("type", serde_json::json!("staging")),
+        ("connector_profile_id", serde_json::json!(7)),
+        ("integration_id", serde_json::json!({})),
+        ("provider_version", serde_json::json!(true)),
+        ("multipel", serde_json::json!(true)),
+    ] {
+        let (status, refused) = hub
+            .create_session(&key, &with(serde_json::json!({ field: value })))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {refused}");
+        let message = refused["message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{field}: {message}");
+    }
+}
