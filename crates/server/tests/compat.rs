@@ -17,7 +17,7 @@ const APP_ORIGIN: &str = "https://app.example";
 struct Hub {
     served: Served,
     http: reqwest::Client,
-    _sim: frontsim::RunningSim,
+    sim: frontsim::RunningSim,
 }
 
 impl Hub {
@@ -30,7 +30,7 @@ impl Hub {
         Hub {
             served,
             http: reqwest::Client::new(),
-            _sim: sim,
+            sim,
         }
     }
 
@@ -276,4 +276,50 @@ async fn connect_sessions_accept_every_field_stackone_documents() {
         let message = refused["message"].as_str().unwrap_or_default();
         assert!(message.contains(field), "{field}: {message}");
     }
+}
+
+#[tokio::test]
+async fn account_meta_answers_stackones_shape_for_the_projects_own_accounts() {
+    let hub = Hub::start(ServeConfig::default()).await;
+    let key = hub.key().await;
+    let project = hub.served.store.project("default").await.unwrap();
+    let account = common::link_front_account(
+        &hub.served.store,
+        &hub.served.front,
+        &project.id,
+        hub.sim.demo_token().unwrap(),
+        None,
+    )
+    .await;
+    let get = |path: String, key: String| {
+        let request = hub.http.get(hub.url(&path)).basic_auth(key, Some(""));
+        async move {
+            let response = request.send().await.unwrap();
+            (
+                response.status(),
+                response.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, meta) = get(format!("/accounts/{}/meta", account.id), key.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{meta}");
+    assert_eq!(
+        meta,
+        serde_json::json!({"provider": "front", "category": "ticketing", "models": {}})
+    );
+    let (status, refused) = get("/accounts/nope/meta".to_owned(), key).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{refused}");
+    let other = hub.served.store.project("other").await.unwrap();
+    let (_, other_key) = hub
+        .served
+        .store
+        .create_api_key(&other, "other")
+        .await
+        .unwrap();
+    let (status, refused) = get(
+        format!("/accounts/{}/meta", account.id),
+        other_key.expose_secret().to_owned(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{refused}");
 }

@@ -1,6 +1,7 @@
-//! `POST /accounts`, `GET /accounts`, `GET/PATCH/DELETE /accounts/{id}`.
+//! `POST /accounts`, `GET /accounts`, `GET/PATCH/DELETE /accounts/{id}`,
+//! `GET /accounts/{id}/meta`.
 
-use actionhub_store::{AccountFilter, AccountPatch, LinkTarget, Status};
+use actionhub_store::{Account, AccountFilter, AccountPatch, LinkTarget, Status};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -104,17 +105,36 @@ pub async fn list(
     Ok(Json(accounts.iter().map(views::account).collect()))
 }
 
+/// The account `id` of `project_id`; 404 for an unknown one or another project's.
+async fn project_account(
+    state: &AppState,
+    project_id: &str,
+    id: &str,
+) -> Result<Account, ApiError> {
+    state
+        .store
+        .account(project_id, id)
+        .await
+        .map_err(|error| ApiError::from_store(error, &format!("account {id}")))
+}
+
 pub async fn show(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     PathId(id): PathId,
 ) -> Result<Json<Value>, ApiError> {
-    let account = state
-        .store
-        .account(&principal.project_id, &id)
-        .await
-        .map_err(|error| ApiError::from_store(error, &format!("account {id}")))?;
+    let account = project_account(&state, &principal.project_id, &id).await?;
     Ok(Json(views::account(&account)))
+}
+
+/// `GET /accounts/{id}/meta`: StackOne's `LinkedAccountMeta`.
+pub async fn meta(
+    State(state): State<AppState>,
+    Tenant(principal): Tenant,
+    PathId(id): PathId,
+) -> Result<Json<Value>, ApiError> {
+    let account = project_account(&state, &principal.project_id, &id).await?;
+    Ok(Json(views::account_meta(&account)))
 }
 
 /// `PATCH /accounts/{id}`: every field optional; `null` clears a nullable one.
