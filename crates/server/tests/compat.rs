@@ -1,5 +1,7 @@
 //! What StackOne's own clients need beyond the API's core: CORS for the Hub component embedded
-//! on another origin (and for the platform API when the operator lists origins).
+//! on another origin (and for the platform API when the operator lists origins), every field
+//! StackOne documents for connect sessions, accounts' meta, and relinking that keeps the saved
+//! token (the Hub component's edit mode).
 
 mod common;
 
@@ -322,4 +324,187 @@ async fn account_meta_answers_stackones_shape_for_the_projects_own_accounts() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{refused}");
+}
+
+impl Hub {
+    /// Sends `body` with `method` to `url` (of this hub or another), with an API key or a
+    /// connect-session token; the status and the JSON answer.
+    async fn send_json(
+        &self,
+        method: Method,
+        url: String,
+        auth: Auth<'_>,
+        body: &serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let request = self.http.request(method, url).json(body);
+        let request = match auth {
+            Auth::Key(key) => request.basic_auth(key, Some("")),
+            Auth::Session(token) => request.header("x-hub-session-token", token),
+        };
+        let response = request.send().await.unwrap();
+        (response.status(), response.json().await.unwrap())
+    }
+}
+
+enum Auth<'a> {
+    Key(&'a str),
+    Session(&'a str),
+}
+
+fn message(body: &serde_json::Value) -> &str {
+    body["message"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn relinking_without_a_token_keeps_the_saved_one_and_checks_it_with_front_again() {
+    let hub = Hub::start(ServeConfig::default()).await;
+    let key = hub.key().await;
+    let (status, account) = hub
+        .send_json(
+            Method::POST,
+            hub.url("/accounts"),
+            Auth::Key(&key),
+            &serde_json::json!({
+                "provider": "front",
+                "credentials": {"api_token": hub.sim.demo_token().unwrap()},
+                "origin_owner_id": "o-edit",
+                "origin_owner_name": "O Edit",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let id = account["id"].as_str().unwrap().to_owned();
+    let edit_session = |hub_url: String| {
+        let key = key.clone();
+        let id = id.clone();
+        let hub = &hub;
+        async move {
+            let (status, session) = hub
+                .send_json(
+                    Method::POST,
+                    format!("{hub_url}/connect_sessions"),
+                    Auth::Key(&key),
+                    &serde_json::json!({
+                        "origin_owner_id": "o-edit",
+                        "origin_owner_name": "O Edit",
+                        "account_id": id,
+                    }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{session}");
+            session["token"].as_str().unwrap().to_owned()
+        }
+    };
+
+    // The Hub component's edit mode, the token left as it was.
+    let session = edit_session(hub.served.url.clone()).await;
+    let (status, relinked) = hub
+        .send_json(
+            Method::PATCH,
+            hub.url(&format!("/hub/accounts/{id}")),
+            Auth::Session(&session),
+            &serde_json::json!({"credentials": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{relinked}");
+    assert_eq!(relinked["id"], id.as_str());
+    // The platform API likewise, with other changes beside it; a token given is checked.
+    let (status, patched) = hub
+        .send_json(
+            Method::PATCH,
+            hub.url(&format!("/accounts/{id}")),
+            Auth::Key(&key),
+            &serde_json::json!({"credentials": {}, "label": "kept"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["label"], "kept");
+    assert_eq!(patched["status"], "active");
+    let (status, refused) = hub
+        .send_json(
+            Method::PATCH,
+            hub.url(&format!("/accounts/{id}")),
+            Auth::Key(&key),
+            &serde_json::json!({"credentials": {"api_token": "not-a-token"}, "label": "changed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        message(&refused).contains("credentials.api_token"),
+        "{refused}"
+    );
+    let (status, refused) = hub
+        .send_json(
+            Method::PATCH,
+            hub.url(&format!("/accounts/{id}")),
+            Auth::Key(&key),
+            &serde_json::json!({"credentials": {"api_tokn": "x"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(message(&refused).contains("api_tokn"), "{refused}");
+
+    // A Front that no longer accepts the saved token: the same database served by a hub that
+    // talks to another Front (another simulated company, whose tokens differ).
+    let elsewhere_front = frontsim::bind(
+        frontsim::SimConfig {
+            seed: frontsim::SimConfig::unlimited().seed + 1,
+            ..frontsim::SimConfig::unlimited()
+        },
+        "127.0.0.1:0",
+    )
+    .await
+    .expect("start another simulator");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let elsewhere = format!("http://{}", listener.local_addr().unwrap());
+    let state = actionhub_server::AppState::new(
+        hub.served.store.clone(),
+        FrontClient::new(Some(elsewhere_front.base_url())).unwrap(),
+        &elsewhere,
+    );
+    tokio::spawn(actionhub_server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    let (status, refused) = hub
+        .send_json(
+            Method::PATCH,
+            format!("{elsewhere}/accounts/{id}"),
+            Auth::Key(&key),
+            &serde_json::json!({"credentials": {}, "label": "changed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        message(&refused).contains("credentials.api_token"),
+        "{refused}"
+    );
+    let session = edit_session(elsewhere.clone()).await;
+    let (status, refused) = hub
+        .send_json(
+            Method::PATCH,
+            format!("{elsewhere}/hub/accounts/{id}"),
+            Auth::Session(&session),
+            &serde_json::json!({"credentials": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        message(&refused).contains("credentials.api_token"),
+        "{refused}"
+    );
+    assert!(message(&refused).contains("saved token"), "{refused}");
+    // Refused requests changed nothing.
+    let (status, shown) = hub
+        .send_json(
+            Method::GET,
+            hub.url(&format!("/accounts/{id}")),
+            Auth::Key(&key),
+            &serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(shown["label"], "kept");
+    assert_eq!(shown["status"], "active");
 }
