@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use actionhub_server::{AppState, ServeConfig};
+use actionhub_server::{AppState, CorsOrigin, ServeConfig};
 use clap::Args;
 use tokio::net::TcpListener;
 
@@ -59,6 +59,16 @@ pub struct ServeArgs {
           default_value_t = actionhub_engine::DEFAULT_MAX_ANSWER_MB,
           value_parser = clap::value_parser!(u64).range(1..=config::MAX_ANSWER_MB_CEILING))]
     max_answer_mb: u64,
+    /// Origins (scheme://host[:port], comma-separated) whose pages may call the platform API
+    /// (API keys) from a browser; by default it is same-origin. The Hub API (/hub/*) answers
+    /// every origin.
+    #[arg(
+        long,
+        value_name = "ORIGINS",
+        env = "ACTIONHUB_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<CorsOrigin>,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -79,6 +89,7 @@ impl ServeArgs {
             body_timeout: Duration::from_secs(self.body_timeout_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            cors_origins: self.cors_origins.clone(),
         }
     }
 }

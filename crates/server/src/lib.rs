@@ -16,6 +16,7 @@
 //! the method, the path without its query, the status and the time taken), never save an
 //! account that Front has not verified, and never answer with axum's plain-text rejections.
 
+mod cors;
 mod error;
 pub mod execution;
 mod extract;
@@ -46,6 +47,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
+pub use cors::CorsOrigin;
 pub use error::ApiError;
 pub use metrics::Metrics;
 pub use runlog::RunLog;
@@ -88,6 +90,9 @@ pub struct ServeConfig {
     pub request_timeout: Duration,
     /// Connections served at once; further clients wait in the listen backlog.
     pub max_connections: usize,
+    /// Origins (`scheme://host[:port]`) whose pages may call the platform API from a browser
+    /// (`ACTIONHUB_CORS_ORIGINS`); none keeps it same-origin. The Hub API answers any origin.
+    pub cors_origins: Vec<CorsOrigin>,
 }
 
 impl Default for ServeConfig {
@@ -97,14 +102,17 @@ impl Default for ServeConfig {
             body_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            cors_origins: Vec::new(),
         }
     }
 }
 
-/// The hub's routes with request logging, JSON error bodies, and `config`'s body and request
-/// timeouts. The error-body layer sits outside the timeouts so that their empty 408 and 503
-/// answers get StackOne's body too.
+/// The hub's routes with request logging, CORS, JSON error bodies, and `config`'s body and
+/// request timeouts. The error-body layer sits outside the timeouts so that their empty 408 and
+/// 503 answers get StackOne's body too, and CORS outside both so that every answer carries its
+/// headers.
 pub fn app(state: AppState, config: &ServeConfig) -> Router {
+    let cross_origin = Arc::new(cors::CrossOrigin::new(&config.cors_origins));
     routes::router(state)
         .layer(RequestBodyTimeoutLayer::new(config.body_timeout))
         .layer(TimeoutLayer::with_status_code(
@@ -112,6 +120,10 @@ pub fn app(state: AppState, config: &ServeConfig) -> Router {
             config.request_timeout,
         ))
         .layer(middleware::from_fn(error::json_error_bodies))
+        .layer(middleware::from_fn_with_state(
+            cross_origin,
+            cors::cross_origin,
+        ))
         .layer(middleware::from_fn(log_request))
 }
 

@@ -118,6 +118,31 @@ pub fn allowed_actions(connector: &Connector, ids: &[String]) -> Result<Vec<Stri
         .collect())
 }
 
+/// The token to relink `account_id` with: the one given, else the one saved, which the
+/// relinking then checks with Front again (StackOne's Hub edit mode sends no token when the
+/// end user keeps the saved one).
+pub async fn relink_token(
+    store: &Store,
+    project_id: &str,
+    account_id: &str,
+    provider: &str,
+    given: Option<SecretString>,
+) -> Result<SecretString, LinkError> {
+    if let Some(token) = given {
+        return Ok(token);
+    }
+    let field = &connector(provider)?.credential.key;
+    store
+        .account_for_run(project_id, account_id, field)
+        .await?
+        .credential
+        .clone()
+        .ok_or(LinkError::Invalid {
+            field: "credentials.api_token",
+            problem: "is required: this account has no saved token to keep",
+        })
+}
+
 /// Verifies the token with Front, then saves the account and its sealed credential.
 pub async fn link_account(
     store: &Store,

@@ -33,7 +33,18 @@ pub fn account(account: &Account) -> Value {
 }
 
 /// StackOne's category of the one provider this hub has (Front is a ticketing system).
-const CATEGORIES: [&str; 1] = ["ticketing"];
+const CATEGORY: &str = "ticketing";
+const CATEGORIES: [&str; 1] = [CATEGORY];
+
+/// StackOne's `LinkedAccountMeta`. `models` lists StackOne's unified-API models the account
+/// offers: none here, since this hub runs Front's own actions, not a unified model.
+pub fn account_meta(account: &Account) -> Value {
+    json!({
+        "provider": account.provider,
+        "category": CATEGORY,
+        "models": {},
+    })
+}
 
 /// StackOne's `ConnectSession` (the answer of `/connect_sessions/authenticate`), plus
 /// `actions`, `redirect_url`, `expires_at` and `used_at`.

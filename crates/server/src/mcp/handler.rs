@@ -293,9 +293,10 @@ fn tool_error(message: String) -> CallToolResult {
 }
 
 /// A failed run as a tool result: the engine's message (which names the action and, for bad
-/// input, every field at fault with its JSON pointer in the caller's style) with what to do
-/// about it, and the `/actions/rpc` error body as `structuredContent` (with Front's own
-/// answer in `provider_errors` when Front refused).
+/// input, every field at fault with its JSON pointer in the caller's style) with Front's own
+/// answer when Front refused, and what to do about it. Text only: `structuredContent` must
+/// conform to the tool's output schema (an answer with `data`), and official clients (MCP's
+/// TypeScript SDK) reject a result whose structured content does not, errors included.
 fn engine_error(target: &Target, error: &ApiError, under: &str) -> CallToolResult {
     let mut text = error.to_string();
     let provider_errors = error.provider_errors();
@@ -322,13 +323,7 @@ fn engine_error(target: &Target, error: &ApiError, under: &str) -> CallToolResul
         } => text.push_str(&format!("; retry in {retry_after_secs} s")),
         _ => {}
     }
-    let mut body = json!({ "statusCode": error.status().as_u16(), "message": error.to_string() });
-    if !provider_errors.is_empty() {
-        body["provider_errors"] = Value::Array(provider_errors.to_vec());
-    }
-    let mut result = tool_error(text);
-    result.structured_content = Some(body);
-    result
+    tool_error(text)
 }
 
 /// `<connector>_search_actions`: the best matching allowed actions for a query.

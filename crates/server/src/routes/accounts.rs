@@ -1,6 +1,7 @@
-//! `POST /accounts`, `GET /accounts`, `GET/PATCH/DELETE /accounts/{id}`.
+//! `POST /accounts`, `GET /accounts`, `GET/PATCH/DELETE /accounts/{id}`,
+//! `GET /accounts/{id}/meta`.
 
-use actionhub_store::{AccountFilter, AccountPatch, LinkTarget, Status};
+use actionhub_store::{Account, AccountFilter, AccountPatch, LinkTarget, Status};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,6 +24,15 @@ const DEFAULT_PAGE_SIZE: u32 = 25;
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub api_token: SecretString,
+}
+
+/// `credentials` when relinking (`PATCH`): without `api_token`, the saved token is kept and
+/// checked with Front again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCredentials {
+    #[serde(default)]
+    pub api_token: Option<SecretString>,
 }
 
 /// `POST /accounts` (our addition to StackOne's API: linking from a backend, no Hub).
@@ -104,20 +114,40 @@ pub async fn list(
     Ok(Json(accounts.iter().map(views::account).collect()))
 }
 
+/// The account `id` of `project_id`; 404 for an unknown one or another project's.
+async fn project_account(
+    state: &AppState,
+    project_id: &str,
+    id: &str,
+) -> Result<Account, ApiError> {
+    state
+        .store
+        .account(project_id, id)
+        .await
+        .map_err(|error| ApiError::from_store(error, &format!("account {id}")))
+}
+
 pub async fn show(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     PathId(id): PathId,
 ) -> Result<Json<Value>, ApiError> {
-    let account = state
-        .store
-        .account(&principal.project_id, &id)
-        .await
-        .map_err(|error| ApiError::from_store(error, &format!("account {id}")))?;
+    let account = project_account(&state, &principal.project_id, &id).await?;
     Ok(Json(views::account(&account)))
 }
 
-/// `PATCH /accounts/{id}`: every field optional; `null` clears a nullable one.
+/// `GET /accounts/{id}/meta`: StackOne's `LinkedAccountMeta`.
+pub async fn meta(
+    State(state): State<AppState>,
+    Tenant(principal): Tenant,
+    PathId(id): PathId,
+) -> Result<Json<Value>, ApiError> {
+    let account = project_account(&state, &principal.project_id, &id).await?;
+    Ok(Json(views::account_meta(&account)))
+}
+
+/// `PATCH /accounts/{id}`: every field optional; `null` clears a nullable one. `credentials`
+/// relinks the account first (see [`NewCredentials`]); a refusal then changes nothing.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAccount {
@@ -135,9 +165,10 @@ pub struct UpdateAccount {
     metadata: Option<Option<Map<String, Value>>>,
     #[serde(default, deserialize_with = "nullable")]
     allowed_actions: Option<Option<Vec<String>>>,
-    /// Refused with an explanation: a credential changes only through a verified linking.
+    /// Present: the account is relinked (its token checked with Front), with the token given
+    /// or, without one, the saved token.
     #[serde(default)]
-    credentials: Option<Value>,
+    credentials: Option<NewCredentials>,
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -156,16 +187,7 @@ pub async fn update(
     ApiJson(body): ApiJson<UpdateAccount>,
 ) -> Result<Json<Value>, ApiError> {
     let what = format!("account {id}");
-    if body.credentials.is_some() {
-        return Err(ApiError::BadRequest(
-            "`credentials`: cannot be changed with PATCH, because a new token must be verified with Front first; link again with POST /accounts (same origin_owner_id) or a connect session with account_id".to_owned(),
-        ));
-    }
-    let current = state
-        .store
-        .account(&principal.project_id, &id)
-        .await
-        .map_err(|error| ApiError::from_store(error, &what))?;
+    let mut current = project_account(&state, &principal.project_id, &id).await?;
     if let Some(provider) = &body.provider
         && *provider != current.provider
     {
@@ -199,6 +221,32 @@ pub async fn update(
         metadata: body.metadata,
         allowed_actions,
     };
+    // Relinked only once the rest of the request is known to be valid, so that a refused
+    // request changes nothing.
+    if let Some(credentials) = body.credentials {
+        let token = linking::relink_token(
+            &state.store,
+            &principal.project_id,
+            &id,
+            &current.provider,
+            credentials.api_token,
+        )
+        .await?;
+        let request = LinkRequest {
+            provider: current.provider.clone(),
+            token,
+            owner: None,
+            origin_username: None,
+            label: None,
+            metadata: None,
+            allowed_actions: None,
+            target: LinkTarget::Account(id.clone()),
+            session_id: None,
+        };
+        current = linking::link_account(&state.store, &state.front, &principal.project_id, request)
+            .await?
+            .account;
+    }
     if patch.is_empty() {
         return Ok(Json(views::account(&current)));
     }

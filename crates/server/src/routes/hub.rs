@@ -4,7 +4,8 @@
 //! `GET /hub/accounts/{id}` and `PATCH /hub/accounts/{id}` (edit mode).
 //!
 //! Linking body (StackOne Hub's shape): `{"credentials": {"api_token": "…"}}`, optionally with
-//! `integration_id` or `provider` (both must name the session's provider when given). The owner,
+//! `integration_id` or `provider` (both must name the session's provider when given). In edit
+//! mode (`PATCH`), `"credentials": {}` relinks with the saved token, checked with Front again. The owner,
 //! label, metadata, allowed actions and edit-mode account come from the session, never from the
 //! body, so the end user cannot link under another owner. The session is spent in the same
 //! transaction that saves the account; a failed linking leaves it usable. Error messages are
@@ -24,19 +25,21 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, HubSession, PathId};
 use crate::linking::{self, LinkError, LinkRequest, Linked, Owner};
-use crate::routes::accounts::Credentials;
+use crate::routes::accounts::{Credentials, NewCredentials};
 
 /// What `GET /hub/accounts/{id}` shows in place of a stored secret (StackOne Hub's placeholder).
 const REDACTED_SECRET: &str = "__secretvalue:**redacted**";
 
+/// A linking (`credentials`: [`Credentials`]) or, in edit mode, a relinking
+/// (`credentials`: [`NewCredentials`], whose token may be left out to keep the saved one).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HubLink {
+pub struct HubLink<C> {
     #[serde(default)]
     integration_id: Option<String>,
     #[serde(default)]
     provider: Option<String>,
-    credentials: Credentials,
+    credentials: C,
 }
 
 /// `GET /hub/settings`
@@ -109,7 +112,7 @@ pub async fn connector_config(
 pub async fn link(
     State(state): State<AppState>,
     HubSession(session): HubSession,
-    ApiJson(body): ApiJson<HubLink>,
+    ApiJson(body): ApiJson<HubLink<Credentials>>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     check_provider(&session, &body)?;
     linked_response(link_with_session(&state, &session, body.credentials.api_token).await)
@@ -138,16 +141,37 @@ pub async fn show(
     })))
 }
 
-/// `PATCH /hub/accounts/{id}`: relinks the edit-mode session's account with a new token.
+/// `PATCH /hub/accounts/{id}`: relinks the edit-mode session's account with a new token, or
+/// with the saved one (checked with Front again) when the end user left it as it was.
 pub async fn update(
     State(state): State<AppState>,
     HubSession(session): HubSession,
     PathId(id): PathId,
-    ApiJson(body): ApiJson<HubLink>,
+    ApiJson(body): ApiJson<HubLink<NewCredentials>>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    edited_account(&session, &id)?;
+    let account_id = edited_account(&session, &id)?;
     check_provider(&session, &body)?;
-    linked_response(link_with_session(&state, &session, body.credentials.api_token).await)
+    let keeps_saved_token = body.credentials.api_token.is_none();
+    let outcome = match linking::relink_token(
+        &state.store,
+        &session.project_id,
+        account_id,
+        &session_connector(&session)?.key,
+        body.credentials.api_token,
+    )
+    .await
+    {
+        Ok(token) => link_with_session(&state, &session, token).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Err(LinkError::Verify(VerifyError::Rejected { .. })) if keeps_saved_token => {
+            Err(ApiError::BadRequest(
+                "`credentials.api_token`: Front rejected the saved token (it may have been deleted in Front). Enter a new token.".to_owned(),
+            ))
+        }
+        outcome => linked_response(outcome),
+    }
 }
 
 /// Links (or, in edit mode, relinks) with a connect session's owner, label, metadata and
@@ -221,7 +245,7 @@ fn edited_account<'a>(session: &'a ConnectSession, id: &str) -> Result<&'a str, 
     }
 }
 
-fn check_provider(session: &ConnectSession, body: &HubLink) -> Result<(), ApiError> {
+fn check_provider<C>(session: &ConnectSession, body: &HubLink<C>) -> Result<(), ApiError> {
     let expected = session.provider.as_deref().unwrap_or(DEFAULT_PROVIDER);
     for (field, given) in [
         ("integration_id", &body.integration_id),

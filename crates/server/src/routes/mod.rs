@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
                 .patch(accounts::update)
                 .delete(accounts::remove),
         )
+        .route("/accounts/{id}/meta", get(accounts::meta))
         .route("/connect_sessions", post(sessions::create))
         .route(
             "/connect_sessions/authenticate",

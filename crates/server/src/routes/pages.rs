@@ -492,15 +492,8 @@ pub async fn new_connect_link(
     let request = CreateSession {
         origin_owner_id: first(&form, "owner_id").unwrap_or_default().to_owned(),
         origin_owner_name: first(&form, "owner_name").unwrap_or_default().to_owned(),
-        origin_username: None,
-        provider: None,
-        categories: None,
-        account_id: None,
-        label: None,
-        metadata: None,
-        expires_in: None,
         actions: (!actions.is_empty()).then_some(actions),
-        redirect_url: None,
+        ..CreateSession::default()
     };
     let new = match request.validate() {
         Ok(new) => new,

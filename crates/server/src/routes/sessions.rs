@@ -21,9 +21,11 @@ const DEFAULT_EXPIRES_IN: u32 = 1800;
 /// Longest lifetime accepted: 30 days, StackOne's longest auth-link validity.
 const MAX_EXPIRES_IN: u32 = 30 * 24 * 3600;
 
-/// StackOne's `ConnectSessionCreate`, the fields this hub implements, plus `actions` and
-/// `redirect_url`.
-#[derive(Debug, Deserialize)]
+/// StackOne's `ConnectSessionCreate`, plus `actions` and `redirect_url`. Every field StackOne
+/// documents is accepted (its official client always sends some); those this hub has no use
+/// for are checked for their type and ignored, each said why below. Other fields are refused,
+/// to catch a caller's typos.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSession {
     pub(crate) origin_owner_id: String,
@@ -43,10 +45,54 @@ pub struct CreateSession {
     pub(crate) metadata: Option<Map<String, Value>>,
     #[serde(default)]
     pub(crate) expires_in: Option<u32>,
+    /// Ignored: a session links one Front account, and linking the same owner again updates
+    /// that account (StackOne's `multiple` would add another).
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "accepted for StackOne's clients, its type checked, then ignored"
+    )]
+    pub(crate) multiple: Option<bool>,
+    /// Ignored once checked: every account of this hub is a `production` one.
+    #[serde(default, rename = "type")]
+    #[allow(
+        dead_code,
+        reason = "accepted for StackOne's clients, its type checked, then ignored"
+    )]
+    pub(crate) account_type: Option<AccountType>,
+    /// Ignored: a provider has one connector profile here, its built-in definition.
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "accepted for StackOne's clients, its type checked, then ignored"
+    )]
+    pub(crate) connector_profile_id: Option<String>,
+    /// StackOne's deprecated alias of `connector_profile_id`; ignored likewise.
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "accepted for StackOne's clients, its type checked, then ignored"
+    )]
+    pub(crate) integration_id: Option<String>,
+    /// Deprecated by StackOne; ignored: a provider has one version here.
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "accepted for StackOne's clients, its type checked, then ignored"
+    )]
+    pub(crate) provider_version: Option<String>,
     #[serde(default)]
     pub(crate) actions: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) redirect_url: Option<String>,
+}
+
+/// StackOne's account types (`type`); a wrong value is refused naming the field.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountType {
+    Production,
+    Test,
 }
 
 impl CreateSession {

@@ -3,8 +3,8 @@
 //! simulator, or nothing at all).
 
 use actionhub_engine::{FrontClient, SecretString};
-use actionhub_server::AppState;
 use actionhub_server::linking::{LinkRequest, Owner, link_account};
+use actionhub_server::{AppState, ServeConfig};
 use actionhub_store::{Account, Keyring, LinkTarget, Store};
 use actionhub_testkit::{KEY_V1, TestDatabase};
 use tokio::net::TcpListener;
@@ -45,15 +45,25 @@ pub async fn serve_hub(front_url: &str) -> Served {
     reason = "each test crate includes this module; only some choose the database or Front client"
 )]
 pub async fn serve_hub_on(db: TestDatabase, front: FrontClient) -> Served {
+    serve_hub_with(db, front, ServeConfig::default()).await
+}
+
+/// A hub as [`serve_hub_on`] serves it, under `config` (e.g. with CORS origins).
+#[allow(
+    dead_code,
+    reason = "each test crate includes this module; only some choose the serve config"
+)]
+pub async fn serve_hub_with(db: TestDatabase, front: FrontClient, config: ServeConfig) -> Served {
     let store = Store::open(db.url(), Keyring::parse(KEY_V1).unwrap())
         .await
         .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(store.clone(), front.clone(), &url);
-    tokio::spawn(actionhub_server::serve(
+    tokio::spawn(actionhub_server::serve_with(
         listener,
         state,
+        config,
         std::future::pending(),
     ));
     Served {
