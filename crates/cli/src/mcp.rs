@@ -3,7 +3,6 @@
 //! MCP messages to stdout; logs go to stderr.
 
 use actionhub_catalog::ParamStyle;
-use actionhub_engine::FrontClient;
 use actionhub_server::AppState;
 use actionhub_server::mcp::{self as server_mcp, McpOptions, ToolMode};
 use clap::Args;
@@ -50,8 +49,9 @@ pub fn run(args: &McpArgs) -> Result<(), CliError> {
     config::init_logging("warn");
     config::runtime()?.block_on(async {
         let store = config::open_store(&args.database).await?;
-        let front = FrontClient::new(config::front_base_url().as_deref())?
-            .with_max_answer_mb(config::max_answer_mb()?);
+        // The same client as `serve`: with ACTIONHUB_REDIS_URL, this process's calls share the
+        // company's budget with every hub.
+        let front = config::front_client(config::max_answer_mb()?).await?;
         let project = store.project(&args.project).await?;
         let state = AppState::new(store.clone(), front, &config::configured_public_url());
         let options = McpOptions {
