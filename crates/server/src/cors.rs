@@ -42,19 +42,19 @@ impl FromStr for CorsOrigin {
             .ok_or_else(|| {
                 format!(
                     "`{}`: an origin starts with http:// or https://",
-                    crate::error::quoted(origin)
+                    actionhub_catalog::echo(origin)
                 )
             })?;
         if host.is_empty() || host.contains(['/', '?', '#', '@', ' ']) {
             return Err(format!(
                 "`{}`: an origin is scheme://host[:port], without a path or a trailing slash",
-                crate::error::quoted(origin)
+                actionhub_catalog::echo(origin)
             ));
         }
         HeaderValue::from_str(origin).map(CorsOrigin).map_err(|_| {
             format!(
                 "`{}`: an origin is plain ASCII text",
-                crate::error::quoted(origin)
+                actionhub_catalog::echo(origin)
             )
         })
     }

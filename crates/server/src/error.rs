@@ -10,19 +10,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use actionhub_catalog::echo;
+
 use crate::linking::LinkError;
-
-/// The most characters of a caller's value quoted back in a message.
-const MAX_QUOTED_CHARS: usize = 64;
-
-/// `value` as a message may quote it: at most [`MAX_QUOTED_CHARS`] characters, cut with `…`,
-/// so that an answer never carries a huge value back.
-pub fn quoted(value: &str) -> String {
-    match value.char_indices().nth(MAX_QUOTED_CHARS) {
-        None => value.to_owned(),
-        Some((end, _)) => format!("{}…", &value[..end]),
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -172,7 +162,7 @@ impl ApiError {
     /// Maps a store error met while handling `what` (e.g. "account acc_…").
     pub fn from_store(error: StoreError, what: &str) -> ApiError {
         match error {
-            StoreError::NotFound => ApiError::NotFound(format!("{} not found", quoted(what))),
+            StoreError::NotFound => ApiError::NotFound(format!("{} not found", echo(what))),
             other => ApiError::from(other),
         }
     }

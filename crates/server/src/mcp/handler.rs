@@ -235,7 +235,7 @@ impl ServerHandler for McpHandler {
         }
         Err(ErrorData::new(
             ErrorCode::METHOD_NOT_FOUND,
-            format!("Method not found: `{}`", crate::error::quoted(&method)),
+            format!("Method not found: `{}`", actionhub_catalog::echo(&method)),
             None,
         ))
     }

@@ -208,7 +208,7 @@ async fn checked_body(body: Body) -> Result<Body, Response> {
     let method = value
         .get("method")
         .and_then(Value::as_str)
-        .map(crate::error::quoted);
+        .map(|method| actionhub_catalog::echo(method).into_owned());
     // JSON-RPC 2.0's envelope: its version, and an id (when there is one) that is a string, a
     // number or null. Anything else is an invalid request, whatever its method and params.
     let is_json_rpc = value.get("jsonrpc").and_then(Value::as_str) == Some("2.0")
@@ -325,7 +325,7 @@ async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError
         .map_err(|error| match error {
             StoreError::NotFound => ApiError::NotFound(format!(
                 "`x-account-id`: this API key's project has no account {}",
-                crate::error::quoted(&account_id)
+                actionhub_catalog::echo(&account_id)
             )),
             other => ApiError::from(other),
         })?;

@@ -148,7 +148,7 @@ pub fn known_action<'a>(
                 .into_iter()
                 .filter(|id| target.allows(id))
                 .collect();
-            let mut message = format!("unknown {what} `{}`", crate::error::quoted(id));
+            let mut message = format!("unknown {what} `{}`", actionhub_catalog::echo(id));
             if near.is_empty() {
                 let allowed = allowed_ids(target, connector);
                 if allowed.len() <= 10 {

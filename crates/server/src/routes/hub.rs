@@ -81,7 +81,7 @@ pub async fn connector_config(
     if id != connector.key {
         return Err(ApiError::NotFound(format!(
             "connector `{}` is not available to this connect session",
-            crate::error::quoted(&id)
+            actionhub_catalog::echo(&id)
         )));
     }
     let credential = &connector.credential;

@@ -24,7 +24,7 @@ use maud::Markup;
 use secrecy::SecretString;
 
 use crate::AppState;
-use crate::error::{ApiError, quoted};
+use crate::error::ApiError;
 use crate::extract::{PathId, refuse_nul};
 use crate::routes::hub::{for_end_user, link_with_session};
 use crate::routes::sessions::{CreateSession, auth_link_url};
@@ -100,7 +100,8 @@ pub async fn asset_file(PathId(name): PathId) -> Response {
             );
             response
         }
-        None => ApiError::NotFound(format!("no asset `{}`", quoted(&name))).into_response(),
+        None => ApiError::NotFound(format!("no asset `{}`", actionhub_catalog::echo(&name)))
+            .into_response(),
     }
 }
 
