@@ -17,21 +17,54 @@ use crate::{Store, StoreError};
 /// Rows read per batch.
 const BATCH: i64 = 200;
 
+/// A sealed value of a table keyed by two text columns, read under common names (`first`,
+/// `second`) so that one rotation loop serves every such table.
 #[derive(Debug)]
-struct CredentialRow {
-    account_id: String,
-    field: String,
+struct SealedRow {
+    first: String,
+    second: String,
     project_id: String,
     key_version: i64,
     sealed: Vec<u8>,
 }
-from_row!(CredentialRow {
-    account_id,
-    field,
+from_row!(SealedRow {
+    first,
+    second,
     project_id,
     key_version,
     sealed
 });
+
+/// A table of sealed values keyed by two text columns: how to read a batch after a key (its
+/// newest version `$1`, keyset `$2`, `$3`, limit `$4`), how to swap one value (new version `$1`
+/// and value `$2` where the key is `$3`, `$4` and the old value `$5`), and what the value is
+/// bound to.
+struct SealedTable {
+    select: &'static str,
+    swap: &'static str,
+    binding: for<'r> fn(&'r SealedRow) -> Binding<'r>,
+}
+
+const CREDENTIALS: SealedTable = SealedTable {
+    select: "SELECT account_id AS first, field AS second, project_id, key_version, sealed \
+             FROM credentials \
+             WHERE key_version <> $1 AND (account_id > $2 OR (account_id = $2 AND field > $3)) \
+             ORDER BY account_id, field LIMIT $4",
+    swap: "UPDATE credentials SET key_version = $1, sealed = $2 \
+           WHERE account_id = $3 AND field = $4 AND sealed = $5",
+    binding: |row| credential_binding(&row.project_id, &row.first, &row.second),
+};
+
+const IDEMPOTENCY_ANSWERS: SealedTable = SealedTable {
+    select: "SELECT project_id AS first, idem_key AS second, project_id, \
+             response_key_version AS key_version, response_sealed AS sealed \
+             FROM idempotency_keys WHERE response_key_version <> $1 \
+             AND (project_id > $2 OR (project_id = $2 AND idem_key > $3)) \
+             ORDER BY project_id, idem_key LIMIT $4",
+    swap: "UPDATE idempotency_keys SET response_key_version = $1, response_sealed = $2 \
+           WHERE project_id = $3 AND idem_key = $4 AND response_sealed = $5",
+    binding: |row| idempotency_binding(&row.first, &row.second),
+};
 
 #[derive(Debug)]
 struct HubSecretRow {
@@ -46,24 +79,21 @@ from_row!(HubSecretRow {
 });
 
 #[derive(Debug)]
-struct IdempotencyAnswerRow {
-    project_id: String,
-    idem_key: String,
-    response_key_version: i64,
-    response_sealed: Vec<u8>,
-}
-from_row!(IdempotencyAnswerRow {
-    project_id,
-    idem_key,
-    response_key_version,
-    response_sealed
-});
-
-#[derive(Debug)]
 struct CountRow {
     n: i64,
 }
 from_row!(CountRow { n });
+
+impl RotationReport {
+    /// Counts one compare-and-swap: it rotated its row, or another writer changed it first.
+    fn count_swap(&mut self, rows_affected: u64) {
+        if rows_affected == 1 {
+            self.rotated += 1;
+        } else {
+            self.skipped += 1;
+        }
+    }
+}
 
 fn version_of(key_version: i64) -> Result<u32, StoreError> {
     u32::try_from(key_version).map_err(|_| StoreError::Corrupt("key_version out of range".into()))
@@ -82,9 +112,10 @@ impl Store {
             newest_version: newest,
             ..RotationReport::default()
         };
-        self.rotate_credentials(newest, &mut report).await?;
+        self.rotate_table(&CREDENTIALS, newest, &mut report).await?;
         self.rotate_hub_secrets(newest, &mut report).await?;
-        self.rotate_idempotency_answers(newest, &mut report).await?;
+        self.rotate_table(&IDEMPOTENCY_ANSWERS, newest, &mut report)
+            .await?;
         let remaining: CountRow = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM credentials WHERE key_version <> $1) \
                   + (SELECT COUNT(*) FROM hub_secrets WHERE key_version <> $1) \
@@ -118,50 +149,39 @@ impl Store {
         Ok(resealed?)
     }
 
-    async fn rotate_credentials(
+    async fn rotate_table(
         &self,
+        table: &SealedTable,
         newest: u32,
         report: &mut RotationReport,
     ) -> Result<(), StoreError> {
         // Keyset pagination over the primary key, so rows skipped by a lost swap are not
         // revisited and the scan always ends.
-        let (mut after_account, mut after_field) = (String::new(), String::new());
+        let (mut after_first, mut after_second) = (String::new(), String::new());
         loop {
-            let rows: Vec<CredentialRow> = on_pool!(self.db(), pool => sqlx::query_as(
-                "SELECT account_id, field, project_id, key_version, sealed FROM credentials \
-                 WHERE key_version <> $1 AND (account_id > $2 OR (account_id = $2 AND field > $3)) \
-                 ORDER BY account_id, field LIMIT $4",
-            )
-            .bind(i64::from(newest))
-            .bind(&after_account)
-            .bind(&after_field)
-            .bind(BATCH)
-            .fetch_all(pool)
-            .await?);
+            let rows: Vec<SealedRow> = on_pool!(self.db(), pool => sqlx::query_as(table.select)
+                .bind(i64::from(newest))
+                .bind(&after_first)
+                .bind(&after_second)
+                .bind(BATCH)
+                .fetch_all(pool)
+                .await?);
             let Some(last) = rows.last() else {
                 return Ok(());
             };
-            (after_account, after_field) = (last.account_id.clone(), last.field.clone());
+            (after_first, after_second) = (last.first.clone(), last.second.clone());
             for row in &rows {
-                let binding = credential_binding(&row.project_id, &row.account_id, &row.field);
-                let fresh = self.reseal(binding, row.key_version, &row.sealed)?;
-                let swapped = on_pool!(self.db(), pool => sqlx::query(
-                    "UPDATE credentials SET key_version = $1, sealed = $2 \
-                     WHERE account_id = $3 AND field = $4 AND sealed = $5",
-                )
-                .bind(i64::from(fresh.key_version))
-                .bind(fresh.bytes)
-                .bind(&row.account_id)
-                .bind(&row.field)
-                .bind(&row.sealed)
-                .execute(pool)
-                .await?
-                .rows_affected());
-                if swapped == 1 {
-                    report.rotated += 1;
-                } else {
-                    report.skipped += 1;
-                }
+                let fresh = self.reseal((table.binding)(row), row.key_version, &row.sealed)?;
+                let swapped = on_pool!(self.db(), pool => sqlx::query(table.swap)
+                    .bind(i64::from(fresh.key_version))
+                    .bind(fresh.bytes)
+                    .bind(&row.first)
+                    .bind(&row.second)
+                    .bind(&row.sealed)
+                    .execute(pool)
+                    .await?
+                    .rows_affected());
+                report.count_swap(swapped);
             }
         }
     }
@@ -189,59 +209,8 @@ impl Store {
             .execute(pool)
             .await?
             .rows_affected());
-            if swapped == 1 {
-                report.rotated += 1;
-            } else {
-                report.skipped += 1;
-            }
+            report.count_swap(swapped);
         }
         Ok(())
-    }
-
-    async fn rotate_idempotency_answers(
-        &self,
-        newest: u32,
-        report: &mut RotationReport,
-    ) -> Result<(), StoreError> {
-        let (mut after_project, mut after_key) = (String::new(), String::new());
-        loop {
-            let rows: Vec<IdempotencyAnswerRow> = on_pool!(self.db(), pool => sqlx::query_as(
-                "SELECT project_id, idem_key, response_key_version, response_sealed \
-                 FROM idempotency_keys WHERE response_key_version <> $1 \
-                 AND (project_id > $2 OR (project_id = $2 AND idem_key > $3)) \
-                 ORDER BY project_id, idem_key LIMIT $4",
-            )
-            .bind(i64::from(newest))
-            .bind(&after_project)
-            .bind(&after_key)
-            .bind(BATCH)
-            .fetch_all(pool)
-            .await?);
-            let Some(last) = rows.last() else {
-                return Ok(());
-            };
-            (after_project, after_key) = (last.project_id.clone(), last.idem_key.clone());
-            for row in &rows {
-                let binding = idempotency_binding(&row.project_id, &row.idem_key);
-                let fresh = self.reseal(binding, row.response_key_version, &row.response_sealed)?;
-                let swapped = on_pool!(self.db(), pool => sqlx::query(
-                    "UPDATE idempotency_keys SET response_key_version = $1, response_sealed = $2 \
-                     WHERE project_id = $3 AND idem_key = $4 AND response_sealed = $5",
-                )
-                .bind(i64::from(fresh.key_version))
-                .bind(fresh.bytes)
-                .bind(&row.project_id)
-                .bind(&row.idem_key)
-                .bind(&row.response_sealed)
-                .execute(pool)
-                .await?
-                .rows_affected());
-                if swapped == 1 {
-                    report.rotated += 1;
-                } else {
-                    report.skipped += 1;
-                }
-            }
-        }
     }
 }
