@@ -1,6 +1,6 @@
 //! The contract test: every one of the 52 catalogued operations and `GET /me` is called once,
 //! and each answer's status and body are checked against the response schema that Front's
-//! OpenAPI spec (`shared/front/core-api.json`) gives for that operation.
+//! OpenAPI spec gives for that operation (read as `actionhub_testkit::front_spec` says).
 //!
 //! The spec is OpenAPI 3.0, whose schemas are close to, but not, JSON Schema:
 //! `actionhub_testkit::front_spec` converts them (with two narrow, explained allowances for
