@@ -1,15 +1,15 @@
 //! `frontsim`: an offline simulator of Front's Core API.
 //!
-//! It serves, at its root, the 52 operations of the Front connector in `actionhub-catalog`
-//! plus `GET /me`, faithful to Front's OpenAPI spec (`core-api.json`, read by the tests through
+//! It serves, at its root, the 52 operations of the Front connector in `actionhub-catalog` plus
+//! `GET /me`, faithful to Front's OpenAPI spec (`core-api.json`, read by the tests through
 //! `actionhub_testkit::front_spec`) and to what Front documents beyond it: the `_results` /
-//! `_pagination.next` / `_links` envelope with absolute `next` URLs and opaque page tokens, Front's `_error` body, 201/202/204 where Front
-//! uses them, bearer-token authentication with per-operation scopes (401/403), per-company rate
-//! limits with `x-ratelimit-*`, `retry-after`, a burst tier and search's 40% share, resource
-//! aliases (`alt:email:`, `alt:uid:`, contact handles, …), conversation search, and the events
-//! that writes leave behind. Its data — one company with teammates, inboxes, channels, tags,
-//! contacts, accounts and 2,000 conversations — is generated from a seed, so a run is
-//! repeatable. It can also inject latency, 503s and dropped connections.
+//! `_pagination.next` / `_links` envelope with absolute `next` URLs and opaque page tokens, Front's
+//! `_error` body, 201/202/204 where Front uses them, bearer-token authentication with per-operation
+//! scopes (401/403), per-company rate limits with `x-ratelimit-*`, `retry-after`, a burst tier and
+//! search's 40% share, resource aliases (`alt:email:`, `alt:uid:`, contact handles, …),
+//! conversation search, and the events that writes leave behind. Its data — one company with
+//! teammates, inboxes, channels, tags, contacts, accounts and 2,000 conversations — is generated
+//! from a seed, so a run is repeatable. It can also inject latency, 503s and dropped connections.
 //!
 //! It is used in-process by tests and by `actionhub demo`, and alone by `actionhub sim`:
 //!
