@@ -22,16 +22,6 @@ local period = tonumber(ARGV[16])
 local share_percent = tonumber(ARGV[17])
 local max_rtt = tonumber(ARGV[18])
 local ttl = ARGV[19]
-local f = redis.call('HMGET', KEYS[1], 'limit', 'window_ms', 'rtt_ms', 'win_start', 'win_end',
-  'used', 'search_used', 'blocked_until')
-local limit = tonumber(f[1] or '0')
-local window_ms = tonumber(f[2] or '0')
-local rtt = tonumber(f[3] or '0')
-local win_start = tonumber(f[4] or '0')
-local win_end = tonumber(f[5] or '0')
-local used = tonumber(f[6] or '0')
-local search_used = tonumber(f[7] or '0')
-local blocked_until = tonumber(f[8] or '0')
 local function save()
   redis.call('HSET', KEYS[1], 'limit', limit, 'window_ms', window_ms, 'rtt_ms', rtt,
     'win_start', win_start, 'win_end', win_end, 'used', used, 'search_used', search_used,

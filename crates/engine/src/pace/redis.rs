@@ -77,8 +77,14 @@ impl RedisPacer {
         Ok(RedisPacer {
             connection,
             prefix: prefix.to_owned(),
-            acquire: Script::new(include_str!("acquire.lua")),
-            observe: Script::new(include_str!("observe.lua")),
+            acquire: Script::new(concat!(
+                include_str!("company.lua"),
+                include_str!("acquire.lua")
+            )),
+            observe: Script::new(concat!(
+                include_str!("company.lua"),
+                include_str!("observe.lua")
+            )),
             release: Script::new(include_str!("release.lua")),
             operations: Arc::default(),
         })
