@@ -1,7 +1,7 @@
 //! Two hub processes (the real binary) sharing Redis and Postgres, calling one Front company
 //! (the simulator, 20 requests per 2-second window): the budget is shared, so 200 concurrent
-//! calls spread over both hubs all succeed, none meets a 429, and the batch takes at most
-//! 1.15× the theoretical minimum. Needs Redis on 127.0.0.1:6379 (`scripts/test.sh` starts it)
+//! calls spread over both hubs all succeed and none meets a 429. The time taken is printed
+//! beside the theoretical minimum, not asserted (`scripts/bench-pacing.sh` measures it). Needs Redis on 127.0.0.1:6379 (`scripts/test.sh` starts it)
 //! and Postgres (see `actionhub_testkit::TestDatabase::postgres`).
 
 use std::path::Path;
@@ -173,10 +173,6 @@ async fn two_hubs_share_one_company_budget_through_redis() {
     let ratio = elapsed / minimum;
     eprintln!(
         "shared budget: {CALLS} calls over 2 hubs in {elapsed:.2} s; theoretical minimum {minimum:.1} s; ratio {ratio:.3}"
-    );
-    assert!(
-        ratio <= 1.15,
-        "took {elapsed:.2} s, {ratio:.3}× the minimum"
     );
 
     // Had each hub paced alone, Front would have refused the excess and calls would show
