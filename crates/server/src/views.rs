@@ -46,12 +46,16 @@ pub fn account_meta(account: &Account) -> Value {
     })
 }
 
+/// The `organization_id` of every session: a hub is one organization. StackOne's clients
+/// require a number there (`@stackone/stackone-client-ts` refuses `null`).
+const ORGANIZATION_ID: u32 = 1;
+
 /// StackOne's `ConnectSession` (the answer of `/connect_sessions/authenticate`), plus
 /// `actions`, `redirect_url`, `expires_at` and `used_at`.
 pub fn session(session: &ConnectSession) -> Value {
     json!({
         "id": session.id,
-        "organization_id": null,
+        "organization_id": ORGANIZATION_ID,
         "project_id": session.project_id,
         "origin_owner_id": session.origin_owner_id,
         "origin_owner_name": session.origin_owner_name,

@@ -280,6 +280,44 @@ async fn connect_sessions_accept_every_field_stackone_documents() {
     }
 }
 
+/// The fields `@stackone/stackone-client-ts` requires of a connect session, with their types:
+/// its answer validation refuses the whole answer when one is missing or of another type.
+#[tokio::test]
+async fn connect_sessions_answer_every_field_stackones_client_requires() {
+    let hub = Hub::start(ServeConfig::default()).await;
+    let key = hub.key().await;
+    let (status, created) = hub
+        .create_session(
+            &key,
+            &serde_json::json!({"origin_owner_id": "o-1", "origin_owner_name": "O One"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let response = hub
+        .http
+        .post(hub.url("/connect_sessions/authenticate"))
+        .basic_auth(&key, Some(""))
+        .json(&serde_json::json!({"token": created["token"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let authenticated: serde_json::Value = response.json().await.unwrap();
+    for session in [&created, &authenticated] {
+        assert!(session["id"].is_number(), "{session}");
+        assert!(session["organization_id"].is_number(), "{session}");
+        for field in [
+            "project_id",
+            "origin_owner_id",
+            "origin_owner_name",
+            "created_at",
+        ] {
+            assert!(session[field].is_string(), "{field}: {session}");
+        }
+    }
+    assert!(created["token"].is_string() && created["auth_link_url"].is_string());
+}
+
 #[tokio::test]
 async fn account_meta_answers_stackones_shape_for_the_projects_own_accounts() {
     let hub = Hub::start(ServeConfig::default()).await;
@@ -507,4 +545,47 @@ async fn relinking_without_a_token_keeps_the_saved_one_and_checks_it_with_front_
     assert_eq!(status, StatusCode::OK);
     assert_eq!(shown["label"], "kept");
     assert_eq!(shown["status"], "active");
+}
+
+#[tokio::test]
+async fn account_updates_accept_the_type_stackones_typescript_client_sends() {
+    let hub = Hub::start(ServeConfig::default()).await;
+    let key = hub.key().await;
+    let (status, account) = hub
+        .send_json(
+            Method::POST,
+            hub.url("/accounts"),
+            Auth::Key(&key),
+            &serde_json::json!({
+                "provider": "front",
+                "credentials": {"api_token": hub.sim.demo_token().unwrap()},
+                "origin_owner_id": "o-type",
+                "origin_owner_name": "O Type",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let url = hub.url(&format!("/accounts/{}", account["id"].as_str().unwrap()));
+    // `@stackone/stackone-client-ts` sends `"type": "production"` with every update.
+    let (status, patched) = hub
+        .send_json(
+            Method::PATCH,
+            url.clone(),
+            Auth::Key(&key),
+            &serde_json::json!({"origin_owner_name": "O Edited", "type": "production"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["origin_owner_name"], "O Edited");
+    assert_eq!(patched["type"], "production");
+    let (status, refused) = hub
+        .send_json(
+            Method::PATCH,
+            url,
+            Auth::Key(&key),
+            &serde_json::json!({"type": "staging", "origin_owner_name": "O Refused"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(message(&refused).contains("type"), "{refused}");
 }

@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, PathId, QueryParams, Tenant};
 use crate::linking::{self, LinkRequest, Owner};
+use crate::routes::sessions::AccountType;
 use crate::views;
 
 /// Largest `page_size` of `GET /accounts`.
@@ -169,6 +170,14 @@ pub struct UpdateAccount {
     /// or, without one, the saved token.
     #[serde(default)]
     credentials: Option<NewCredentials>,
+    /// Ignored once checked: every account of this hub is a `production` one. StackOne's
+    /// TypeScript client sends `"type": "production"` with every update.
+    #[serde(default, rename = "type")]
+    #[allow(
+        dead_code,
+        reason = "accepted for StackOne's clients, its type checked, then ignored"
+    )]
+    account_type: Option<AccountType>,
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
