@@ -92,6 +92,9 @@ cargo test --workspace --locked
 note "browser tests of the Hub pages (Chromium, playwright-core, axe-core)"
 ./scripts/test-browser.sh
 
+note "official npm clients: @stackone/hub in Chromium, @stackone/stackone-client-ts, the MCP SDK"
+./scripts/test-clients.sh
+
 note "real clients in Python: stackone-ai and the official MCP client (pytest)"
 ./scripts/test-python.sh
 
