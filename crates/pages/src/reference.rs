@@ -63,12 +63,12 @@ pub fn api_reference(document: &Value) -> Markup {
                 dl {
                     @for (name, scheme) in schemes {
                         dt { code { (name) } }
-                        dd { (scheme_text(scheme)) }
+                        dd { (inline(&scheme_text(scheme))) }
                     }
                 }
             }
             nav aria-labelledby="contents" {
-                h2 id="contents" { "Operations" }
+                h2 id="contents" { "Contents" }
                 @for (tag, members) in &groups {
                     h3 { a href={ "#tag-" (slug(&tag.name)) } { (tag.name) } }
                     ul {
@@ -213,7 +213,7 @@ fn operation_section(operation: &Operation<'_>) -> Markup {
                                     td { (parameter["in"].as_str().unwrap_or_default()) }
                                     td { code { (type_text(&parameter["schema"])) } }
                                     td {
-                                        (parameter["description"].as_str().unwrap_or_default())
+                                        (inline(parameter["description"].as_str().unwrap_or_default()))
                                         @if let Some(example) = parameter.get("example") {
                                             " Example: " code { (compact(example)) }
                                         }
@@ -235,7 +235,7 @@ fn operation_section(operation: &Operation<'_>) -> Markup {
             @if let Some(responses) = op["responses"].as_object() {
                 dl class="reference-responses" {
                     @for (status, response) in responses {
-                        dt { code { (status) } " " (response["description"].as_str().unwrap_or_default()) }
+                        dt { code { (status) } " " (inline(response["description"].as_str().unwrap_or_default())) }
                         dd { (contents(&response["content"])) }
                     }
                 }
@@ -346,15 +346,20 @@ fn referenced_schemas(value: &Value, found: &mut BTreeSet<String>) {
     }
 }
 
-/// Text with blank-line-separated paragraphs; `code` spans in backticks.
+/// Text with blank-line-separated paragraphs.
 fn paragraphs(text: &str) -> Markup {
     html! {
         @for paragraph in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-            p {
-                @for (index, piece) in paragraph.split('`').enumerate() {
-                    @if index % 2 == 1 { code { (piece) } } @else { (piece) }
-                }
-            }
+            p { (inline(paragraph)) }
+        }
+    }
+}
+
+/// Text whose spans in backticks are code, as the document's descriptions write them.
+fn inline(text: &str) -> Markup {
+    html! {
+        @for (index, piece) in text.split('`').enumerate() {
+            @if index % 2 == 1 { code { (piece) } } @else { (piece) }
         }
     }
 }

@@ -111,7 +111,9 @@ pub fn published(cell: &PublishedCell) -> Result<&Published, ApiError> {
     })
 }
 
-/// This document: every route of the hub, its parameters, bodies, answers and examples.
+/// This OpenAPI document
+///
+/// Every route of the hub: its parameters, bodies, answers, examples and authentication.
 #[utoipa::path(
     get,
     path = "/openapi.json",

@@ -270,3 +270,26 @@ fn base64_of(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+#[tokio::test]
+async fn the_reference_page_shows_every_operation_without_inline_code() {
+    let hub = Hub::new().await;
+    let document = hub.document().await;
+    let (status, page) = hub
+        .call(Request::get("/docs/api").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for (method, path) in documented(&document) {
+        let id = document["paths"][&path][method.to_lowercase()]["operationId"]
+            .as_str()
+            .unwrap();
+        assert!(
+            page.contains(&format!("<code>{id}</code>")),
+            "{method} {path}"
+        );
+    }
+    assert!(page.contains("id=\"schema-errorbody\""));
+    // The pages' CSP forbids inline code: no script element and no style attribute.
+    assert!(!page.contains("<script"));
+    assert!(!page.contains("style="));
+}

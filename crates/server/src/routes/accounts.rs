@@ -55,7 +55,9 @@ pub struct CreateAccount {
     provider: String,
     credentials: Credentials,
     /// Your identifier for the owner; linking the same owner again updates that account.
+    #[schema(min_length = 1)]
     origin_owner_id: String,
+    #[schema(min_length = 1)]
     origin_owner_name: String,
     #[serde(default)]
     origin_username: Option<String>,

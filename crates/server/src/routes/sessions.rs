@@ -37,7 +37,9 @@ const MAX_EXPIRES_IN: u32 = 30 * 24 * 3600;
 }))]
 pub struct CreateSession {
     /// Your identifier for the owner; linking the same owner again updates that account.
+    #[schema(min_length = 1)]
     pub(crate) origin_owner_id: String,
+    #[schema(min_length = 1)]
     pub(crate) origin_owner_name: String,
     #[serde(default)]
     pub(crate) origin_username: Option<String>,
