@@ -82,8 +82,9 @@ def test_every_operation_answers_as_documented(hub, hub_session_token, tmp_path)
         "--suppress-health-check", "all",
         "--report-dir", str(tmp_path),
     ]
+    # Run where its cache directory (`.schemathesis/`) is thrown away with the test's files.
     done = subprocess.run(
-        command, capture_output=True, text=True, timeout=300,
+        command, capture_output=True, text=True, timeout=300, cwd=tmp_path,
         env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"},
     )
     assert done.returncode == 0, done.stdout[-20000:] + done.stderr[-5000:]
