@@ -1,4 +1,6 @@
 //! The API reference page (`/docs/api`): an OpenAPI 3.1 document made readable, with no script.
+//! JSON blocks scroll, so they take keyboard focus (`tabindex="0"`) to be scrolled without a
+//! pointer.
 //!
 //! It reads the document as JSON (the very bytes `/openapi.json` serves), so it knows nothing
 //! of how the document is built. Operations are grouped by their first tag, in the document's
@@ -102,7 +104,7 @@ pub fn api_reference(document: &Value) -> Markup {
                         @if let Some(description) = schema["description"].as_str() {
                             (paragraphs(description))
                         }
-                        pre class="reference-json" { code { (pretty(schema)) } }
+                        pre class="reference-json" tabindex="0" { code { (pretty(schema)) } }
                     }
                 }
             }
@@ -264,12 +266,12 @@ fn contents(content: &Value) -> Markup {
             @if let Some(schema) = entry.get("schema") {
                 details {
                     summary { "Schema " code { (type_text(schema)) } }
-                    pre class="reference-json" { code { (pretty(schema)) } }
+                    pre class="reference-json" tabindex="0" { code { (pretty(schema)) } }
                 }
             }
             @if let Some(example) = entry.get("example").or_else(|| entry["schema"].get("example")) {
                 p { "Example:" }
-                pre class="reference-json" { code { (pretty(example)) } }
+                pre class="reference-json" tabindex="0" { code { (pretty(example)) } }
             }
         }
     }
