@@ -24,8 +24,10 @@
 //! (loopback or the hub's public URL only; `Host` is not restricted, since the hub is deployed
 //! under names of its own and every request carries an API key).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+use actionhub_catalog::ParamStyle;
 use actionhub_store::StoreError;
 use axum::Extension;
 use axum::body::Body;
@@ -38,11 +40,14 @@ use rmcp::model::ClientJsonRpcMessage;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_axum::router::{UtoipaMethodRouter, UtoipaMethodRouterExt as _};
 use utoipa_axum::routes;
 
 use super::handler::{McpHandler, TYPED_METHODS};
-use super::{McpOptions, Target};
+use super::{McpOptions, Target, ToolMode};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{QueryParams, Tenant, unreadable_body};
@@ -88,8 +93,8 @@ pub fn route(state: &AppState) -> UtoipaMethodRouter<AppState> {
         ("x-account-id" = Option<String>, Header, description = "The linked account whose actions are the tools (or the `x-account-id` / `account_id` query parameter)", example = "acc_4Zp0qL8sT2vX6nB1cR9e"),
         ("x-account-id" = Option<String>, Query, description = "The account, if not in the header"),
         ("account_id" = Option<String>, Query, description = "The account, if in neither"),
-        ("param-style" = Option<String>, Query, description = "Tool input style: `nested` (default), `flat_prefixed` or `flat_smart`"),
-        ("tool-mode" = Option<String>, Query, description = "`individual` (default: one tool per action) or `search_execute`"),
+        ("param-style" = inline(Option<ParamStyleName>), Query, description = "Tool input style: `nested` (default), `flat_prefixed` or `flat_smart`"),
+        ("tool-mode" = inline(Option<ToolModeName>), Query, description = "`individual` (default: one tool per action) or `search_execute`"),
     ),
     request_body(
         content = Object,
@@ -111,6 +116,43 @@ async fn message(
     request: Request,
 ) -> Response {
     services.handle(state, request).await
+}
+
+/// `param-style`'s values in the document: exactly the names its parser accepts.
+struct ParamStyleName;
+
+impl PartialSchema for ParamStyleName {
+    fn schema() -> RefOr<Schema> {
+        one_of_names(ParamStyle::ALL.map(ParamStyle::as_str))
+    }
+}
+
+impl ToSchema for ParamStyleName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ParamStyle")
+    }
+}
+
+/// `tool-mode`'s values in the document: exactly the names its parser accepts.
+struct ToolModeName;
+
+impl PartialSchema for ToolModeName {
+    fn schema() -> RefOr<Schema> {
+        one_of_names(ToolMode::ALL.map(ToolMode::as_str))
+    }
+}
+
+impl ToSchema for ToolModeName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ToolMode")
+    }
+}
+
+fn one_of_names<const N: usize>(names: [&'static str; N]) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .into()
 }
 
 type Service = StreamableHttpService<McpHandler, NeverSessionManager>;
