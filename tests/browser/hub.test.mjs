@@ -352,6 +352,7 @@ describe("accessibility", () => {
     await assertAccessible(`${hubUrl}/connectors/front/guides/link-account/api-token`);
     await assertAccessible(connectLink("cust-axe"));
     await assertAccessible(`${hubUrl}/link?token=ahs_unknown`);
+    await assertAccessible(`${hubUrl}/docs/api`);
     await assertAccessible(`${hubUrl}/dashboard/sign-in`);
     await assertAccessible(`${hubUrl}/dashboard/sign-in`, async (page) => {
       await page.getByLabel("API key").fill(key);

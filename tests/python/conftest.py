@@ -3,12 +3,14 @@ official MCP client.
 
 A session-wide Front simulator and hub are started from the real `actionhub` binary
 (`ACTIONHUB_BIN`, default `target/debug/actionhub`), on a temporary SQLite database; an API key
-is created and accounts are linked through the command line, as a user would. `hub` offers the
+is created and accounts are linked through the command line, as a user would. `running_hub()`
+starts another such pair, for tests whose calls must touch no other test's data. `hub` offers the
 hub's URL, the key, the default account, the binary and its environment (for `actionhub mcp`
 over stdio), `cli(...)` and `link_account(actions=...)` for accounts restricted to some actions.
 """
 
 import base64
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -70,8 +72,10 @@ class Hub:
         return "Basic " + base64.b64encode(f"{self.api_key}:".encode()).decode()
 
 
-@pytest.fixture(scope="session")
-def hub():
+@contextlib.contextmanager
+def running_hub():
+    """A Front simulator and a hub serving it, on a database of their own, with an API key and
+    a linked account; both stop when the block ends."""
     binary = _binary()
     work = pathlib.Path(tempfile.mkdtemp(prefix="actionhub-pytest-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACTIONHUB_") and k != "RUST_LOG"}
@@ -134,6 +138,12 @@ def hub():
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def hub():
+    with running_hub() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

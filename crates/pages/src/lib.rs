@@ -13,6 +13,7 @@ mod dashboard;
 mod guide;
 mod layout;
 mod link;
+mod reference;
 mod rich_text;
 
 pub use assets::{ASSETS, Asset, CONTENT_SECURITY_POLICY, asset};
@@ -21,3 +22,4 @@ pub use guide::{GuideSelection, scope_guide};
 pub use link::{
     LinkOutcome, LinkPage, LinkUnavailable, link_page, link_unavailable_page, message_page,
 };
+pub use reference::api_reference;

@@ -8,7 +8,9 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use actionhub_catalog::echo;
 
@@ -216,31 +218,52 @@ impl From<LinkError> for ApiError {
     }
 }
 
+/// StackOne's error body: what every refused platform request answers.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "statusCode": 400,
+    "message": "Missing x-account-id header in request",
+    "timestamp": "2026-01-01T10:00:00.000Z"
+}))]
+pub struct ErrorBody {
+    /// The HTTP status, repeated.
+    #[serde(rename = "statusCode")]
+    pub status_code: u16,
+    /// What was wrong, naming the field at fault; never quotes a secret.
+    pub message: String,
+    pub timestamp: Timestamp,
+    /// Front's answers when Front refused the call: its `status`, the `url` called, its body
+    /// (`raw`) and the headers worth showing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub provider_errors: Option<Vec<Value>>,
+    /// Seconds to wait before trying again (429, as the `Retry-After` header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let mut body = json!({
-            "statusCode": status.as_u16(),
-            "message": self.to_string(),
-            "timestamp": Timestamp::now(),
-        });
-        if !self.provider_errors().is_empty() {
-            body["provider_errors"] = Value::Array(self.provider_errors().to_vec());
-        }
-        if let ApiError::RateLimited {
-            retry_after_secs, ..
-        } = &self
-        {
-            body["retry_after"] = json!(retry_after_secs);
-        }
+        let retry_after = match &self {
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let body = ErrorBody {
+            status_code: status.as_u16(),
+            message: self.to_string(),
+            timestamp: Timestamp::now(),
+            provider_errors: (!self.provider_errors().is_empty())
+                .then(|| self.provider_errors().to_vec()),
+            retry_after,
+        };
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::RateLimited {
-            retry_after_secs, ..
-        } = &self
-        {
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if matches!(self, ApiError::Unauthorized(_)) {
             response.headers_mut().insert(

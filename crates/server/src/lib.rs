@@ -24,6 +24,7 @@ pub mod janitor;
 pub mod linking;
 pub mod mcp;
 mod metrics;
+mod openapi;
 mod routes;
 mod runlog;
 mod views;

@@ -57,6 +57,23 @@ impl Serialize for Timestamp {
     }
 }
 
+/// As it is serialized: RFC 3339 text, not the stored integer.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Timestamp {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .description(Some("UTC, with milliseconds"))
+            .examples(["2026-01-01T10:00:00.000Z"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Timestamp {}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`),
 /// written out here rather than pulling a date library in for one conversion.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
@@ -142,6 +159,7 @@ pub struct Principal {
 
 /// A linked account's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AccountStatus))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Active,
@@ -167,6 +185,7 @@ impl Status {
 
 /// Why an account is not `active` (StackOne's `status_reasons` item).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusReason {
     pub code: String,
     pub description: String,

@@ -56,6 +56,7 @@ fn refused_row(error: &sqlx::Error, sqlite: bool) -> bool {
 
 /// One execution of an action, as the run log keeps it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Run {
     pub id: String,
     pub project_id: String,

@@ -24,23 +24,30 @@
 //! (loopback or the hub's public URL only; `Host` is not restricted, since the hub is deployed
 //! under names of its own and every request carries an API key).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+use actionhub_catalog::ParamStyle;
 use actionhub_store::StoreError;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, post};
 use rmcp::model::ClientJsonRpcMessage;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
+use utoipa_axum::router::{UtoipaMethodRouter, UtoipaMethodRouterExt as _};
+use utoipa_axum::routes;
 
 use super::handler::{McpHandler, TYPED_METHODS};
-use super::{McpOptions, Target};
+use super::{McpOptions, Target, ToolMode};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{QueryParams, Tenant, unreadable_body};
@@ -64,13 +71,88 @@ const MAX_ID_BYTES: usize = 256;
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The `/mcp` route: POST runs MCP, every other method gets StackOne's 405.
-pub fn route(state: &AppState) -> MethodRouter<AppState> {
+pub fn route(state: &AppState) -> UtoipaMethodRouter<AppState> {
     let services = Arc::new(Services::new(state));
-    post(move |State(state): State<AppState>, request: Request| {
-        let services = Arc::clone(&services);
-        async move { services.handle(state, request).await }
-    })
-    .fallback(only_post)
+    routes!(message).map(|route| route.fallback(only_post).layer(Extension(services)))
+}
+
+/// MCP over streamable HTTP
+///
+/// One JSON-RPC 2.0 message per POST (`initialize`, `tools/list`, `tools/call`, …), stateless:
+/// every request is authenticated and resolved on its own. The tools are the account's allowed
+/// actions (`tool-mode=individual`) or a search and an execute tool (`search_execute`). The
+/// answer is JSON or, when the client prefers `text/event-stream`, one SSE event. Refusals are
+/// JSON-RPC error bodies (`{"jsonrpc": "2.0", "id", "error": {"code", "message"}}`).
+#[utoipa::path(
+    post,
+    path = "/mcp",
+    operation_id = "mcp",
+    tag = "MCP",
+    security(("api_key" = [])),
+    params(
+        ("x-account-id" = Option<String>, Header, description = "The linked account whose actions are the tools (or the `x-account-id` / `account_id` query parameter)", example = "acc_4Zp0qL8sT2vX6nB1cR9e"),
+        ("x-account-id" = Option<String>, Query, description = "The account, if not in the header"),
+        ("account_id" = Option<String>, Query, description = "The account, if in neither"),
+        ("param-style" = inline(Option<ParamStyleName>), Query, description = "Tool input style: `nested` (default), `flat_prefixed` or `flat_smart`"),
+        ("tool-mode" = inline(Option<ToolModeName>), Query, description = "`individual` (default: one tool per action) or `search_execute`"),
+    ),
+    request_body(
+        content = Object,
+        description = "One JSON-RPC 2.0 message",
+        example = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}),
+    ),
+    responses(
+        (status = 200, description = "The JSON-RPC answer", content(
+            (Object = "application/json"),
+            (String = "text/event-stream"),
+        )),
+        (status = 202, description = "A notification or response, accepted"),
+        (status = "default", description = "A JSON-RPC error body with the HTTP status of the refusal (400, 401, 404, 405, 406, 413, 415)", body = Object, content_type = "application/json"),
+    ),
+)]
+async fn message(
+    State(state): State<AppState>,
+    Extension(services): Extension<Arc<Services>>,
+    request: Request,
+) -> Response {
+    services.handle(state, request).await
+}
+
+/// `param-style`'s values in the document: exactly the names its parser accepts.
+struct ParamStyleName;
+
+impl PartialSchema for ParamStyleName {
+    fn schema() -> RefOr<Schema> {
+        one_of_names(ParamStyle::ALL.map(ParamStyle::as_str))
+    }
+}
+
+impl ToSchema for ParamStyleName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ParamStyle")
+    }
+}
+
+/// `tool-mode`'s values in the document: exactly the names its parser accepts.
+struct ToolModeName;
+
+impl PartialSchema for ToolModeName {
+    fn schema() -> RefOr<Schema> {
+        one_of_names(ToolMode::ALL.map(ToolMode::as_str))
+    }
+}
+
+impl ToSchema for ToolModeName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ToolMode")
+    }
+}
+
+fn one_of_names<const N: usize>(names: [&'static str; N]) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .into()
 }
 
 type Service = StreamableHttpService<McpHandler, NeverSessionManager>;

@@ -44,6 +44,8 @@ pub enum ToolMode {
 }
 
 impl ToolMode {
+    pub const ALL: [ToolMode; 2] = [ToolMode::Individual, ToolMode::SearchExecute];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ToolMode::Individual => "individual",
@@ -62,13 +64,12 @@ impl FromStr for ToolMode {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "individual" => Ok(ToolMode::Individual),
-            "search_execute" => Ok(ToolMode::SearchExecute),
-            _ => Err(format!(
-                "unknown tool mode `{s}`; expected individual or search_execute"
-            )),
-        }
+        ToolMode::ALL
+            .into_iter()
+            .find(|mode| mode.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown tool mode `{s}`; expected individual or search_execute")
+            })
     }
 }
 

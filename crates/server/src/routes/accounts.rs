@@ -8,57 +8,97 @@ use axum::http::StatusCode;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, PathId, QueryParams, Tenant};
 use crate::linking::{self, LinkRequest, Owner};
 use crate::routes::sessions::AccountType;
-use crate::views;
+use crate::views::{LinkedAccount, LinkedAccountMeta};
 
 /// Largest `page_size` of `GET /accounts`.
 const MAX_PAGE_SIZE: u32 = 100;
 const DEFAULT_PAGE_SIZE: u32 = 25;
 
 /// The secret an end user pastes. Its `Debug` is redacted.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    /// A Front API token; checked with Front (`GET /me`) before it is saved, sealed.
+    #[schema(value_type = String, format = Password, example = "eyJhbGciOi…")]
     pub api_token: SecretString,
 }
 
 /// `credentials` when relinking (`PATCH`): without `api_token`, the saved token is kept and
 /// checked with Front again.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCredentials {
+    /// A new Front API token; left out, the saved one is checked with Front again.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Password)]
     pub api_token: Option<SecretString>,
 }
 
 /// `POST /accounts` (our addition to StackOne's API: linking from a backend, no Hub).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "provider": "front",
+    "credentials": {"api_token": "eyJhbGciOi…"},
+    "origin_owner_id": "customer-42",
+    "origin_owner_name": "Acme Inc.",
+    "allowed_actions": ["front_list_conversations", "front_get_conversation"]
+}))]
 pub struct CreateAccount {
+    #[schema(example = "front")]
     provider: String,
     credentials: Credentials,
+    /// Your identifier for the owner; linking the same owner again updates that account.
+    #[schema(min_length = 1)]
     origin_owner_id: String,
+    #[schema(min_length = 1)]
     origin_owner_name: String,
     #[serde(default)]
     origin_username: Option<String>,
     #[serde(default)]
     label: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     metadata: Option<Map<String, Value>>,
+    /// Restricts the account to these actions; left out, every action.
     #[serde(default)]
     allowed_actions: Option<Vec<String>>,
 }
 
+/// Link an account from your backend
+///
+/// Our addition to StackOne's API: links a Front account with its API token, without the
+/// Hub. The token is checked with Front (`GET /me`) before anything is saved. Linking the same
+/// owner again relinks that account (200) instead of creating one (201).
+#[utoipa::path(
+    post,
+    path = "/accounts",
+    operation_id = "create_account",
+    tag = "Accounts",
+    security(("api_key" = [])),
+    request_body = CreateAccount,
+    responses(
+        (status = 201, description = "Linked: a new account", body = LinkedAccount),
+        (status = 200, description = "Relinked: this owner's existing account", body = LinkedAccount),
+        (status = 400, description = "Invalid body, or Front rejected the token; nothing was saved", body = ErrorBody),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 409, description = "The owner's account belongs to another provider", body = ErrorBody),
+        (status = 502, description = "Front could not be reached to check the token; nothing was saved", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     ApiJson(body): ApiJson<CreateAccount>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<LinkedAccount>), ApiError> {
     let request = LinkRequest {
         provider: body.provider,
         token: body.credentials.api_token,
@@ -80,14 +120,38 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(views::account(&linked.account))))
+    Ok((status, Json(LinkedAccount::from(&linked.account))))
 }
 
+/// List linked accounts
+///
+/// StackOne's `GET /accounts`: a bare array of linked accounts, oldest first.
+#[utoipa::path(
+    get,
+    path = "/accounts",
+    operation_id = "stackone_list_linked_accounts",
+    tag = "Accounts",
+    security(("api_key" = [])),
+    params(
+        ("provider" = Option<String>, Query, description = "Only this provider's accounts (also `providers`, `provider[]`, comma-separated)", example = "front"),
+        ("providers" = Option<String>, Query, description = "Same as `provider`"),
+        ("origin_owner_id" = Option<String>, Query, description = "Only this owner's account"),
+        ("status" = Option<String>, Query, description = "Only accounts in these states (`active`, `error`; comma-separated or repeated)"),
+        ("page" = Option<u32>, Query, minimum = 1, description = "Page number, from 1"),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Accounts per page (default 25)"),
+    ),
+    responses(
+        (status = 200, description = "The accounts", body = Vec<LinkedAccount>),
+        (status = 400, description = "A query parameter is invalid", body = ErrorBody),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     query: QueryParams,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<LinkedAccount>>, ApiError> {
     let mut providers = query.list("providers");
     providers.extend(query.list("provider"));
     let statuses = query
@@ -112,7 +176,7 @@ pub async fn list(
         .store
         .list_accounts(&principal.project_id, &filter)
         .await?;
-    Ok(Json(accounts.iter().map(views::account).collect()))
+    Ok(Json(accounts.iter().map(LinkedAccount::from).collect()))
 }
 
 /// The account `id` of `project_id`; 404 for an unknown one or another project's.
@@ -128,30 +192,63 @@ async fn project_account(
         .map_err(|error| ApiError::from_store(error, &format!("account {id}")))
 }
 
+/// Get a linked account
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}",
+    operation_id = "stackone_get_account",
+    tag = "Accounts",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The account's id", example = "acc_4Zp0qL8sT2vX6nB1cR9e")),
+    responses(
+        (status = 200, description = "The account", body = LinkedAccount),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 404, description = "No such account in this project", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn show(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     PathId(id): PathId,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LinkedAccount>, ApiError> {
     let account = project_account(&state, &principal.project_id, &id).await?;
-    Ok(Json(views::account(&account)))
+    Ok(Json(LinkedAccount::from(&account)))
 }
 
-/// `GET /accounts/{id}/meta`: StackOne's `LinkedAccountMeta`.
+/// A linked account's meta information
+///
+/// StackOne's `LinkedAccountMeta`: provider, category and unified models (none here).
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/meta",
+    operation_id = "stackone_get_account_meta_info",
+    tag = "Accounts",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The account's id", example = "acc_4Zp0qL8sT2vX6nB1cR9e")),
+    responses(
+        (status = 200, description = "The account's meta information", body = LinkedAccountMeta),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 404, description = "No such account in this project", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn meta(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     PathId(id): PathId,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LinkedAccountMeta>, ApiError> {
     let account = project_account(&state, &principal.project_id, &id).await?;
-    Ok(Json(views::account_meta(&account)))
+    Ok(Json(LinkedAccountMeta::from(&account)))
 }
 
 /// `PATCH /accounts/{id}`: every field optional; `null` clears a nullable one. `credentials`
 /// relinks the account first (see [`NewCredentials`]); a refusal then changes nothing.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"label": "Support inbox", "allowed_actions": null}))]
 pub struct UpdateAccount {
+    /// If given, the account's own provider (a provider cannot change).
     #[serde(default)]
     provider: Option<String>,
     #[serde(default)]
@@ -159,12 +256,17 @@ pub struct UpdateAccount {
     #[serde(default)]
     origin_owner_name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     origin_username: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     label: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Object>)]
     metadata: Option<Option<Map<String, Value>>>,
+    /// Restricts the account to these actions; null lifts the restriction.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<String>>)]
     allowed_actions: Option<Option<Vec<String>>>,
     /// Present: the account is relinked (its token checked with Front), with the token given
     /// or, without one, the saved token.
@@ -189,12 +291,34 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// Update a linked account
+///
+/// Every field is optional; `null` clears a nullable one. With `credentials` the account is
+/// relinked first (its token checked with Front); a refusal then changes nothing.
+#[utoipa::path(
+    patch,
+    path = "/accounts/{id}",
+    operation_id = "stackone_update_account",
+    tag = "Accounts",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The account's id", example = "acc_4Zp0qL8sT2vX6nB1cR9e")),
+    request_body = UpdateAccount,
+    responses(
+        (status = 200, description = "The updated account", body = LinkedAccount),
+        (status = 400, description = "Invalid body, or Front rejected the token; nothing changed", body = ErrorBody),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 404, description = "No such account in this project", body = ErrorBody),
+        (status = 409, description = "The new owner already has an account", body = ErrorBody),
+        (status = 502, description = "Front could not be reached to check the token; nothing changed", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn update(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     PathId(id): PathId,
     ApiJson(body): ApiJson<UpdateAccount>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LinkedAccount>, ApiError> {
     let what = format!("account {id}");
     let mut current = project_account(&state, &principal.project_id, &id).await?;
     if let Some(provider) = &body.provider
@@ -257,26 +381,43 @@ pub async fn update(
             .account;
     }
     if patch.is_empty() {
-        return Ok(Json(views::account(&current)));
+        return Ok(Json(LinkedAccount::from(&current)));
     }
     let account = state
         .store
         .update_account(&principal.project_id, &id, &patch)
         .await
         .map_err(|error| ApiError::from_store(error, &what))?;
-    Ok(Json(views::account(&account)))
+    Ok(Json(LinkedAccount::from(&account)))
 }
 
+/// Delete a linked account
+///
+/// Removes the account and its sealed credentials; answers the account as it was.
+#[utoipa::path(
+    delete,
+    path = "/accounts/{id}",
+    operation_id = "stackone_delete_account",
+    tag = "Accounts",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The account's id", example = "acc_4Zp0qL8sT2vX6nB1cR9e")),
+    responses(
+        (status = 200, description = "The deleted account", body = LinkedAccount),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 404, description = "No such account in this project", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn remove(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     PathId(id): PathId,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LinkedAccount>, ApiError> {
     let account = state
         .store
         .delete_account(&principal.project_id, &id)
         .await
         .map_err(|error| ApiError::from_store(error, &format!("account {id}")))?;
     tracing::info!(project_id = %principal.project_id, account_id = %id, "account deleted");
-    Ok(Json(views::account(&account)))
+    Ok(Json(LinkedAccount::from(&account)))
 }

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use actionhub_catalog::{Action, Catalog, Connector, ParamStyle, search_actions};
+use actionhub_catalog::{Action, Catalog, Connector, Hints, Method, ParamStyle, search_actions};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -16,11 +16,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::execution::{ActionRequest, ActionResponse, RunSource, run_action};
 use crate::extract::{ApiJson, QueryParams, Tenant};
 
@@ -32,25 +35,79 @@ const DEFAULT_TOP_K: u32 = 5;
 
 /// StackOne's RPC body. Other top-level keys go into `body`, as StackOne's Node SDK does with
 /// a tool's unknown arguments.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(
+    example = json!({
+        "action": "front_list_conversations",
+        "path": {},
+        "query": {"limit": 25},
+        "headers": {"x-account-id": "acc_4Zp0qL8sT2vX6nB1cR9e"},
+        "body": {}
+    })
+)]
 pub struct RpcBody {
+    /// The action's id (`GET /actions` lists them).
+    #[schema(example = "front_list_conversations")]
     action: String,
+    /// Path parameters, e.g. `{"conversation_id": "cnv_123"}`.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     path: Option<Value>,
+    /// Query parameters; `next` continues a paginated answer.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     query: Option<Value>,
+    /// `x-account-id` and `Idempotency-Key` may be given here instead of as headers.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     headers: Option<Map<String, Value>>,
+    /// The request body of a write.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     body: Option<Value>,
+    /// Other top-level keys: merged into `body` (as StackOne's Node SDK sends a tool's
+    /// arguments); `defender_enabled` and `defender_config` are accepted and ignored.
     #[serde(flatten)]
+    #[schema(ignore)]
     extra: Map<String, Value>,
 }
 
 /// StackOne's prompt-injection "defender" settings: accepted for compatibility, not applied.
 const IGNORED_FIELDS: [&str; 2] = ["defender_enabled", "defender_config"];
 
-/// `POST /actions/rpc[?dry_run=true]`
+/// Run an action
+///
+/// StackOne's RPC: runs one Front action for a linked account (`x-account-id`) and answers
+/// Front's result as `data` (a list's items, an object, or null) with `next`, the cursor of the
+/// next page. The input is checked against the action's schema first (every violation at
+/// once). `?dry_run=true` answers the Front request that would be sent, without sending it.
+/// An `Idempotency-Key` makes a retried write safe: the first answer is replayed for 24 h.
+#[utoipa::path(
+    post,
+    path = "/actions/rpc",
+    operation_id = "stackone_rpc_action",
+    tag = "Actions",
+    security(("api_key" = [])),
+    params(
+        ("x-account-id" = Option<String>, Header, description = "The linked account to run the action for (or `headers.x-account-id` in the body)", example = "acc_4Zp0qL8sT2vX6nB1cR9e"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried write safe: the same key and request replay the first answer"),
+        ("dry_run" = Option<bool>, Query, description = "Answer the Front request that would be sent, without sending it"),
+    ),
+    request_body = RpcBody,
+    responses(
+        (status = 200, description = "Front's answer", body = inline(RpcResult)),
+        (status = 400, description = "Invalid input: the message names every field at fault", body = ErrorBody),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 403, description = "The account may not run this action (`allowed_actions`), or Front refused the token's scope", body = ErrorBody),
+        (status = 404, description = "No such account or action, or Front found nothing at this id", body = ErrorBody),
+        (status = 409, description = "A request with this `Idempotency-Key` is still running", body = ErrorBody),
+        (status = 412, description = "The account is in `error` (Front rejected its token): relink it", body = ErrorBody),
+        (status = 422, description = "This `Idempotency-Key` was used for another request", body = ErrorBody),
+        (status = 429, description = "Front's rate budget leaves no room before the call's deadline (`Retry-After`)", body = ErrorBody),
+        (status = 502, description = "Front could not be reached or failed", body = ErrorBody),
+        (status = "default", description = "Any other error; `provider_errors` carries Front's answer", body = ErrorBody),
+    ),
+)]
 pub async fn rpc(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
@@ -106,6 +163,45 @@ impl IntoResponse for ActionResponse {
         response
     }
 }
+
+/// The answer's schema: written from [`ActionResponse::json_pieces`] (Front's bytes as they
+/// came), not serialized from a type, so it is described here.
+struct RpcResult;
+
+impl utoipa::PartialSchema for RpcResult {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some("StackOne's RPC answer"))
+            .property(
+                "data",
+                ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+                    .description(Some(
+                        "Front's answer: a list's items (an array), an object, or null (204). A dry run answers the Front request: `method`, `url`, `headers`, `body`.",
+                    )),
+            )
+            .required("data")
+            .property(
+                "next",
+                ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                        Type::String,
+                        Type::Null,
+                    ]))
+                    .description(Some(
+                        "The cursor of the next page (send it back as `query.next`); null on the last page",
+                    )),
+            )
+            .required("next")
+            .examples([serde_json::json!({
+                "data": [{"id": "cnv_55c8c149", "subject": "Order #1234", "status": "open"}],
+                "next": "eyJ2IjoxLCJuIjoiaHR0cHM6Ly9hcGkyLmZyb250YXBwLmNvbS9jb252ZXJzYXRpb25zP3BhZ2VfdG9rZW49YWJjIn0"
+            })])
+            .into()
+    }
+}
+
+impl ToSchema for RpcResult {}
 
 /// A body sent as these pieces, in order, with its exact length announced.
 struct Pieces(VecDeque<Bytes>);
@@ -209,13 +305,49 @@ fn rpc_input(
 /// and the actions that account may run (`None`: all).
 type MetaScope = (&'static Connector, Option<String>, Option<Vec<String>>);
 
-/// `GET /actions`: StackOne's `{data: [ActionsMeta], next}`, one item per connector (or per
-/// account with `filter[account_ids]`, its actions narrowed to those the account may run).
+/// StackOne's `ActionsMetaPaginated`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionsMetaPage {
+    data: Vec<ConnectorMeta>,
+    /// The cursor of the next page (send it back as `next`); null on the last page.
+    next: Option<String>,
+}
+
+/// List actions (the catalogue)
+///
+/// StackOne's "actions meta": one item per connector (or per account with
+/// `filter[account_ids]`, its actions narrowed to those the account may run), each with its
+/// actions, scopes and, with `include=action_details`, each action's Front operation, risk
+/// hints and input schema.
+#[utoipa::path(
+    get,
+    path = "/actions",
+    operation_id = "stackone_list_actions_meta",
+    tag = "Actions",
+    security(("api_key" = [])),
+    params(
+        ("filter[connectors]" = Option<String>, Query, description = "Only these connectors (comma-separated)", example = "front"),
+        ("filter[account_ids]" = Option<String>, Query, description = "One item per account (comma-separated), with the actions it may run"),
+        ("filter[action_key]" = Option<String>, Query, description = "Only this action", example = "front_list_conversations"),
+        ("include" = Option<String>, Query, description = "`action_details`: each action's Front operation, hints and input schema"),
+        ("exclude" = Option<String>, Query, description = "`actions`: leave the action lists out"),
+        ("search" = Option<String>, Query, description = "Only actions matching this text, best first", example = "tag a conversation"),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Items per page (default 25)"),
+        ("next" = Option<String>, Query, description = "The cursor of the page to answer"),
+    ),
+    responses(
+        (status = 200, description = "The catalogue", body = ActionsMetaPage),
+        (status = 400, description = "A query parameter is invalid", body = ErrorBody),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 404, description = "An account of `filter[account_ids]` does not exist", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn meta(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ActionsMetaPage>, ApiError> {
     let connectors = query.list("filter[connectors]");
     let account_ids = query.list("filter[account_ids]");
     let action_key = query.single("filter[action_key]")?;
@@ -256,7 +388,7 @@ pub async fn meta(
             }
         }
     }
-    let items: Vec<Value> = scopes
+    let items: Vec<ConnectorMeta> = scopes
         .iter()
         .skip(offset)
         .take(page_size)
@@ -276,7 +408,7 @@ pub async fn meta(
         })
         .collect();
     let next = (end < scopes.len()).then(|| encode_offset(end));
-    Ok(Json(json!({ "data": items, "next": next })))
+    Ok(Json(ActionsMetaPage { data: items, next }))
 }
 
 /// A connector's actions, all in catalogue order, or those matching `search`, best first.
@@ -290,6 +422,96 @@ fn ranked<'c>(connector: &'c Connector, search: Option<&str>) -> Vec<&'c Action>
     }
 }
 
+/// StackOne's `ActionsMeta`: a connector (and, with `filter[account_ids]`, an account).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorMeta {
+    #[schema(example = "front")]
+    key: String,
+    #[schema(example = "Front")]
+    name: String,
+    description: String,
+    /// Always null: the icon is served at `/assets/{key}.svg`.
+    #[schema(value_type = Option<String>)]
+    icon: Option<()>,
+    version: &'static str,
+    #[schema(example = "ga")]
+    release_stage: &'static str,
+    #[schema(value_type = Vec<String>, example = json!(["ticketing"]))]
+    categories: [&'static str; 1],
+    authentication: Vec<AuthenticationMeta>,
+    scope_definitions: Vec<ScopeDefinitionMeta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    integration_id: Option<String>,
+    /// Left out with `exclude=actions`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actions: Option<Vec<ActionMeta>>,
+}
+
+/// StackOne's `AuthenticationMetaItem`: how an account of the connector is linked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthenticationMeta {
+    #[schema(example = "custom")]
+    key: &'static str,
+    #[schema(example = "API token")]
+    label: String,
+    #[serde(rename = "type")]
+    #[schema(example = "custom")]
+    auth_type: &'static str,
+    required_scopes: Vec<String>,
+}
+
+/// StackOne's `ScopeDefinitionMetaItem`: one of Front's token scopes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScopeDefinitionMeta {
+    #[schema(example = "conversations:read")]
+    name: String,
+    description: String,
+    /// Scopes this one includes: none among Front's.
+    includes: Vec<String>,
+}
+
+/// StackOne's `ActionMetaItem`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionMeta {
+    #[schema(example = "front_list_conversations")]
+    id: String,
+    #[schema(example = "List Conversations")]
+    label: String,
+    description: String,
+    /// The Front token scopes the action needs.
+    #[schema(example = json!(["conversations:read"]))]
+    required_scopes: Vec<String>,
+    /// The Front resource the action is about.
+    #[schema(example = json!(["conversations"]))]
+    tags: Vec<String>,
+    #[schema(example = "native")]
+    schema_type: &'static str,
+    /// Always empty: every action uses the connector's authentication.
+    authentication: Vec<AuthenticationMeta>,
+    /// With `include=action_details`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action_details: Option<ActionDetails>,
+}
+
+/// The Front operation behind an action, its risk hints and its input.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionDetails {
+    #[schema(value_type = String, example = "GET")]
+    method: Method,
+    #[schema(example = "/conversations/{conversation_id}")]
+    path: String,
+    /// `read_only`, `destructive`, `idempotent` (as MCP's tool annotations).
+    #[schema(value_type = Object, example = json!({"read_only": true, "destructive": false, "idempotent": true}))]
+    hints: Hints,
+    /// Whether the action answers pages (`next`).
+    paginated: bool,
+    /// The JSON Schema of the RPC input in the nested style (`path`, `query`, `body`).
+    #[schema(value_type = Object)]
+    input_schema: Value,
+}
+
 /// StackOne's `ActionsMeta` for a connector (and an account).
 fn connector_meta(
     connector: &Connector,
@@ -297,68 +519,66 @@ fn connector_meta(
     actions: &[&Action],
     details: bool,
     without_actions: bool,
-) -> Value {
-    let mut item = json!({
-        "key": connector.key,
-        "name": connector.name,
-        "description": connector.description,
-        "icon": null,
-        "version": env!("CARGO_PKG_VERSION"),
-        "release_stage": "ga",
-        "categories": ["ticketing"],
-        "authentication": [{
-            "key": "custom",
-            "label": connector.credential.label,
-            "type": "custom",
-            "required_scopes": [],
+) -> ConnectorMeta {
+    ConnectorMeta {
+        key: connector.key.clone(),
+        name: connector.name.clone(),
+        description: connector.description.clone(),
+        icon: None,
+        version: env!("CARGO_PKG_VERSION"),
+        release_stage: "ga",
+        categories: ["ticketing"],
+        authentication: vec![AuthenticationMeta {
+            key: "custom",
+            label: connector.credential.label.clone(),
+            auth_type: "custom",
+            required_scopes: Vec::new(),
         }],
-        "scope_definitions": connector.scopes.iter().map(|scope| json!({
-            "name": scope.name,
-            "description": scope.description,
-            "includes": [],
-        })).collect::<Vec<_>>(),
-    });
-    if let Some(account_id) = account_id {
-        item["account_id"] = json!(account_id);
-        item["integration_id"] = json!(connector.key);
-    }
-    if !without_actions {
-        item["actions"] = actions
+        scope_definitions: connector
+            .scopes
             .iter()
-            .map(|action| action_meta(action, details))
-            .collect();
+            .map(|scope| ScopeDefinitionMeta {
+                name: scope.name.clone(),
+                description: scope.description.clone(),
+                includes: Vec::new(),
+            })
+            .collect(),
+        account_id: account_id.map(str::to_owned),
+        integration_id: account_id.map(|_| connector.key.clone()),
+        actions: (!without_actions).then(|| {
+            actions
+                .iter()
+                .map(|action| action_meta(action, details))
+                .collect()
+        }),
     }
-    item
 }
 
 /// StackOne's `ActionMetaItem`, with `action_details` (the Front operation, hints and the input
 /// schema) when asked for.
-fn action_meta(action: &Action, details: bool) -> Value {
+fn action_meta(action: &Action, details: bool) -> ActionMeta {
     let resource = action
         .path
         .trim_start_matches('/')
         .split('/')
         .next()
         .unwrap_or_default();
-    let mut item = json!({
-        "id": action.id,
-        "label": action.label,
-        "description": action.description,
-        "required_scopes": action.scopes,
-        "tags": [resource],
-        "schema_type": "native",
-        "authentication": [],
-    });
-    if details {
-        item["action_details"] = json!({
-            "method": action.method,
-            "path": action.path,
-            "hints": action.hints,
-            "paginated": action.is_paginated(),
-            "input_schema": action.input_schema(ParamStyle::Nested),
-        });
+    ActionMeta {
+        id: action.id.clone(),
+        label: action.label.clone(),
+        description: action.description.clone(),
+        required_scopes: action.scopes.clone(),
+        tags: vec![resource.to_owned()],
+        schema_type: "native",
+        authentication: Vec::new(),
+        action_details: details.then(|| ActionDetails {
+            method: action.method,
+            path: action.path.clone(),
+            hints: action.hints,
+            paginated: action.is_paginated(),
+            input_schema: action.input_schema(ParamStyle::Nested).clone(),
+        }),
     }
-    item
 }
 
 /// The refusal of a `next` this endpoint did not hand out.
@@ -378,27 +598,77 @@ fn decode_offset(cursor: &str) -> Result<usize, ApiError> {
 }
 
 /// `POST /actions/search` as StackOne's SDKs send it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"query": "add a tag to a conversation", "top_k": 3, "connector": "front"}))]
 pub struct SearchBody {
+    /// What the caller wants to do, in words.
     query: String,
+    /// At most this many results (default 5, at most 100).
     #[serde(default)]
     top_k: Option<u32>,
+    /// Only this connector's actions.
     #[serde(default)]
     connector: Option<String>,
+    /// Repeated in `project_filter`; the API key's project is searched.
     #[serde(default)]
     project_id: Option<String>,
+    /// Only results scoring at least this, in `(0, 1]`.
     #[serde(default)]
     min_similarity: Option<f64>,
 }
 
-/// `POST /actions/search`: the best matching actions, scores in `(0, 1]`.
+/// What StackOne's SDKs read from `POST /actions/search`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    /// Best first.
+    results: Vec<SearchHit>,
+    total_count: usize,
+    query: String,
+    connector_filter: Option<String>,
+    project_filter: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    #[schema(example = "front_add_conversation_tag")]
+    id: String,
+    #[schema(example = "front_add_conversation_tag")]
+    action_name: String,
+    #[schema(example = "front")]
+    connector_key: String,
+    #[schema(example = "Add Conversation Tag")]
+    label: String,
+    description: String,
+    /// In `(0, 1]`, to three decimals.
+    #[schema(example = 0.912)]
+    similarity_score: f64,
+}
+
+/// Search actions
+///
+/// The actions best matching a natural-language query, ranked (BM25-style over ids, labels and
+/// descriptions), scores in `(0, 1]`.
+#[utoipa::path(
+    post,
+    path = "/actions/search",
+    operation_id = "stackone_search_actions",
+    tag = "Actions",
+    security(("api_key" = [])),
+    request_body = SearchBody,
+    responses(
+        (status = 200, description = "The best matching actions", body = SearchResults),
+        (status = 400, description = "Invalid body", body = ErrorBody),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn search(
     Tenant(_principal): Tenant,
     ApiJson(body): ApiJson<SearchBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SearchResults>, ApiError> {
     let top_k = body.top_k.unwrap_or(DEFAULT_TOP_K).clamp(1, 100) as usize;
     let floor = body.min_similarity.unwrap_or(0.0);
-    let results: Vec<Value> = Catalog::builtin()
+    let results: Vec<SearchHit> = Catalog::builtin()
         .connectors()
         .iter()
         .filter(|c| body.connector.as_deref().is_none_or(|key| key == c.key))
@@ -409,28 +679,28 @@ pub async fn search(
         })
         .filter(|(_, hit)| hit.score >= floor)
         .take(top_k)
-        .map(|(connector, hit)| {
-            json!({
-                "id": hit.action.id,
-                "action_name": hit.action.id,
-                "connector_key": connector.key,
-                "label": hit.action.label,
-                "description": hit.action.description,
-                "similarity_score": (hit.score * 1000.0).round() / 1000.0,
-            })
+        .map(|(connector, hit)| SearchHit {
+            id: hit.action.id.clone(),
+            action_name: hit.action.id.clone(),
+            connector_key: connector.key.clone(),
+            label: hit.action.label.clone(),
+            description: hit.action.description.clone(),
+            similarity_score: (hit.score * 1000.0).round() / 1000.0,
         })
         .collect();
-    Ok(Json(json!({
-        "results": results,
-        "total_count": results.len(),
-        "query": body.query,
-        "connector_filter": body.connector,
-        "project_filter": body.project_id,
-    })))
+    Ok(Json(SearchResults {
+        total_count: results.len(),
+        results,
+        query: body.query,
+        connector_filter: body.connector,
+        project_filter: body.project_id,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

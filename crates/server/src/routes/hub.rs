@@ -18,11 +18,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use secrecy::SecretString;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, HubSession, PathId};
 use crate::linking::{self, LinkError, LinkRequest, Linked, Owner};
 use crate::routes::accounts::{Credentials, NewCredentials};
@@ -32,51 +33,192 @@ const REDACTED_SECRET: &str = "__secretvalue:**redacted**";
 
 /// A linking (`credentials`: [`Credentials`]) or, in edit mode, a relinking
 /// (`credentials`: [`NewCredentials`], whose token may be left out to keep the saved one).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"credentials": {"api_token": "eyJhbGciOi…"}}))]
 pub struct HubLink<C> {
+    /// If given, the session's provider.
     #[serde(default)]
     integration_id: Option<String>,
+    /// If given, the session's provider.
     #[serde(default)]
     provider: Option<String>,
     credentials: C,
 }
 
-/// `GET /hub/settings`
-pub async fn settings(HubSession(session): HubSession) -> Json<Value> {
-    Json(json!({
-        "enabled_features": ["hub_link_account_release"],
-        "existing_account_id": session.account_id,
-    }))
+/// What the Hub needs to know about its session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubSettings {
+    #[schema(value_type = Vec<String>, example = json!(["hub_link_account_release"]))]
+    enabled_features: [&'static str; 1],
+    /// Edit mode: the account the session relinks.
+    existing_account_id: Option<String>,
 }
 
-/// `GET /hub/connectors`: the connector this session may link.
+/// The Hub's session settings
+#[utoipa::path(
+    get,
+    path = "/hub/settings",
+    operation_id = "hub_settings",
+    tag = "Hub",
+    security(("hub_session" = [])),
+    responses(
+        (status = 200, description = "The session's settings", body = HubSettings),
+        (status = 401, description = "No valid connect-session token", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn settings(HubSession(session): HubSession) -> Json<HubSettings> {
+    Json(HubSettings {
+        enabled_features: ["hub_link_account_release"],
+        existing_account_id: session.account_id,
+    })
+}
+
+/// The connectors a session may link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubIntegrations {
+    integrations: Vec<HubIntegration>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubIntegration {
+    active: bool,
+    #[schema(example = "Front")]
+    name: String,
+    #[schema(example = "front")]
+    provider: String,
+    #[serde(rename = "type")]
+    #[schema(example = "custom")]
+    integration_type: &'static str,
+    version: &'static str,
+    #[schema(example = "api_token")]
+    authentication_config_key: String,
+    #[schema(example = "production")]
+    environment: &'static str,
+    #[schema(example = "front")]
+    integration_id: String,
+    logo_url: String,
+}
+
+/// The connector this session may link
+#[utoipa::path(
+    get,
+    path = "/hub/connectors",
+    operation_id = "hub_connectors",
+    tag = "Hub",
+    security(("hub_session" = [])),
+    responses(
+        (status = 200, description = "The session's connector", body = HubIntegrations),
+        (status = 401, description = "No valid connect-session token", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn connectors(
     State(state): State<AppState>,
     HubSession(session): HubSession,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HubIntegrations>, ApiError> {
     let connector = session_connector(&session)?;
-    Ok(Json(json!({
-        "integrations": [{
-            "active": true,
-            "name": connector.name,
-            "provider": connector.key,
-            "type": "custom",
-            "version": env!("CARGO_PKG_VERSION"),
-            "authentication_config_key": connector.credential.key,
-            "environment": "production",
-            "integration_id": connector.key,
-            "logo_url": format!("{}/assets/{}.svg", state.public_url, connector.key),
-        }]
-    })))
+    Ok(Json(HubIntegrations {
+        integrations: vec![HubIntegration {
+            active: true,
+            name: connector.name.clone(),
+            provider: connector.key.clone(),
+            integration_type: CUSTOM,
+            version: env!("CARGO_PKG_VERSION"),
+            authentication_config_key: connector.credential.key.clone(),
+            environment: "production",
+            integration_id: connector.key.clone(),
+            logo_url: logo_url(&state, connector),
+        }],
+    }))
 }
 
-/// `GET /hub/connectors/{id}`: the form the Hub renders (StackOne's `ConnectorConfig`).
+/// StackOne's type of a connector linked with fields the end user fills in (not OAuth).
+const CUSTOM: &str = "custom";
+
+fn logo_url(state: &AppState, connector: &Connector) -> String {
+    format!("{}/assets/{}.svg", state.public_url, connector.key)
+}
+
+/// StackOne's `ConnectorConfig` and the Hub's settings for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubConnectorConfig {
+    config: ConnectorConfig,
+    /// Always empty here (no webhooks or project settings for the Hub).
+    #[schema(value_type = Object, example = json!({"configured_webhook_events": {}, "project_settings": {}}))]
+    hub_settings: Map<String, Value>,
+}
+
+/// The form the Hub renders ("Falcon" `ConnectorConfig`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorConfig {
+    #[schema(example = "front")]
+    key: String,
+    #[schema(example = "Front")]
+    name: String,
+    #[serde(rename = "type")]
+    #[schema(example = "custom")]
+    config_type: &'static str,
+    config_fields: Vec<ConfigField>,
+    assets: ConnectorAssets,
+    support: ConnectorSupport,
+}
+
+/// One field of the Hub's form.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigField {
+    #[schema(example = "api_token")]
+    key: String,
+    #[schema(example = "API token")]
+    label: String,
+    #[serde(rename = "type")]
+    #[schema(example = "password")]
+    field_type: &'static str,
+    required: bool,
+    read_only: bool,
+    secret: bool,
+    placeholder: String,
+    description: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorAssets {
+    icon: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorSupport {
+    /// The scope guide for this connector.
+    link: String,
+    description: String,
+}
+
+/// The form the Hub renders
+///
+/// StackOne's `ConnectorConfig` for the session's connector: the API token field and a link to
+/// the scope guide.
+#[utoipa::path(
+    get,
+    path = "/hub/connectors/{id}",
+    operation_id = "hub_connector_config",
+    tag = "Hub",
+    security(("hub_session" = [])),
+    params(("id" = String, Path, description = "The connector's key", example = "front")),
+    responses(
+        (status = 200, description = "The connector's form", body = HubConnectorConfig),
+        (status = 401, description = "No valid connect-session token", body = ErrorBody),
+        (status = 404, description = "Not the session's connector", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn connector_config(
     State(state): State<AppState>,
     HubSession(session): HubSession,
     PathId(id): PathId,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HubConnectorConfig>, ApiError> {
     let connector = session_connector(&session)?;
     if id != connector.key {
         return Err(ApiError::NotFound(format!(
@@ -85,45 +227,119 @@ pub async fn connector_config(
         )));
     }
     let credential = &connector.credential;
-    let guide_url = format!("{}{}", state.public_url, connector.guide_path());
-    Ok(Json(json!({
-        "config": {
-            "key": connector.key,
-            "name": connector.name,
-            "type": "custom",
-            "configFields": [{
-                "key": credential.key,
-                "label": credential.label,
-                "type": "password",
-                "required": true,
-                "readOnly": false,
-                "secret": credential.secret,
-                "placeholder": credential.placeholder,
-                "description": credential.description,
+    let hub_settings = ["configured_webhook_events", "project_settings"]
+        .into_iter()
+        .map(|key| (key.to_owned(), Value::Object(Map::new())))
+        .collect();
+    Ok(Json(HubConnectorConfig {
+        config: ConnectorConfig {
+            key: connector.key.clone(),
+            name: connector.name.clone(),
+            config_type: CUSTOM,
+            config_fields: vec![ConfigField {
+                key: credential.key.clone(),
+                label: credential.label.clone(),
+                field_type: "password",
+                required: true,
+                read_only: false,
+                secret: credential.secret,
+                placeholder: credential.placeholder.clone(),
+                description: credential.description.clone(),
             }],
-            "assets": { "icon": format!("{}/assets/{}.svg", state.public_url, connector.key) },
-            "support": { "link": guide_url, "description": connector.guide.summary },
+            assets: ConnectorAssets {
+                icon: logo_url(&state, connector),
+            },
+            support: ConnectorSupport {
+                link: format!("{}{}", state.public_url, connector.guide_path()),
+                description: connector.guide.summary.clone(),
+            },
         },
-        "hub_settings": { "configured_webhook_events": {}, "project_settings": {} },
-    })))
+        hub_settings,
+    }))
 }
 
-/// `POST /hub/accounts`: links the end user's account with the session.
+/// The account a Hub linking made or relinked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HubLinked {
+    #[schema(example = "acc_4Zp0qL8sT2vX6nB1cR9e")]
+    id: String,
+    #[schema(example = "front")]
+    provider: String,
+    /// The Front company the token belongs to.
+    #[schema(example = "Acme Support")]
+    company_name: String,
+}
+
+/// Link the end user's account
+///
+/// Checks the token with Front, then links it with the session's owner, label, metadata and
+/// allowed actions, spending the session. A failed linking leaves the session usable; its
+/// message is written for the end user.
+#[utoipa::path(
+    post,
+    path = "/hub/accounts",
+    operation_id = "hub_link_account",
+    tag = "Hub",
+    security(("hub_session" = [])),
+    request_body = HubLink<Credentials>,
+    responses(
+        (status = 201, description = "Linked: a new account", body = HubLinked),
+        (status = 200, description = "Relinked: the owner's existing account", body = HubLinked),
+        (status = 400, description = "Invalid body, or Front rejected the token; nothing was saved", body = ErrorBody),
+        (status = 401, description = "No valid connect-session token", body = ErrorBody),
+        (status = 502, description = "Front could not be reached; nothing was saved", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn link(
     State(state): State<AppState>,
     HubSession(session): HubSession,
     ApiJson(body): ApiJson<HubLink<Credentials>>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<HubLinked>), ApiError> {
     check_provider(&session, &body)?;
     linked_response(link_with_session(&state, &session, body.credentials.api_token).await)
 }
 
-/// `GET /hub/accounts/{id}`: the account an edit-mode session relinks, secrets redacted.
+/// The account an edit-mode session relinks, as the Hub shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HubAccount {
+    #[schema(example = "acc_4Zp0qL8sT2vX6nB1cR9e")]
+    secure_id: String,
+    #[schema(example = "front")]
+    provider: String,
+    #[schema(value_type = Object)]
+    setup_information: Map<String, Value>,
+    /// Each credential field, redacted.
+    #[schema(value_type = Object, example = json!({"api_token": "__secretvalue:**redacted**"}))]
+    secrets: Map<String, Value>,
+    version: &'static str,
+    #[schema(example = "front")]
+    integration_id: String,
+}
+
+/// The account an edit-mode session relinks
+///
+/// Secrets redacted.
+#[utoipa::path(
+    get,
+    path = "/hub/accounts/{id}",
+    operation_id = "hub_get_account",
+    tag = "Hub",
+    security(("hub_session" = [])),
+    params(("id" = String, Path, description = "The account the session edits", example = "acc_4Zp0qL8sT2vX6nB1cR9e")),
+    responses(
+        (status = 200, description = "The account", body = HubAccount),
+        (status = 401, description = "No valid connect-session token", body = ErrorBody),
+        (status = 404, description = "Not the account this session edits", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn show(
     State(state): State<AppState>,
     HubSession(session): HubSession,
     PathId(id): PathId,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HubAccount>, ApiError> {
     let account_id = edited_account(&session, &id)?;
     let account = state
         .store
@@ -131,24 +347,48 @@ pub async fn show(
         .await
         .map_err(|error| ApiError::from_store(error, &format!("account {id}")))?;
     let connector = session_connector(&session)?;
-    Ok(Json(json!({
-        "secureId": account.id,
-        "provider": account.provider,
-        "setupInformation": {},
-        "secrets": { connector.credential.key.as_str(): REDACTED_SECRET },
-        "version": env!("CARGO_PKG_VERSION"),
-        "integrationId": connector.key,
-    })))
+    let mut secrets = Map::new();
+    secrets.insert(
+        connector.credential.key.clone(),
+        Value::from(REDACTED_SECRET),
+    );
+    Ok(Json(HubAccount {
+        secure_id: account.id,
+        provider: account.provider,
+        setup_information: Map::new(),
+        secrets,
+        version: env!("CARGO_PKG_VERSION"),
+        integration_id: connector.key.clone(),
+    }))
 }
 
-/// `PATCH /hub/accounts/{id}`: relinks the edit-mode session's account with a new token, or
-/// with the saved one (checked with Front again) when the end user left it as it was.
+/// Relink the edit-mode session's account
+///
+/// With a new token, or with the saved one (checked with Front again) when
+/// `credentials.api_token` is left out.
+#[utoipa::path(
+    patch,
+    path = "/hub/accounts/{id}",
+    operation_id = "hub_update_account",
+    tag = "Hub",
+    security(("hub_session" = [])),
+    params(("id" = String, Path, description = "The account the session edits", example = "acc_4Zp0qL8sT2vX6nB1cR9e")),
+    request_body = HubLink<NewCredentials>,
+    responses(
+        (status = 200, description = "Relinked", body = HubLinked),
+        (status = 400, description = "Invalid body, or Front rejected the token; nothing changed", body = ErrorBody),
+        (status = 401, description = "No valid connect-session token", body = ErrorBody),
+        (status = 404, description = "Not the account this session edits", body = ErrorBody),
+        (status = 502, description = "Front could not be reached; nothing changed", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn update(
     State(state): State<AppState>,
     HubSession(session): HubSession,
     PathId(id): PathId,
     ApiJson(body): ApiJson<HubLink<NewCredentials>>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<HubLinked>), ApiError> {
     let account_id = edited_account(&session, &id)?;
     check_provider(&session, &body)?;
     let keeps_saved_token = body.credentials.api_token.is_none();
@@ -264,7 +504,7 @@ fn check_provider<C>(session: &ConnectSession, body: &HubLink<C>) -> Result<(), 
 /// for the end user.
 fn linked_response(
     outcome: Result<Linked, LinkError>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<HubLinked>), ApiError> {
     match outcome {
         Ok(linked) => {
             let status = if linked.created {
@@ -272,14 +512,14 @@ fn linked_response(
             } else {
                 StatusCode::OK
             };
-            let account = &linked.account;
+            let account = linked.account;
             Ok((
                 status,
-                Json(json!({
-                    "id": account.id,
-                    "provider": account.provider,
-                    "company_name": account.provider_account_name,
-                })),
+                Json(HubLinked {
+                    id: account.id,
+                    provider: account.provider,
+                    company_name: account.provider_account_name,
+                }),
             ))
         }
         Err(error) => {

@@ -1,5 +1,10 @@
 //! The routes, one module per resource. Handlers stay thin: extract, call the store, the engine
 //! or [`crate::linking`], shape the response.
+//!
+//! Each route is registered with `routes!(handler, …)`, which reads the method and path from
+//! the handler's `#[utoipa::path]` attribute: the router and the OpenAPI document
+//! ([`crate::openapi`]) are made by the same call, so adding a route means writing that
+//! attribute and one `.routes(routes!(…))` line here.
 
 mod accounts;
 mod actions;
@@ -9,57 +14,59 @@ mod pages;
 mod runs;
 mod sessions;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::http::{Method, Uri};
-use axum::routing::{get, post};
+use axum::{Extension, Router};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt as _};
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::openapi::{self, Published, PublishedCell};
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route(crate::mcp::PATH, crate::mcp::route(&state))
-        .route("/metrics", get(runs::metrics))
-        .route("/actions", get(actions::meta))
-        .route("/actions/rpc", post(actions::rpc))
-        .route("/actions/search", post(actions::search))
-        .route("/runs", get(runs::list))
-        .route("/accounts", get(accounts::list).post(accounts::create))
-        .route(
-            "/accounts/{id}",
-            get(accounts::show)
-                .patch(accounts::update)
-                .delete(accounts::remove),
-        )
-        .route("/accounts/{id}/meta", get(accounts::meta))
-        .route("/connect_sessions", post(sessions::create))
-        .route(
-            "/connect_sessions/authenticate",
-            post(sessions::authenticate),
-        )
-        .route("/assets/{name}", get(pages::asset_file))
-        .route(
-            "/connectors/{key}/guides/link-account/api-token",
-            get(pages::guide),
-        )
-        .route("/link", get(pages::link).post(pages::link_submit))
-        .route("/dashboard", get(pages::dashboard))
-        .route(
-            "/dashboard/sign-in",
-            get(pages::sign_in_form).post(pages::sign_in),
-        )
-        .route("/dashboard/sign-out", post(pages::sign_out))
-        .route(
-            "/dashboard/accounts/{id}/remove",
-            post(pages::remove_account),
-        )
-        .route("/dashboard/connect-links", post(pages::new_connect_link))
-        .route("/hub/settings", get(hub::settings))
-        .route("/hub/connectors", get(hub::connectors))
-        .route("/hub/connectors/{id}", get(hub::connector_config))
-        .route("/hub/accounts", post(hub::link))
-        .route("/hub/accounts/{id}", get(hub::show).patch(hub::update))
+    let published = PublishedCell::default();
+    let with_document = |route: utoipa_axum::router::UtoipaMethodRouter<AppState>| {
+        route.layer(Extension(Arc::clone(&published)))
+    };
+    let (router, document) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(health::healthz))
+        .routes(routes!(runs::metrics))
+        .routes(with_document(routes!(openapi::document)))
+        .routes(with_document(routes!(pages::api_reference)))
+        .routes(crate::mcp::route(&state))
+        .routes(routes!(actions::meta))
+        .routes(routes!(actions::rpc))
+        .routes(routes!(actions::search))
+        .routes(routes!(runs::list))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::show, accounts::update, accounts::remove))
+        .routes(routes!(accounts::meta))
+        .routes(routes!(sessions::create))
+        .routes(routes!(sessions::authenticate))
+        .routes(routes!(hub::settings))
+        .routes(routes!(hub::connectors))
+        .routes(routes!(hub::connector_config))
+        .routes(routes!(hub::link))
+        .routes(routes!(hub::show, hub::update))
+        .routes(routes!(pages::asset_file))
+        .routes(routes!(pages::guide))
+        .routes(routes!(pages::link, pages::link_submit))
+        .routes(routes!(pages::dashboard))
+        .routes(routes!(pages::sign_in_form, pages::sign_in))
+        .routes(routes!(pages::sign_out))
+        .routes(routes!(pages::remove_account))
+        .routes(routes!(pages::new_connect_link))
+        .split_for_parts();
+    match Published::new(&document) {
+        Ok(document) => {
+            let _ = published.set(document);
+        }
+        // The handlers answer "internal error" and log it; the rest of the hub still serves.
+        Err(error) => tracing::error!(%error, "the OpenAPI document cannot be serialized"),
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -12,6 +12,7 @@ use actionhub_pages::{
     sign_in_page,
 };
 use actionhub_store::{AccountFilter, ApiKey, ConnectSession, StoreError};
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{
@@ -24,8 +25,9 @@ use maud::Markup;
 use secrecy::SecretString;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{PathId, refuse_nul};
+use crate::openapi::{PublishedCell, published};
 use crate::routes::hub::{for_end_user, link_with_session};
 use crate::routes::sessions::{CreateSession, auth_link_url};
 use crate::web_session::{SESSION_COOKIE, SIGN_IN_COOKIE, SessionCookie, Signer, set_cookie};
@@ -86,7 +88,25 @@ fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.as_str())
 }
 
-/// `GET /assets/{name}`: an embedded file, or StackOne's 404 body.
+/// A file the pages load
+///
+/// An embedded stylesheet, script or icon, or StackOne's 404 body.
+#[utoipa::path(
+    get,
+    path = "/assets/{name}",
+    operation_id = "asset_file",
+    tag = "Pages",
+    params(("name" = String, Path, description = "The file's name", example = "hub.css")),
+    responses(
+        (status = 200, description = "The file", content(
+            (String = "text/css"),
+            (String = "text/javascript"),
+            (String = "image/svg+xml"),
+        )),
+        (status = 404, description = "No such file", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn asset_file(PathId(name): PathId) -> Response {
     match asset(&format!("/assets/{name}")) {
         Some(file) => {
@@ -105,9 +125,28 @@ pub async fn asset_file(PathId(name): PathId) -> Response {
     }
 }
 
-/// `GET /connectors/{key}/guides/link-account/api-token?actions=ID,ID`: the scope guide. With no
-/// `actions` it covers every action; `actions=` (empty) selects none. The form the page falls
-/// back to without scripts sends `action=ID` once per action, which is accepted too.
+/// The scope guide (HTML)
+///
+/// Pick actions, see the Front token scopes they need, copy them or a URL that reopens the
+/// guide with the same selection; then the steps to create the token. With no `actions` it
+/// covers every action; `actions=` (empty) selects none. The form the page falls back to
+/// without scripts sends `action=ID` once per action, which is accepted too.
+#[utoipa::path(
+    get,
+    path = "/connectors/{key}/guides/link-account/api-token",
+    operation_id = "scope_guide_page",
+    tag = "Pages",
+    params(
+        ("key" = String, Path, description = "The connector's key", example = "front"),
+        ("actions" = Option<String>, Query, description = "The selected actions, comma-separated", example = "front_list_conversations,front_add_conversation_tag"),
+        ("action" = Option<Vec<String>>, Query, explode, description = "The selected actions, one per parameter (the form without scripts)"),
+    ),
+    responses(
+        (status = 200, description = "The guide", body = String, content_type = "text/html"),
+        (status = 404, description = "No such connector", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn guide(
     State(state): State<AppState>,
     PathId(key): PathId,
@@ -145,7 +184,24 @@ pub async fn guide(
     )
 }
 
-/// `GET /link?token=…`: the page an end user opens from a connect link.
+/// The Hub's link page (HTML)
+///
+/// The page an end user opens from a connect session's `auth_link_url`: the actions they are
+/// asked to allow, the scope guide, and the form where they paste their Front API token.
+#[utoipa::path(
+    get,
+    path = "/link",
+    operation_id = "link_page",
+    tag = "Pages",
+    params(("token" = String, Query, description = "The connect session's token", example = "ahs_7Hk2pQ9vX4mN1bR8tY6wE3zL")),
+    responses(
+        (status = 200, description = "The link page", body = String, content_type = "text/html"),
+        (status = 404, description = "The token is unknown", body = String, content_type = "text/html"),
+        (status = 410, description = "The link expired or was used", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn link(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let query = pairs(query.unwrap_or_default().as_bytes());
     let token = first(&query, "token").unwrap_or_default();
@@ -155,7 +211,24 @@ pub async fn link(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
     }
 }
 
-/// `POST /link` (form: `token`, `api_token`): links without scripts and shows the outcome.
+/// Link from the link page's form (HTML)
+///
+/// Links without scripts (form fields `token`, `api_token`) and shows the outcome.
+#[utoipa::path(
+    post,
+    path = "/link",
+    operation_id = "link_page_submit",
+    tag = "Pages",
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`token`: the connect session's token; `api_token`: the Front API token"),
+    responses(
+        (status = 200, description = "Linked", body = String, content_type = "text/html"),
+        (status = 422, description = "Refused, with the reason beside the token field", body = String, content_type = "text/html"),
+        (status = 404, description = "The session token is unknown", body = String, content_type = "text/html"),
+        (status = 410, description = "The link expired or was used", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn link_submit(State(state): State<AppState>, body: Bytes) -> Response {
     let form = pairs(&body);
     let token = first(&form, "token").unwrap_or_default();
@@ -272,7 +345,22 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<(SessionCook
     key.revoked_at.is_none().then_some((session, key))
 }
 
-/// `GET /dashboard`: the Accounts page, or the way to sign in.
+/// The developer's dashboard (HTML)
+///
+/// The project's linked accounts and a form for new connect links, once signed in with an API
+/// key (`/dashboard/sign-in`); otherwise a redirect there.
+#[utoipa::path(
+    get,
+    path = "/dashboard",
+    operation_id = "dashboard_page",
+    tag = "Pages",
+    responses(
+        (status = 200, description = "The Accounts page", body = String, content_type = "text/html"),
+        (status = 303, description = "Not signed in: to `/dashboard/sign-in`"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match signed_in(&state, &headers).await {
         Some((session, key)) => accounts(&state, &session, &key, None, None).await,
@@ -336,7 +424,18 @@ async fn accounts(
     page(status, accounts_page(&view), Framing::Nowhere)
 }
 
-/// `GET /dashboard/sign-in`
+/// The dashboard's sign-in page (HTML)
+#[utoipa::path(
+    get,
+    path = "/dashboard/sign-in",
+    operation_id = "dashboard_sign_in_page",
+    tag = "Pages",
+    responses(
+        (status = 200, description = "The sign-in form", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn sign_in_form(State(state): State<AppState>) -> Response {
     sign_in_response(&state, StatusCode::OK, None)
 }
@@ -355,7 +454,23 @@ fn sign_in_response(state: &AppState, status: StatusCode, error: Option<&str>) -
     response
 }
 
-/// `POST /dashboard/sign-in` (form: `api_key`, `csrf`)
+/// Sign in to the dashboard (form)
+///
+/// With an API key (form fields `api_key`, `csrf`); sets the session cookie.
+#[utoipa::path(
+    post,
+    path = "/dashboard/sign-in",
+    operation_id = "dashboard_sign_in",
+    tag = "Pages",
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`api_key`: an API key; `csrf`: the form's token"),
+    responses(
+        (status = 303, description = "Signed in: to `/dashboard`"),
+        (status = 401, description = "Not a valid API key", body = String, content_type = "text/html"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let form = pairs(&body);
     let signer = Signer::new(&state.store, &state.public_url);
@@ -425,8 +540,23 @@ async fn form_session(
     Ok((session, key))
 }
 
-/// `POST /dashboard/sign-out` (form: `csrf`): ends the session on the hub too, so that a
-/// copy of the cookie (and its CSRF token) no longer works either.
+/// Sign out of the dashboard (form)
+///
+/// Form field `csrf`. Ends the session on the hub too, so that a copy of the cookie (and its
+/// CSRF token) no longer works either.
+#[utoipa::path(
+    post,
+    path = "/dashboard/sign-out",
+    operation_id = "dashboard_sign_out",
+    tag = "Pages",
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the form's token"),
+    responses(
+        (status = 303, description = "Signed out (or not signed in): to `/dashboard/sign-in`"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let session = match form_session(&state, &headers, &pairs(&body)).await {
         Ok((session, _)) => session,
@@ -448,7 +578,21 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: B
     redirect("/dashboard/sign-in", cookies)
 }
 
-/// `POST /dashboard/accounts/{id}/remove` (form: `csrf`)
+/// Remove an account from the dashboard (form)
+#[utoipa::path(
+    post,
+    path = "/dashboard/accounts/{id}/remove",
+    operation_id = "dashboard_remove_account",
+    tag = "Pages",
+    params(("id" = String, Path, description = "The account's id", example = "acc_4Zp0qL8sT2vX6nB1cR9e")),
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the form's token"),
+    responses(
+        (status = 303, description = "Removed (or not signed in): to the dashboard"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn remove_account(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -468,7 +612,25 @@ pub async fn remove_account(
     }
 }
 
-/// `POST /dashboard/connect-links` (form: `owner_id`, `owner_name`, `action`…, `csrf`)
+/// Make a connect link from the dashboard (form)
+///
+/// Form fields `owner_id`, `owner_name`, `action` (once per allowed action), `csrf`; shows the
+/// Accounts page with the new link.
+#[utoipa::path(
+    post,
+    path = "/dashboard/connect-links",
+    operation_id = "dashboard_new_connect_link",
+    tag = "Pages",
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`owner_id`, `owner_name`, `action` (repeated), `csrf`"),
+    responses(
+        (status = 200, description = "The Accounts page with the new link", body = String, content_type = "text/html"),
+        (status = 303, description = "Not signed in: to `/dashboard/sign-in`"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 422, description = "The form is invalid; the page says why", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn new_connect_link(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -511,5 +673,30 @@ pub async fn new_connect_link(
             tracing::error!(%error, "cannot create a connect session from the dashboard");
             internal_error_page()
         }
+    }
+}
+
+/// This API's reference (HTML)
+///
+/// `/openapi.json` made readable: the operations by tag, their parameters, bodies, answers and
+/// examples.
+#[utoipa::path(
+    get,
+    path = "/docs/api",
+    operation_id = "api_reference_page",
+    tag = "Pages",
+    responses(
+        (status = 200, description = "The reference", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn api_reference(Extension(cell): Extension<PublishedCell>) -> Response {
+    match published(&cell) {
+        Ok(document) => page(
+            StatusCode::OK,
+            document.reference.clone(),
+            Framing::Anywhere,
+        ),
+        Err(error) => error.into_response(),
     }
 }

@@ -7,14 +7,15 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Tenant};
 use crate::linking;
-use crate::views;
+use crate::views::ConnectSessionView;
 
 /// StackOne's default session lifetime, in seconds.
 const DEFAULT_EXPIRES_IN: u32 = 1800;
@@ -25,10 +26,20 @@ const MAX_EXPIRES_IN: u32 = 30 * 24 * 3600;
 /// documents is accepted (its official client always sends some); those this hub has no use
 /// for are checked for their type and ignored, each said why below. Other fields are refused,
 /// to catch a caller's typos.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "origin_owner_id": "customer-42",
+    "origin_owner_name": "Acme Inc.",
+    "provider": "front",
+    "actions": ["front_list_conversations", "front_get_conversation"],
+    "expires_in": 1800
+}))]
 pub struct CreateSession {
+    /// Your identifier for the owner; linking the same owner again updates that account.
+    #[schema(min_length = 1)]
     pub(crate) origin_owner_id: String,
+    #[schema(min_length = 1)]
     pub(crate) origin_owner_name: String,
     #[serde(default)]
     pub(crate) origin_username: Option<String>,
@@ -42,8 +53,11 @@ pub struct CreateSession {
     #[serde(default)]
     pub(crate) label: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub(crate) metadata: Option<Map<String, Value>>,
+    /// Seconds until the session expires (default 1800, at most 30 days).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 2592000)]
     pub(crate) expires_in: Option<u32>,
     /// Ignored: a session links one Front account, and linking the same owner again updates
     /// that account (StackOne's `multiple` would add another).
@@ -81,14 +95,17 @@ pub struct CreateSession {
         reason = "accepted for StackOne's clients, its type checked, then ignored"
     )]
     pub(crate) provider_version: Option<String>,
+    /// The actions the linked account will be allowed (the Hub shows their scopes);
+    /// left out, every action.
     #[serde(default)]
     pub(crate) actions: Option<Vec<String>>,
+    /// An `http://` or `https://` URL the Hub page sends the end user to once linked.
     #[serde(default)]
     pub(crate) redirect_url: Option<String>,
 }
 
 /// StackOne's account types (`type`); a wrong value is refused naming the field.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AccountType {
     Production,
@@ -158,6 +175,39 @@ pub(crate) fn auth_link_url(public_url: &str, token: &SecretString) -> String {
     format!("{public_url}/link?token={}", token.expose_secret())
 }
 
+/// A new connect session, with what only its creation shows: the token and the Hub link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedSession {
+    #[serde(flatten)]
+    session: ConnectSessionView,
+    /// The session's token, shown once: for `x-hub-session-token` or `@stackone/hub`.
+    #[schema(example = "ahs_7Hk2pQ9vX4mN1bR8tY6wE3zL")]
+    token: String,
+    /// The Hub page to send the end user to.
+    #[schema(example = "https://hub.example.com/link?token=ahs_7Hk2pQ9vX4mN1bR8tY6wE3zL")]
+    auth_link_url: String,
+}
+
+/// Create a connect session
+///
+/// A short-lived, single-use token with which an end user links a Front account in the Hub
+/// (`auth_link_url`, or `@stackone/hub` with the `token`). The owner, label, metadata and
+/// allowed actions come from here, never from the end user.
+#[utoipa::path(
+    post,
+    path = "/connect_sessions",
+    operation_id = "stackone_create_connect_session",
+    tag = "Connect sessions",
+    security(("api_key" = [])),
+    request_body = CreateSession,
+    responses(
+        (status = 201, description = "The session, with its token and Hub link", body = CreatedSession),
+        (status = 400, description = "Invalid body", body = ErrorBody),
+        (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 404, description = "`account_id` names no account of this project", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
@@ -173,18 +223,17 @@ pub async fn create(
             let account = account_id.as_deref().unwrap_or_default();
             ApiError::from_store(error, &format!("`account_id`: account {account}"))
         })?;
-    let mut view = views::session(&session);
-    if let Some(object) = view.as_object_mut() {
-        let auth_link_url = auth_link_url(&state.public_url, &token);
-        object.insert("token".to_owned(), Value::from(token.expose_secret()));
-        object.insert("auth_link_url".to_owned(), Value::from(auth_link_url));
-    }
-    Ok(not_stored(StatusCode::CREATED, view))
+    let created = CreatedSession {
+        session: ConnectSessionView::from(&session),
+        token: token.expose_secret().to_owned(),
+        auth_link_url: auth_link_url(&state.public_url, &token),
+    };
+    Ok(not_stored(StatusCode::CREATED, created))
 }
 
 /// An answer no cache may keep (`Cache-Control: no-store`): it carries a session token, or
 /// what a token opens.
-fn not_stored(status: StatusCode, body: Value) -> Response {
+fn not_stored(status: StatusCode, body: impl Serialize) -> Response {
     let mut response = (status, Json(body)).into_response();
     response
         .headers_mut()
@@ -192,12 +241,32 @@ fn not_stored(status: StatusCode, body: Value) -> Response {
     response
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "ahs_7Hk2pQ9vX4mN1bR8tY6wE3zL"}))]
 pub struct Authenticate {
+    /// A connect session's token.
+    #[schema(value_type = String, format = Password, example = "ahs_7Hk2pQ9vX4mN1bR8tY6wE3zL")]
     token: SecretString,
 }
 
+/// Authenticate a connect session
+///
+/// The session a token opens, if it belongs to this project and is neither expired nor used.
+#[utoipa::path(
+    post,
+    path = "/connect_sessions/authenticate",
+    operation_id = "stackone_authenticate_connect_session",
+    tag = "Connect sessions",
+    security(("api_key" = [])),
+    request_body = Authenticate,
+    responses(
+        (status = 201, description = "The session", body = ConnectSessionView),
+        (status = 400, description = "Invalid body", body = ErrorBody),
+        (status = 401, description = "No valid API key, or the token is unknown, expired or used", body = ErrorBody),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
 pub async fn authenticate(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
@@ -210,5 +279,8 @@ pub async fn authenticate(
             Some(&principal.project_id),
         )
         .await?;
-    Ok(not_stored(StatusCode::CREATED, views::session(&session)))
+    Ok(not_stored(
+        StatusCode::CREATED,
+        ConnectSessionView::from(&session),
+    ))
 }
