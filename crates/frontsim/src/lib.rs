@@ -40,8 +40,8 @@ mod server;
 mod world;
 
 pub use config::{
-    DEFAULT_BURST, DEFAULT_RPM, DEFAULT_SEED, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS, SimConfig,
-    TokenGrant,
+    DEFAULT_BURST, DEFAULT_RPM, DEFAULT_SEED, DEFAULT_WINDOW_SECS, MAX_ACTIVITY_PER_MINUTE,
+    MAX_WINDOW_SECS, SimConfig, TokenGrant,
 };
 pub use error::SimError;
 pub use server::{RunningSim, bind, spawn};
