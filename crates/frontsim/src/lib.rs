@@ -7,7 +7,8 @@
 //! `_error` body, 201/202/204 where Front uses them, bearer-token authentication with per-operation
 //! scopes (401/403), per-company rate limits with `x-ratelimit-*`, `retry-after`, a burst tier and
 //! search's 40% share, resource aliases (`alt:email:`, `alt:uid:`, contact handles, …),
-//! conversation search, and the events that writes leave behind. Its data — one company with
+//! conversation search, and the events that writes leave behind (and, with
+//! `activity_per_minute`, the events of the company's own simulated people). Its data — one company with
 //! teammates, inboxes, channels, tags, contacts, accounts and 2,000 conversations — is generated
 //! from a seed, so a run is repeatable. It can also inject latency, 503s and dropped connections.
 //!
