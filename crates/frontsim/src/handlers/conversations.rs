@@ -139,7 +139,7 @@ pub fn update(world: &mut World, call: &Call<'_>) -> Outcome {
         for tag in added {
             world.tag(&id, tag, EventSource::Api, call.now);
         }
-        // The same tags now; in the order asked for.
+        // Keep the order the caller gave.
         if let Some(conversation) = world.conversations.get_mut(&id) {
             conversation.tag_ids = tags;
         }
