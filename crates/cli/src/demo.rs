@@ -12,6 +12,9 @@ use tokio::net::TcpListener;
 use crate::config;
 use crate::error::CliError;
 
+/// Enough for new events to show up within a minute, few enough to read them.
+const DEMO_ACTIVITY_PER_MINUTE: u32 = 6;
+
 /// Everything offline: a Front simulator, a hub on a fresh SQLite database, a demo API key and
 /// a linked demo account.
 ///
@@ -34,7 +37,11 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             .map_err(|error| {
                 CliError::Config(format!("cannot create a temporary directory: {error}"))
             })?;
-        let sim = frontsim::bind(frontsim::SimConfig::default(), "127.0.0.1:0").await?;
+        let sim_config = frontsim::SimConfig {
+            activity_per_minute: DEMO_ACTIVITY_PER_MINUTE,
+            ..frontsim::SimConfig::default()
+        };
+        let sim = frontsim::bind(sim_config, "127.0.0.1:0").await?;
         let (keyring, _) =
             Keyring::read_or_create_file(&dir.path().join("actionhub.db.master-key"))?;
         let database = format!("sqlite://{}", dir.path().join("actionhub.db").display());
@@ -82,6 +89,9 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
                 &linked.account.id,
                 &database
             )
+        );
+        println!(
+            "Events are flowing: the simulated company has about {DEMO_ACTIVITY_PER_MINUTE} customer actions a minute (front_list_events shows them)."
         );
         let state = AppState::new(store.clone(), front, &url);
         actionhub_server::serve(listener, state, crate::serve::shutdown_signal())

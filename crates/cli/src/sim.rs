@@ -14,7 +14,8 @@ use crate::output::emit;
 /// inboxes, channels, tags, 500 contacts, 50 accounts and 2,000 conversations. Prints the base URL alone on stdout (point ACTIONHUB_FRONT_BASE_URL at it) and everything
 /// else on stderr: without --token, the demo token that every scope is granted to. The data is
 /// generated from --seed, so the same seed always gives the same company, ids and demo token.
-/// Runs until interrupted (Ctrl-C).
+/// With --activity, the company also lives on its own: customers write in and teammates assign
+/// and tag, leaving events in GET /events as Front would. Runs until interrupted (Ctrl-C).
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Address to listen on; port 0 picks a free port.
@@ -48,6 +49,11 @@ pub struct SimArgs {
     /// Share of requests processed whose connection is then closed mid-response, from 0 to 1.
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_rate)]
     drop_rate: f64,
+    /// Actions per minute of the company's own people, spread over time: customers' messages
+    /// (new conversations and replies), assignments and tags, each with the events Front
+    /// records (type inbound, assign, tag). 0 (the default): only API calls change anything.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=i64::from(frontsim::MAX_ACTIVITY_PER_MINUTE)))]
+    activity: u32,
 }
 
 fn parse_token(spec: &str) -> Result<TokenGrant, String> {
@@ -72,6 +78,7 @@ pub fn run(args: &SimArgs) -> Result<(), CliError> {
         drop_rate: args.drop_rate,
         tokens: args.tokens.clone(),
         public_url: None,
+        activity_per_minute: args.activity,
     };
     config::runtime()?.block_on(async {
         let sim = frontsim::bind(config, &args.bind).await?;
@@ -85,8 +92,12 @@ pub fn run(args: &SimArgs) -> Result<(), CliError> {
         } else {
             format!("{} requests per {} s", args.rpm, args.window_secs)
         };
+        let activity = match args.activity {
+            0 => "no activity".to_owned(),
+            n => format!("{n} customer actions per minute"),
+        };
         eprintln!(
-            "Front simulator (seed {}) listening; rate limit {limits}; press Ctrl-C to stop",
+            "Front simulator (seed {}) listening; rate limit {limits}; {activity}; press Ctrl-C to stop",
             args.seed
         );
         tokio::signal::ctrl_c().await.map_err(CliError::Runtime)?;

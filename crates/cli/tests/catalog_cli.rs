@@ -146,6 +146,17 @@ fn help_describes_every_command() {
     for flag in ["--actions", "--separator", "--url"] {
         assert!(help.contains(flag), "{help}");
     }
+    let help = stdout(&actionhub(&["sim", "--help"]));
+    assert!(help.contains("--activity <N>"), "{help}");
+}
+
+#[test]
+fn sim_activity_beyond_its_maximum_is_refused() {
+    let output = actionhub(&["sim", "--bind", "127.0.0.1:0", "--activity", "60001"]);
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "the simulator must not start");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("60000"), "{stderr}");
 }
 
 #[test]

@@ -14,6 +14,9 @@ pub const DEFAULT_BURST: u32 = 5;
 pub const DEFAULT_SEED: u64 = 1;
 /// A year: longer windows are refused rather than risking clock arithmetic overflow.
 pub const MAX_WINDOW_SECS: u64 = 365 * 24 * 60 * 60;
+/// A thousand actions a second: about what one lock-holding task can keep up with while
+/// requests are still served.
+pub const MAX_ACTIVITY_PER_MINUTE: u32 = 60_000;
 
 /// Everything a simulator instance is started with.
 #[derive(Debug, Clone)]
@@ -37,6 +40,11 @@ pub struct SimConfig {
     /// Base of every absolute URL in responses (`_links`, `_pagination.next`). `None`: taken
     /// from the request's `Host` header, as `http://HOST`.
     pub public_url: Option<String>,
+    /// Actions per minute of the company's own simulated people while it runs, spread over
+    /// time: customers' messages (new conversations and replies), assignments and tags, each
+    /// with the events Front records for it. 0 (the default): nothing happens but API calls.
+    /// At most [`MAX_ACTIVITY_PER_MINUTE`].
+    pub activity_per_minute: u32,
 }
 
 impl Default for SimConfig {
@@ -51,6 +59,7 @@ impl Default for SimConfig {
             drop_rate: 0.0,
             tokens: Vec::new(),
             public_url: None,
+            activity_per_minute: 0,
         }
     }
 }
@@ -84,6 +93,11 @@ impl SimConfig {
         if !(1..=MAX_WINDOW_SECS).contains(&self.window_secs) {
             return Err(SimError::InvalidWindow {
                 secs: self.window_secs,
+            });
+        }
+        if self.activity_per_minute > MAX_ACTIVITY_PER_MINUTE {
+            return Err(SimError::InvalidActivity {
+                per_minute: self.activity_per_minute,
             });
         }
         if self.tokens.is_empty() {
@@ -203,6 +217,14 @@ mod tests {
         assert!(matches!(
             config.grants(front),
             Err(SimError::InvalidRate { .. })
+        ));
+        let config = SimConfig {
+            activity_per_minute: MAX_ACTIVITY_PER_MINUTE + 1,
+            ..SimConfig::default()
+        };
+        assert!(matches!(
+            config.grants(front),
+            Err(SimError::InvalidActivity { .. })
         ));
     }
 

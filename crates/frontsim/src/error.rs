@@ -29,6 +29,11 @@ pub enum SimError {
         crate::config::MAX_WINDOW_SECS
     )]
     InvalidWindow { secs: u64 },
+    #[error(
+        "the activity must be at most {} actions per minute, got {per_minute}",
+        crate::config::MAX_ACTIVITY_PER_MINUTE
+    )]
+    InvalidActivity { per_minute: u32 },
     #[error("the catalogue has no Front connector")]
     NoFrontConnector,
     #[error("the simulator has no handler for the catalogued action `{0}`")]

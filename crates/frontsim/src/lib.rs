@@ -7,7 +7,8 @@
 //! `_error` body, 201/202/204 where Front uses them, bearer-token authentication with per-operation
 //! scopes (401/403), per-company rate limits with `x-ratelimit-*`, `retry-after`, a burst tier and
 //! search's 40% share, resource aliases (`alt:email:`, `alt:uid:`, contact handles, …),
-//! conversation search, and the events that writes leave behind. Its data — one company with
+//! conversation search, and the events that writes leave behind (and, with
+//! `activity_per_minute`, the events of the company's own simulated people). Its data — one company with
 //! teammates, inboxes, channels, tags, contacts, accounts and 2,000 conversations — is generated
 //! from a seed, so a run is repeatable. It can also inject latency, 503s and dropped connections.
 //!
@@ -40,8 +41,8 @@ mod server;
 mod world;
 
 pub use config::{
-    DEFAULT_BURST, DEFAULT_RPM, DEFAULT_SEED, DEFAULT_WINDOW_SECS, MAX_WINDOW_SECS, SimConfig,
-    TokenGrant,
+    DEFAULT_BURST, DEFAULT_RPM, DEFAULT_SEED, DEFAULT_WINDOW_SECS, MAX_ACTIVITY_PER_MINUTE,
+    MAX_WINDOW_SECS, SimConfig, TokenGrant,
 };
 pub use error::SimError;
 pub use server::{RunningSim, bind, spawn};

@@ -29,7 +29,8 @@ pub struct Call<'r> {
     pub raw_path: &'r str,
     /// The query pairs as sent, decoded, for rebuilding the `next` URL.
     pub raw_query: &'r [(String, String)],
-    /// Unix seconds (millisecond precision) when the request was handled.
+    /// Unix seconds (millisecond precision) when the request was handled; for a write, read
+    /// under the world's lock (see `World::write_time`).
     pub now: f64,
 }
 

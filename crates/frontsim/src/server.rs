@@ -20,6 +20,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::config::SimConfig;
 use crate::error::{ApiError, SimError};
@@ -29,7 +30,7 @@ use crate::limits::{RateHeaders, RateLimiter, RequestKind};
 use crate::render::View;
 use crate::request::{Call, check_input};
 use crate::routes::{Matched, Routes};
-use crate::world::{self, World};
+use crate::world::{self, Activity, World};
 
 /// Request bodies above this are refused (Front's JSON bodies are small; attachments,
 /// which would need multipart, are not simulated).
@@ -41,8 +42,8 @@ const JSON: &str = "application/json; charset=utf-8";
 struct Sim {
     routes: Routes,
     world: RwLock<World>,
-    /// Token → the scopes it was given.
-    grants: HashMap<String, Vec<String>>,
+    /// Token → the scopes it was given; a token can be revoked while the simulator runs.
+    grants: RwLock<HashMap<String, Arc<[String]>>>,
     limiter: RateLimiter,
     faults: Faults,
     public_url: Option<String>,
@@ -51,13 +52,23 @@ struct Sim {
 }
 
 /// A simulator serving in the background. Dropping it stops it too.
-#[derive(Debug)]
 pub struct RunningSim {
     base_url: String,
     local_addr: SocketAddr,
     demo_token: Option<String>,
+    sim: Arc<Sim>,
     stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    /// The accept loop, and the company's activity when it has any.
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningSim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSim")
+            .field("base_url", &self.base_url)
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RunningSim {
@@ -75,10 +86,23 @@ impl RunningSim {
         self.demo_token.as_deref()
     }
 
-    /// Stops accepting connections, lets open ones finish their current request, and waits.
+    /// Stops accepting `token`: from now on it gets Front's 401, as a token deleted in Front's
+    /// settings does (requests already past authentication finish). Returns whether the token
+    /// was accepted until now. Meant for tests of what callers do when a token stops working.
+    pub fn revoke_token(&self, token: &str) -> bool {
+        self.sim
+            .grants
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(token)
+            .is_some()
+    }
+
+    /// Stops accepting connections and the company's activity, lets open connections finish
+    /// their current request, and waits.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
+        for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
     }
@@ -118,7 +142,12 @@ pub async fn spawn(config: SimConfig, listener: TcpListener) -> Result<RunningSi
     let sim = Arc::new(Sim {
         routes,
         world: RwLock::new(world::generate(config.seed)),
-        grants: grants.into_iter().map(|g| (g.token, g.scopes)).collect(),
+        grants: RwLock::new(
+            grants
+                .into_iter()
+                .map(|g| (g.token, g.scopes.into()))
+                .collect(),
+        ),
         limiter: RateLimiter::new(&config),
         faults: Faults::new(&config),
         public_url: config
@@ -128,14 +157,54 @@ pub async fn spawn(config: SimConfig, listener: TcpListener) -> Result<RunningSi
         listen_url,
     });
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, sim, stopped));
+    let mut tasks = vec![tokio::spawn(accept_loop(
+        listener,
+        Arc::clone(&sim),
+        stopped.clone(),
+    ))];
+    if config.activity_per_minute > 0 {
+        tasks.push(tokio::spawn(live(
+            Arc::clone(&sim),
+            Activity::new(config.seed),
+            config.activity_per_minute,
+            stopped,
+        )));
+    }
     Ok(RunningSim {
         base_url,
         local_addr,
         demo_token,
+        sim,
         stop,
-        task: Some(task),
+        tasks,
     })
+}
+
+/// The company's own activity: `per_minute` actions a minute until the simulator stops. Each
+/// action runs whole under the world's lock, so stopping between two leaves nothing half done.
+async fn live(
+    sim: Arc<Sim>,
+    mut activity: Activity,
+    per_minute: u32,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut due = Instant::now();
+    loop {
+        due += Duration::from_secs_f64(activity.next_delay(per_minute));
+        // Waits shorter than the timer's resolution are caught up on the next turn, which
+        // keeps high rates; a long stall (a suspended laptop) is not made up in a burst.
+        let now = Instant::now();
+        if now.saturating_duration_since(due) > Duration::from_secs(1) {
+            due = now;
+        }
+        tokio::select! {
+            () = tokio::time::sleep_until(due) => {}
+            _ = stopped.changed() => return,
+        }
+        let mut world = sim.world.write().unwrap_or_else(PoisonError::into_inner);
+        let at = world.write_time(unix_now());
+        activity.step(&mut world, at);
+    }
 }
 
 async fn accept_loop(listener: TcpListener, sim: Arc<Sim>, mut stopped: watch::Receiver<bool>) {
@@ -263,7 +332,7 @@ impl Sim {
                             raw_query: &raw_query,
                             now: unix_now(),
                         };
-                        self.run(route.handler, &call)
+                        self.run(route.handler, call)
                     })
                 } else {
                     Err(ApiError::missing_scopes(&missing))
@@ -276,16 +345,18 @@ impl Sim {
         }
     }
 
-    fn run(&self, handler: Handler, call: &Call<'_>) -> Outcome {
+    fn run(&self, handler: Handler, mut call: Call<'_>) -> Outcome {
         match handler {
             Handler::Read(read) => read(
                 &self.world.read().unwrap_or_else(PoisonError::into_inner),
-                call,
+                &call,
             ),
-            Handler::Write(write) => write(
-                &mut self.world.write().unwrap_or_else(PoisonError::into_inner),
-                call,
-            ),
+            Handler::Write(write) => {
+                let mut world = self.world.write().unwrap_or_else(PoisonError::into_inner);
+                // Read under the lock: see `World::write_time`.
+                call.now = world.write_time(unix_now());
+                write(&mut world, &call)
+            }
         }
     }
 
@@ -311,7 +382,7 @@ impl Sim {
     }
 
     /// The scopes of the request's bearer token.
-    fn authenticate(&self, headers: &HeaderMap) -> Result<&[String], ApiError> {
+    fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<[String]>, ApiError> {
         let Some(value) = headers.get(header::AUTHORIZATION) else {
             return Err(ApiError::unauthenticated(
                 "The Authorization header is missing; send `Authorization: Bearer <API token>`",
@@ -329,8 +400,10 @@ impl Sim {
             ));
         };
         self.grants
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
             .get(token)
-            .map(Vec::as_slice)
+            .cloned()
             .ok_or_else(|| ApiError::unauthenticated("The API token is not valid"))
     }
 

@@ -12,7 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use actionhub_catalog::Catalog;
 use actionhub_testkit::front_spec::{SchemaBook, load_spec};
-use common::{Answer, Sim, encode, start_unlimited};
+use common::{Answer, GENERATED_DATA_ENDS_AT, Sim, encode, start, start_unlimited};
+use frontsim::SimConfig;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -581,4 +582,53 @@ async fn every_operation_answers_as_the_spec_says() {
         missing.is_empty(),
         "operations never exercised: {missing:?}"
     );
+}
+
+/// The event stream beyond its first page: each filter, both orders, pages of every size, the
+/// generated history (sources `teammate` and `inboxes`, targets of every kind) and the events
+/// of the company's own activity, every page checked against `listOfEvents`.
+#[tokio::test]
+async fn event_pages_answer_as_the_spec_says_whatever_the_filters() {
+    let mut contract = Contract::new();
+    let sim = start(SimConfig {
+        activity_per_minute: 6_000,
+        ..SimConfig::unlimited()
+    })
+    .await;
+    let inbox = sim.first_id("/inboxes").await;
+    let generated_end = GENERATED_DATA_ENDS_AT;
+    let live = format!(
+        "q[after]={generated_end}&q[before]={}",
+        sim.wait_for_activity().await
+    );
+    let every_type = [
+        "inbound",
+        "out_reply",
+        "assign",
+        "tag",
+        "comment",
+        "archive",
+        "trash",
+    ]
+    .map(|kind| format!("q[types][]={kind}"))
+    .join("&");
+    for first in [
+        format!("/events?{live}&sort_order=asc"),
+        format!("/events?{live}&limit=4&sort_by=created_at"),
+        format!("/events?q[before]={generated_end}&{every_type}&limit=15"),
+        format!("/events?q[before]={generated_end}&q[inboxes][]={inbox}&sort_order=desc"),
+        format!(
+            "/events?q[after]={}&q[before]={generated_end}&sort_order=asc",
+            generated_end - 86_400.0
+        ),
+    ] {
+        let mut next = Some(first);
+        // Enough pages to meet every kind of event; a whole year of history would be slow.
+        for _ in 0..30 {
+            let Some(url) = next.take() else { break };
+            let page = sim.get(&url).await;
+            contract.check("front_list_events", &page);
+            next = page.next();
+        }
+    }
 }

@@ -87,7 +87,7 @@ pub fn update(world: &mut World, call: &Call<'_>) -> Outcome {
     let fields = custom_fields(call, "custom_fields")?;
 
     if let Some(assignee) = assignee {
-        assign(world, &id, assignee, call.now);
+        world.assign(&id, assignee, EventSource::Api, call.now);
     }
     if let Some(inbox) = inbox {
         let moved = world
@@ -133,26 +133,15 @@ pub fn update(world: &mut World, call: &Call<'_>) -> Outcome {
             .filter(|t| !current.contains(t))
             .cloned()
             .collect();
-        if let Some(conversation) = world.conversations.get_mut(&id) {
-            conversation.tag_ids = tags;
-        }
         for tag in removed {
-            world.emit(
-                "untag",
-                &id,
-                EventSource::Api,
-                EventTarget::Tag(tag),
-                call.now,
-            );
+            world.untag(&id, tag, EventSource::Api, call.now);
         }
         for tag in added {
-            world.emit(
-                "tag",
-                &id,
-                EventSource::Api,
-                EventTarget::Tag(tag),
-                call.now,
-            );
+            world.tag(&id, tag, EventSource::Api, call.now);
+        }
+        // Keep the order the caller gave.
+        if let Some(conversation) = world.conversations.get_mut(&id) {
+            conversation.tag_ids = tags;
         }
     }
     if let Some(fields) = fields {
@@ -167,43 +156,8 @@ pub fn update(world: &mut World, call: &Call<'_>) -> Outcome {
             call.now,
         );
     }
-    touch(world, &id, call.now);
+    world.touch(&id, call.now);
     Ok(Reply::NoContent)
-}
-
-/// Sets or clears the assignee, with Front's `assign` / `unassign` events.
-fn assign(world: &mut World, id: &str, assignee: Option<String>, now: f64) {
-    let Some(conversation) = world.conversations.get_mut(id) else {
-        return;
-    };
-    let previous = conversation.assignee_id.clone();
-    if previous == assignee {
-        return;
-    }
-    conversation.assignee_id = assignee.clone();
-    match (previous, assignee) {
-        (_, Some(new)) => world.emit(
-            "assign",
-            id,
-            EventSource::Api,
-            EventTarget::Teammate(new),
-            now,
-        ),
-        (Some(old), None) => world.emit(
-            "unassign",
-            id,
-            EventSource::Api,
-            EventTarget::Teammate(old),
-            now,
-        ),
-        (None, None) => {}
-    }
-}
-
-fn touch(world: &mut World, id: &str, now: f64) {
-    if let Some(conversation) = world.conversations.get_mut(id) {
-        conversation.updated_at = conversation.updated_at.max(now);
-    }
 }
 
 pub fn update_assignee(world: &mut World, call: &Call<'_>) -> Outcome {
@@ -212,8 +166,8 @@ pub fn update_assignee(world: &mut World, call: &Call<'_>) -> Outcome {
         Some(Value::String(reference)) => Some(teammate_id(world, reference, "body.assignee_id")?),
         _ => None,
     };
-    assign(world, &id, assignee, call.now);
-    touch(world, &id, call.now);
+    world.assign(&id, assignee, EventSource::Api, call.now);
+    world.touch(&id, call.now);
     Ok(Reply::NoContent)
 }
 
@@ -281,7 +235,7 @@ pub fn add_comment(world: &mut World, call: &Call<'_>) -> Outcome {
         EventTarget::Comment(comment_id.clone()),
         call.now,
     );
-    touch(world, &id, call.now);
+    world.touch(&id, call.now);
     let view = call.view(world);
     match world.comments.get(&comment_id) {
         Some(comment) => created(view.comment(comment)),
@@ -297,23 +251,9 @@ pub fn add_tags(world: &mut World, call: &Call<'_>) -> Outcome {
         "body.tag_ids",
     )?;
     for tag in tags {
-        let added = world
-            .conversations
-            .get_mut(&id)
-            .filter(|c| !c.tag_ids.contains(&tag))
-            .map(|c| c.tag_ids.push(tag.clone()))
-            .is_some();
-        if added {
-            world.emit(
-                "tag",
-                &id,
-                EventSource::Api,
-                EventTarget::Tag(tag),
-                call.now,
-            );
-        }
+        world.tag(&id, tag, EventSource::Api, call.now);
     }
-    touch(world, &id, call.now);
+    world.touch(&id, call.now);
     Ok(Reply::NoContent)
 }
 
@@ -325,23 +265,9 @@ pub fn remove_tags(world: &mut World, call: &Call<'_>) -> Outcome {
         "body.tag_ids",
     )?;
     for tag in tags {
-        let removed = world
-            .conversations
-            .get_mut(&id)
-            .filter(|c| c.tag_ids.contains(&tag))
-            .map(|c| c.tag_ids.retain(|t| t != &tag))
-            .is_some();
-        if removed {
-            world.emit(
-                "untag",
-                &id,
-                EventSource::Api,
-                EventTarget::Tag(tag),
-                call.now,
-            );
-        }
+        world.untag(&id, tag, EventSource::Api, call.now);
     }
-    touch(world, &id, call.now);
+    world.touch(&id, call.now);
     Ok(Reply::NoContent)
 }
 

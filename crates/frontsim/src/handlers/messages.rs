@@ -1,14 +1,14 @@
 //! Sending a message, creating a draft (both start a new conversation) and reading a message.
 
 use hyper::StatusCode;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{Outcome, channels, ok, tag_ids, teammate_id};
 use crate::error::ApiError;
 use crate::request::Call;
 use crate::world::{
-    Channel, Contact, Conversation, ConversationState, EventSource, EventTarget, Handle, IdKind,
-    Message, Recipient, World, handle_key,
+    Channel, ConversationState, EventSource, EventTarget, IdKind, Message, NewConversation,
+    Recipient, World,
 };
 
 pub fn get(world: &World, call: &Call<'_>) -> Outcome {
@@ -33,48 +33,6 @@ fn check_signature(channel: &Channel, call: &Call<'_>) -> Result<(), ApiError> {
         )),
         None => Ok(()),
     }
-}
-
-/// The handle source a channel reaches people by.
-fn handle_source(channel: &Channel) -> &'static str {
-    match channel.message_type() {
-        "email" => "email",
-        "sms" | "whatsapp" => "phone",
-        "tweet" | "tweet_dm" => "twitter",
-        _ => "custom",
-    }
-}
-
-/// The contact reached at `handle`, created on first contact as Front does.
-fn contact_for(world: &mut World, channel: &Channel, handle: &str, now: f64) -> String {
-    if let Some(contact) = world.contact_with_handle(handle) {
-        return contact.id.clone();
-    }
-    let id = world.ids.mint(IdKind::Contact);
-    let source = handle_source(channel);
-    world
-        .contact_by_handle
-        .insert(handle_key(source, handle), id.clone());
-    world.contacts.insert(
-        id.clone(),
-        Contact {
-            id: id.clone(),
-            name: None,
-            description: None,
-            avatar_url: None,
-            links: Vec::new(),
-            list_ids: Vec::new(),
-            handles: vec![Handle {
-                handle: handle.to_owned(),
-                source: source.to_owned(),
-            }],
-            custom_fields: Map::new(),
-            is_private: false,
-            created_at: now,
-            updated_at: now,
-        },
-    );
-    id
 }
 
 /// Plain text of an HTML body (tags dropped), for `text` and search.
@@ -144,7 +102,7 @@ impl Outgoing {
         }];
         for (role, handles) in [("to", &self.to), ("cc", &self.cc), ("bcc", &self.bcc)] {
             for handle in handles {
-                let contact_id = contact_for(world, &self.channel, handle, now);
+                let contact_id = world.contact_for(&self.channel, handle, now);
                 recipients.push(Recipient {
                     name: world.contacts.get(&contact_id).and_then(|c| c.name.clone()),
                     handle: handle.clone(),
@@ -160,33 +118,16 @@ impl Outgoing {
                 role: "to",
                 ..r.clone()
             });
-        let conversation_id = world.ids.mint(IdKind::Conversation);
         let subject = call.body_str("subject").unwrap_or_default().to_owned();
-        let inbox_id = self
-            .channel
-            .inbox_id
-            .clone()
-            .or_else(|| world.inboxes.keys().next().cloned())
-            .unwrap_or_default();
-        world.conversations.insert(
-            conversation_id.clone(),
-            Conversation {
-                id: conversation_id.clone(),
+        let conversation_id = world.open_conversation(
+            NewConversation {
                 subject: subject.clone(),
-                state: ConversationState::Open,
+                inbox_id: world.inbox_of(&self.channel),
+                recipient: customer,
                 // Front assigns a conversation a teammate starts to that teammate.
                 assignee_id: self.author_id.clone().filter(|_| draft_mode.is_none()),
-                inbox_id,
-                recipient: customer,
-                tag_ids: Vec::new(),
-                follower_ids: Vec::new(),
-                custom_fields: Map::new(),
-                created_at: now,
-                updated_at: now,
-                message_ids: Vec::new(),
-                comment_ids: Vec::new(),
-                event_ids: Vec::new(),
             },
+            now,
         );
         let body = call.body_str("body").unwrap_or_default().to_owned();
         let text = call
@@ -253,16 +194,7 @@ pub fn send(world: &mut World, call: &Call<'_>) -> Outcome {
         now,
     );
     for tag in tags {
-        if let Some(conversation) = world.conversations.get_mut(&conversation_id) {
-            conversation.tag_ids.push(tag.clone());
-        }
-        world.emit(
-            "tag",
-            &conversation_id,
-            EventSource::Api,
-            EventTarget::Tag(tag),
-            now,
-        );
+        world.tag(&conversation_id, tag, EventSource::Api, now);
     }
     if archive {
         if let Some(conversation) = world.conversations.get_mut(&conversation_id) {

@@ -536,12 +536,6 @@ fn add_conversations(world: &mut World, rng: &mut Rng) {
                 role: if inbound { "from" } else { "to" },
                 ..customer.clone()
             };
-            let template = *rng.pick(if inbound {
-                INBOUND_LINES
-            } else {
-                OUTBOUND_LINES
-            });
-            let line = fill(template, rng);
             let signer = match &author_id {
                 Some(author) => world.teammates[author].first_name.clone(),
                 None => contact_name.clone().unwrap_or_default(),
@@ -551,12 +545,12 @@ fn add_conversations(world: &mut World, rng: &mut Rng) {
             } else {
                 format!("Hi {first_name},")
             };
-            let sign_off = *rng.pick(SIGN_OFFS);
-            let text = format!("{greeting}\n\n{line}\n\n{sign_off}\n{signer}");
-            let body = format!(
-                "<p>{greeting}</p><p>{line}</p><p>{sign_off}<br>{signer}</p>",
-                line = escape_html(&line)
-            );
+            let lines = if inbound {
+                INBOUND_LINES
+            } else {
+                OUTBOUND_LINES
+            };
+            let (text, body) = letter_text(rng, lines, &greeting, &signer);
             let message_id = world.ids.mint(IdKind::Message);
             let uid = world.ids.uid();
             let subject = if index == 0 {
@@ -697,7 +691,7 @@ fn add_comment(
 }
 
 /// The ids of the human teammates (not the API identity).
-fn people(world: &World) -> Vec<String> {
+pub(super) fn people(world: &World) -> Vec<String> {
     world
         .teammates
         .values()
@@ -729,8 +723,27 @@ fn later(rng: &mut Rng, after: f64, max_days: f64) -> f64 {
     timestamp((after + step).min(DATA_ENDS_AT - rng.unit())).max(after)
 }
 
+/// A message's plain text and HTML body: the greeting, a line drawn from `lines`, a sign-off
+/// and the signer.
+pub(super) fn letter_text(
+    rng: &mut Rng,
+    lines: &[&str],
+    greeting: &str,
+    signer: &str,
+) -> (String, String) {
+    let template = *rng.pick(lines);
+    let line = fill(template, rng);
+    let sign_off = *rng.pick(SIGN_OFFS);
+    let text = format!("{greeting}\n\n{line}\n\n{sign_off}\n{signer}");
+    let body = format!(
+        "<p>{greeting}</p><p>{line}</p><p>{sign_off}<br>{signer}</p>",
+        line = escape_html(&line)
+    );
+    (text, body)
+}
+
 /// Fills `{n}` and `{product}` in a template.
-fn fill(template: &str, rng: &mut Rng) -> String {
+pub(super) fn fill(template: &str, rng: &mut Rng) -> String {
     let number = rng.between(10_000, 99_999).to_string();
     let product = *rng.pick(PRODUCTS);
     template

@@ -5,8 +5,10 @@
 //! `IndexMap`s keyed by id: lookups are O(1) and iteration order is stable, which keeps output
 //! deterministic for a seed.
 
+mod activity;
 mod generate;
 mod words;
+mod writes;
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,7 +17,9 @@ use serde_json::{Map, Value};
 
 use crate::rng::Rng;
 
+pub use activity::Activity;
 pub use generate::generate;
+pub use writes::{Letter, NewConversation};
 
 /// A resource kind's id prefix and how many base-36 digits follow it.
 #[derive(Debug, Clone, Copy)]
@@ -169,6 +173,16 @@ impl Channel {
 
     pub fn is_email(&self) -> bool {
         self.message_type() == "email"
+    }
+
+    /// The handle source this channel reaches people by.
+    pub fn handle_source(&self) -> &'static str {
+        match self.message_type() {
+            "email" => "email",
+            "sms" | "whatsapp" => "phone",
+            "tweet" | "tweet_dm" => "twitter",
+            _ => "custom",
+        }
     }
 }
 

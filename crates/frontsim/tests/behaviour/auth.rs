@@ -84,3 +84,22 @@ async fn a_token_without_the_operation_scope_gets_403_naming_it() {
         .await
         .expect_error(403);
 }
+
+#[tokio::test]
+async fn a_revoked_token_gets_401_from_then_on_and_others_keep_working() {
+    let sim = start(SimConfig {
+        tokens: vec![
+            TokenGrant::with_every_scope("doomed"),
+            TokenGrant::with_every_scope("kept"),
+        ],
+        ..SimConfig::unlimited()
+    })
+    .await;
+    let me = |token| sim.send(Method::GET, "/me", Some(token), None);
+    assert_eq!(me("doomed").await.status, 200);
+    assert!(sim.running.revoke_token("doomed"));
+    me("doomed").await.expect_error(401);
+    assert_eq!(me("kept").await.status, 200);
+    assert!(!sim.running.revoke_token("doomed"), "already revoked");
+    assert!(!sim.running.revoke_token("never-known"));
+}

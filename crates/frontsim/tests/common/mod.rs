@@ -9,6 +9,9 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+/// 2026-01-01T00:00:00Z: the generated data ends here; everything written at run time is later.
+pub const GENERATED_DATA_ENDS_AT: f64 = 1_767_225_600.0;
+
 /// A running simulator and a client holding one token.
 pub struct Sim {
     pub running: RunningSim,
@@ -155,6 +158,24 @@ impl Sim {
             assert!(pages < 10_000, "pagination does not end");
         }
         ids
+    }
+
+    /// Waits until the company's activity has left a page of events after the generated data,
+    /// and returns a time just past the newest of them: walks over the live stream need that
+    /// upper bound, as it grows while they page through it.
+    pub async fn wait_for_activity(&self) -> f64 {
+        for _ in 0..400 {
+            let page = self
+                .get(&format!("/events?q[after]={GENERATED_DATA_ENDS_AT}"))
+                .await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            if page.ids().len() == 15 {
+                let newest = page.body["_results"][0]["emitted_at"].as_f64();
+                return newest.expect("emitted_at is a number") + 0.001;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the company's activity left no page of events in 20 s");
     }
 
     /// The first id of a list.
