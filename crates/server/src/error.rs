@@ -187,6 +187,7 @@ impl From<StoreError> for ApiError {
             | StoreError::Database(_)
             | StoreError::Vault(_)
             | StoreError::Corrupt(_)
+            | StoreError::LeaseLost
             | StoreError::Entropy => {
                 tracing::error!(error = %error, "store failure");
                 ApiError::Internal

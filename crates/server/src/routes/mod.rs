@@ -8,6 +8,7 @@ mod hub;
 mod pages;
 mod runs;
 mod sessions;
+mod webhooks;
 
 use axum::Router;
 use axum::http::{Method, Uri};
@@ -33,6 +34,23 @@ pub fn router(state: AppState) -> Router {
                 .delete(accounts::remove),
         )
         .route("/accounts/{id}/meta", get(accounts::meta))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::show)
+                .patch(webhooks::update)
+                .delete(webhooks::remove),
+        )
+        .route(
+            "/webhooks/{id}/rotate-secret",
+            post(webhooks::rotate_secret),
+        )
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}/retry",
+            post(webhooks::retry),
+        )
+        .route("/webhooks/{id}/replay", post(webhooks::replay))
         .route("/connect_sessions", post(sessions::create))
         .route(
             "/connect_sessions/authenticate",
