@@ -258,6 +258,21 @@ impl Store {
                 .bind(project_id)
                 .fetch_one(&mut *tx)
                 .await?;
+            // The company's events are followed from now on if the project has endpoints (a
+            // company already followed keeps its position).
+            sqlx::query(
+                "INSERT INTO event_streams (company_id, cursor_at, boundary_ids, lease_holder, \
+                   lease_until, updated_at) \
+                 SELECT $1, $2, '[]', NULL, 0, $3 WHERE EXISTS \
+                   (SELECT 1 FROM webhook_endpoints WHERE project_id = $4) \
+                 ON CONFLICT (company_id) DO NOTHING",
+            )
+            .bind(&new.provider_account_id)
+            .bind(now as f64 / 1000.0)
+            .bind(now)
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await?;
             let kind = if id == fresh_id { "created" } else { "updated" };
             record_account_event!(tx, &Account::try_from(row)?, kind, now);
             tx.commit().await?;

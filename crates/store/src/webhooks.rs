@@ -315,14 +315,19 @@ from_row!(TargetRow {
     account_id
 });
 
-/// The endpoints of a Front company's accounts (`$1`), or of one account (`$2` project, `$3`
-/// account), that are not disabled.
-pub(crate) const TARGETS: &str = "SELECT e.id AS endpoint_id, e.project_id, e.event_types, e.account_ids, \
-       a.id AS account_id \
+/// The endpoints of a Front company's accounts (`$1`), with each such account, and the
+/// endpoints of a project (`$2`) with one of its accounts (`$3`, which may be gone already:
+/// `account.deleted`); disabled endpoints left out.
+pub(crate) const TARGETS: &str = "SELECT e.id AS endpoint_id, e.project_id, e.event_types, \
+       e.account_ids, a.id AS account_id \
      FROM webhook_endpoints e JOIN accounts a ON a.project_id = e.project_id \
-     WHERE e.disabled_at IS NULL AND ((a.provider = 'front' AND a.provider_account_id = $1) \
-       OR (a.project_id = $2 AND a.id = $3)) \
-     ORDER BY e.id, a.id";
+     WHERE e.disabled_at IS NULL AND a.provider = 'front' AND a.provider_account_id = $1 \
+     UNION ALL \
+     SELECT e.id AS endpoint_id, e.project_id, e.event_types, e.account_ids, \
+       CAST($3 AS TEXT) AS account_id \
+     FROM webhook_endpoints e \
+     WHERE e.disabled_at IS NULL AND e.project_id = $2 AND $3 IS NOT NULL \
+     ORDER BY 1, 5";
 
 /// The (endpoint, project, account) pairs that get `event_type`: per endpoint the first of its
 /// accounts it listens to, if its patterns select the type.

@@ -16,8 +16,6 @@ use crate::{Context, WorkerConfig, pause};
 
 /// Longest excerpt of a receiver's answer kept with an attempt, in characters.
 const EXCERPT_CHARS: usize = 200;
-/// A claim outlasts the attempt's timeout by this much, so it cannot lapse while in flight.
-const CLAIM_MARGIN: Duration = Duration::from_secs(30);
 
 /// The HTTP client of deliveries: no redirects, a timeout, and the guarded resolver.
 pub(crate) fn client(config: &WorkerConfig) -> reqwest::Result<reqwest::Client> {
@@ -34,7 +32,9 @@ pub(crate) fn client(config: &WorkerConfig) -> reqwest::Result<reqwest::Client> 
 /// before it returns.
 pub(crate) async fn run(context: Arc<Context>, mut stop: watch::Receiver<bool>) {
     let batch = context.config.concurrency.max(1);
-    let claim_for = context.config.delivery_timeout + CLAIM_MARGIN;
+    // Twice the attempt's timeout and a second: the claim cannot lapse while the attempt is in
+    // flight and being recorded, and a killed hub's claims are taken over soon after.
+    let claim_for = context.config.delivery_timeout * 2 + Duration::from_secs(1);
     loop {
         let due = match context
             .store

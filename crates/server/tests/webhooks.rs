@@ -1,0 +1,553 @@
+//! Webhooks end to end: a hub (random port, fresh database) on the Front simulator, the worker
+//! following the simulator's events, and a receiver on a random port that checks every
+//! signature with its own verifier. Writes through `/actions/rpc` must reach the receiver as
+//! Front's events, exactly once when nothing fails; failures are retried and logged; a killed
+//! worker loses nothing; two workers on one Postgres never send one attempt twice.
+//!
+//! Nothing here asserts a timing: waits have generous deadlines and fail with what was seen.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actionhub_engine::FrontClient;
+use actionhub_server::{AppState, ServeConfig, WebhookSettings};
+use actionhub_store::{Keyring, Store};
+use actionhub_testkit::{KEY_V1, TestDatabase, contains_secret};
+use actionhub_worker::{AddressPolicy, Worker, WorkerConfig};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::net::TcpListener;
+
+/// How long a test waits for deliveries before failing with what it saw.
+const PATIENCE: Duration = Duration::from_secs(90);
+
+/// One message as the receiver got it.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: Value,
+    raw: Bytes,
+}
+
+/// A webhook receiver: records every request, and answers 500 to the first `fail_first`.
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    fail_first: Arc<AtomicUsize>,
+}
+
+async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    receiver.got.lock().unwrap().push(Received {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        raw: body,
+    });
+    let failing = receiver
+        .fail_first
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if failing {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::NO_CONTENT
+    }
+}
+
+impl Receiver {
+    /// Serves on a random port; returns the hook's URL.
+    async fn start(&self) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(receive))
+            .with_state(self.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    fn got(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Waits until `done` holds for what was received.
+    async fn wait_for(&self, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let got = self.got();
+            if done(&got) {
+                return got;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "waited in vain for {what}; received {} messages: {:?}",
+                got.len(),
+                got.iter().map(|r| &r.body["type"]).collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The test's own Standard Webhooks verifier: some `v1,` entry must be the base64 HMAC-SHA256
+/// of `id.timestamp.body` under the secret's bytes.
+fn verify(secret: &str, message: &Received) -> bool {
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("whsec_ prefix"))
+        .expect("base64 secret");
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.", message.id, message.timestamp).as_bytes());
+    mac.update(&message.raw);
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    message.signature.split(' ').any(|entry| entry == expected)
+}
+
+/// Worker settings for tests: quick polls and retries, loopback receivers allowed.
+fn worker_config() -> WorkerConfig {
+    WorkerConfig {
+        poll_interval: Duration::from_millis(100),
+        lease: Duration::from_secs(2),
+        retry_schedule: "20ms,20ms,20ms,20ms".parse().unwrap(),
+        delivery_timeout: Duration::from_secs(2),
+        delivery_poll: Duration::from_millis(50),
+        address_policy: AddressPolicy::AllowPrivate,
+        ..WorkerConfig::default()
+    }
+}
+
+struct Bench {
+    url: String,
+    key: String,
+    token: String,
+    project_id: String,
+    store: Store,
+    front: FrontClient,
+    http: reqwest::Client,
+    receiver: Receiver,
+    hook: String,
+    _sim: frontsim::RunningSim,
+    db: TestDatabase,
+}
+
+impl Bench {
+    async fn start(db: TestDatabase) -> Bench {
+        let sim = frontsim::bind(frontsim::SimConfig::unlimited(), "127.0.0.1:0")
+            .await
+            .unwrap();
+        let store = Store::open(db.url(), Keyring::parse(KEY_V1).unwrap())
+            .await
+            .unwrap();
+        let front = FrontClient::new(Some(sim.base_url())).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let mut state = AppState::new(store.clone(), front.clone(), &url);
+        state.webhooks = WebhookSettings {
+            address_policy: AddressPolicy::AllowPrivate,
+            ..WebhookSettings::default()
+        };
+        tokio::spawn(actionhub_server::serve_with(
+            listener,
+            state,
+            ServeConfig::default(),
+            std::future::pending(),
+        ));
+        let project = store.project("default").await.unwrap();
+        let (_, key) = store.create_api_key(&project, "test").await.unwrap();
+        let receiver = Receiver::default();
+        let hook = receiver.start().await;
+        Bench {
+            url,
+            key: key.expose_secret().to_owned(),
+            token: sim.demo_token().unwrap().to_owned(),
+            project_id: project.id,
+            store,
+            front,
+            http: reqwest::Client::new(),
+            receiver,
+            hook,
+            _sim: sim,
+            db,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .basic_auth(&self.key, Some(""));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert!(!text.contains(&self.token), "an answer holds the token");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Creates an endpoint for `events`; returns its id and secret.
+    async fn endpoint(&self, events: Value) -> (String, String) {
+        let (status, body) = self
+            .post("/webhooks", json!({"url": self.hook, "events": events}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Links the simulator's company through `POST /accounts`; returns the account id.
+    async fn link(&self, owner: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/accounts",
+                json!({
+                    "provider": "front",
+                    "credentials": {"api_token": self.token},
+                    "origin_owner_id": owner,
+                    "origin_owner_name": owner,
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A conversation to write to.
+    async fn conversation(&self, account: &str) -> String {
+        let body = self
+            .rpc(
+                account,
+                "front_list_conversations",
+                json!({"query": {"limit": 1}}),
+            )
+            .await;
+        body["data"][0]["id"].as_str().unwrap().to_owned()
+    }
+
+    async fn rpc(&self, account: &str, action: &str, mut input: Value) -> Value {
+        input["action"] = json!(action);
+        let response = self
+            .http
+            .post(format!("{}/actions/rpc", self.url))
+            .basic_auth(&self.key, Some(""))
+            .header("x-account-id", account)
+            .json(&input)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{action}: {status} {body}");
+        body
+    }
+
+    /// Adds `count` comments to `conversation`: each leaves one `comment` event in Front.
+    async fn comment(&self, account: &str, conversation: &str, count: usize) {
+        for n in 0..count {
+            self.rpc(
+                account,
+                "front_add_conversation_comment",
+                json!({"path": {"conversation_id": conversation}, "body": {"body": format!("note {n}")}}),
+            )
+            .await;
+        }
+    }
+}
+
+/// Front event ids of the `front.comment` messages received.
+fn comment_events(got: &[Received]) -> Vec<String> {
+    got.iter()
+        .filter(|r| r.body["type"] == "front.comment")
+        .map(|r| {
+            r.body["data"]["event"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+fn distinct(ids: &[String]) -> usize {
+    ids.iter().collect::<BTreeSet<_>>().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_reach_the_receiver_once_each_signed_with_account_events() {
+    let bench = Bench::start(TestDatabase::sqlite()).await;
+    let worker = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let (endpoint, secret) = bench.endpoint(json!(["front.comment", "account.*"])).await;
+    let account = bench.link("owner-1").await;
+    let conversation = bench.conversation(&account).await;
+    bench.comment(&account, &conversation, 200).await;
+    let got = bench
+        .receiver
+        .wait_for("200 comment events", |got| {
+            distinct(&comment_events(got)) >= 200
+        })
+        .await;
+    // Exactly once: nothing failed, so no message twice and no event under two messages.
+    let events = comment_events(&got);
+    assert_eq!(events.len(), 200, "an event arrived twice");
+    let ids: BTreeSet<&str> = got.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), got.len(), "a message was sent twice");
+    for message in &got {
+        assert!(verify(&secret, message), "bad signature on {}", message.id);
+        assert!(message.id.starts_with("msg_"));
+        assert!(message.timestamp.parse::<i64>().is_ok());
+        assert!(message.body["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+    let comment = got
+        .iter()
+        .find(|r| r.body["type"] == "front.comment")
+        .unwrap();
+    assert_eq!(comment.body["data"]["account_id"], account.as_str());
+    assert_eq!(comment.body["data"]["event"]["type"], "comment");
+    assert_eq!(
+        comment.body["data"]["event"]["conversation"]["id"],
+        conversation.as_str()
+    );
+
+    // Relinking, changing and removing the account are told too, and an account Front refuses.
+    let (status, _) = bench
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/accounts/{account}"),
+            Some(json!({"label": "Support", "credentials": {}})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    bench
+        .store
+        .mark_account_error(&bench.project_id, &account, "front_unauthorized", "refused")
+        .await
+        .unwrap();
+    let (status, _) = bench
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/accounts/{account}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let got = bench
+        .receiver
+        .wait_for("account events", |got| {
+            got.iter().any(|r| r.body["type"] == "account.deleted")
+        })
+        .await;
+    // Messages are sent concurrently, so they may arrive in any order.
+    let mut kinds: Vec<&str> = got
+        .iter()
+        .filter_map(|r| r.body["type"].as_str())
+        .filter(|kind| kind.starts_with("account."))
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(
+        kinds,
+        [
+            "account.created",
+            "account.deleted",
+            "account.error",
+            // The relink, then the label: one transaction each.
+            "account.updated",
+            "account.updated",
+        ],
+        "{kinds:?}"
+    );
+    let created = got
+        .iter()
+        .find(|r| r.body["type"] == "account.created")
+        .unwrap();
+    assert_eq!(created.body["data"]["account_id"], account.as_str());
+    assert_eq!(created.body["data"]["account"]["provider"], "front");
+
+    // The delivery log shows each attempt; nothing in it (or in the database) is a secret.
+    let (status, log) = bench
+        .call(
+            reqwest::Method::GET,
+            &format!("/webhooks/{endpoint}/deliveries?limit=5"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{log}");
+    let first = &log["data"][0];
+    assert_eq!(first["status"], "delivered", "{log}");
+    assert_eq!(first["attempts"][0]["status_code"], 204, "{log}");
+    let (_, listed) = bench.call(reqwest::Method::GET, "/webhooks", None).await;
+    assert!(!listed.to_string().contains(&secret));
+    assert!(
+        !contains_secret(&bench.db.raw_contents(), &secret),
+        "the signing secret is stored in the clear"
+    );
+    worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_receiver_gets_the_message_on_the_fourth_attempt() {
+    let bench = Bench::start(TestDatabase::sqlite()).await;
+    let worker = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let (endpoint, secret) = bench.endpoint(json!(["account.created"])).await;
+    bench.receiver.fail_first.store(3, Ordering::SeqCst);
+    bench.link("owner-1").await;
+    let got = bench
+        .receiver
+        .wait_for("the fourth attempt", |got| got.len() >= 4)
+        .await;
+    assert_eq!(got.len(), 4);
+    assert!(
+        got.iter().all(|r| r.id == got[0].id),
+        "the webhook-id changed"
+    );
+    assert!(got.iter().all(|r| verify(&secret, r)));
+    let (_, log) = bench
+        .call(
+            reqwest::Method::GET,
+            &format!("/webhooks/{endpoint}/deliveries"),
+            None,
+        )
+        .await;
+    let delivery = &log["data"][0];
+    assert_eq!(delivery["id"], got[0].id.as_str());
+    assert_eq!(delivery["status"], "delivered");
+    let codes: Vec<&Value> = delivery["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["status_code"])
+        .collect();
+    assert_eq!(codes, [&json!(500), &json!(500), &json!(500), &json!(204)]);
+    assert_eq!(delivery["attempts"][0]["error_kind"], "status");
+
+    // Sent again on request, under the same id.
+    let (status, _) = bench
+        .post(
+            &format!("/webhooks/{endpoint}/deliveries/{}/retry", got[0].id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let got = bench
+        .receiver
+        .wait_for("the retry", |got| got.len() >= 5)
+        .await;
+    assert_eq!(got[4].id, got[0].id);
+    worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_worker_loses_no_event() {
+    let bench = Bench::start(TestDatabase::sqlite()).await;
+    let (_, secret) = bench.endpoint(json!(["front.*"])).await;
+    let account = bench.link("owner-1").await;
+    let conversation = bench.conversation(&account).await;
+    let first = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    bench.comment(&account, &conversation, 40).await;
+    bench
+        .receiver
+        .wait_for("some events", |got| !comment_events(got).is_empty())
+        .await;
+    // Killed mid-stream: its lease and claims are left to lapse.
+    drop(first);
+    bench.comment(&account, &conversation, 40).await;
+    let second = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let got = bench
+        .receiver
+        .wait_for("all 80 events", |got| distinct(&comment_events(got)) >= 80)
+        .await;
+    // Repeats only under the same message id.
+    let mut message_of: BTreeMap<String, String> = BTreeMap::new();
+    for message in got.iter().filter(|r| r.body["type"] == "front.comment") {
+        assert!(verify(&secret, message));
+        let event = message.body["data"]["event"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let id = message_of
+            .entry(event)
+            .or_insert_with(|| message.id.clone());
+        assert_eq!(*id, message.id, "an event was sent under two message ids");
+    }
+    second.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_on_postgres_share_the_work_and_take_over() {
+    let bench = Bench::start(TestDatabase::postgres().await).await;
+    let other_store = Store::open(bench.db.url(), Keyring::parse(KEY_V1).unwrap())
+        .await
+        .unwrap();
+    bench.endpoint(json!(["front.comment"])).await;
+    let account = bench.link("owner-1").await;
+    let conversation = bench.conversation(&account).await;
+    let first = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let second = Worker::spawn(other_store.clone(), bench.front.clone(), worker_config()).unwrap();
+    bench.comment(&account, &conversation, 100).await;
+    let got = bench
+        .receiver
+        .wait_for("100 events", |got| distinct(&comment_events(got)) >= 100)
+        .await;
+    // Nothing failed: had both hubs sent a message, it would be here twice.
+    assert_eq!(
+        comment_events(&got).len(),
+        100,
+        "an attempt was sent by both hubs"
+    );
+    let ids: BTreeSet<&str> = got.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), got.len());
+    // Each hub dies in turn while the other runs: whichever followed the company, the other
+    // takes over once its lease lapses, and its claims too.
+    drop(first);
+    bench.comment(&account, &conversation, 20).await;
+    bench
+        .receiver
+        .wait_for("the events after the first death", |got| {
+            distinct(&comment_events(got)) >= 120
+        })
+        .await;
+    let third = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    drop(second);
+    bench.comment(&account, &conversation, 20).await;
+    let got = bench
+        .receiver
+        .wait_for("the events after the second death", |got| {
+            distinct(&comment_events(got)) >= 140
+        })
+        .await;
+    let mut message_of: BTreeMap<String, String> = BTreeMap::new();
+    for message in got.iter().filter(|r| r.body["type"] == "front.comment") {
+        let event = message.body["data"]["event"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let id = message_of
+            .entry(event)
+            .or_insert_with(|| message.id.clone());
+        assert_eq!(*id, message.id, "an event was sent under two message ids");
+    }
+    third.shutdown().await;
+}
