@@ -5,6 +5,7 @@ use actionhub_engine::FrontClient;
 use actionhub_server::AppState;
 use actionhub_server::linking::{self, LinkRequest, Owner};
 use actionhub_store::{Keyring, LinkTarget, Store};
+use actionhub_worker::{AddressPolicy, Worker, WorkerConfig};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
@@ -83,10 +84,19 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
                 &database
             )
         );
-        let state = AppState::new(store.clone(), front, &url);
+        // Webhooks may go to the developer's own machine in the demo.
+        let worker_config = WorkerConfig {
+            address_policy: AddressPolicy::AllowPrivate,
+            ..WorkerConfig::default()
+        };
+        let worker = Worker::spawn(store.clone(), front.clone(), worker_config)
+            .map_err(|error| CliError::Config(error.to_string()))?;
+        let mut state = AppState::new(store.clone(), front, &url);
+        state.webhooks.address_policy = AddressPolicy::AllowPrivate;
         actionhub_server::serve(listener, state, crate::serve::shutdown_signal())
             .await
             .map_err(CliError::Serve)?;
+        worker.shutdown().await;
         store.close().await;
         sim.shutdown().await;
         drop(dir);

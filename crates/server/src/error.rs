@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use actionhub_catalog::echo;
 
 use crate::linking::LinkError;
+use crate::webhooks::EndpointError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -190,6 +191,29 @@ impl From<StoreError> for ApiError {
             | StoreError::LeaseLost
             | StoreError::Entropy => {
                 tracing::error!(error = %error, "store failure");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl ApiError {
+    /// Maps an endpoint error met while handling `what` (e.g. "webhook endpoint whe_…").
+    pub fn from_endpoint(error: EndpointError, what: &str) -> ApiError {
+        match error {
+            EndpointError::Store(store) => ApiError::from_store(store, what),
+            other => ApiError::from(other),
+        }
+    }
+}
+
+impl From<EndpointError> for ApiError {
+    fn from(error: EndpointError) -> ApiError {
+        match error {
+            EndpointError::Invalid(message) => ApiError::BadRequest(message),
+            EndpointError::Store(error) => ApiError::from(error),
+            EndpointError::Entropy => {
+                tracing::error!("the random number generator failed");
                 ApiError::Internal
             }
         }

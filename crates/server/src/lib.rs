@@ -28,6 +28,7 @@ mod routes;
 mod runlog;
 mod views;
 mod web_session;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -54,7 +54,7 @@ pub enum UrlRefused {
         "must not point at a loopback, private, link-local, CGNAT, multicast or metadata address (set ACTIONHUB_WEBHOOK_ALLOW_PRIVATE to allow it)"
     )]
     PrivateAddress,
-    #[error("its host cannot be resolved")]
+    #[error("must name a host that resolves")]
     Unresolvable,
 }
 

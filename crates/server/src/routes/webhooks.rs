@@ -3,12 +3,7 @@
 //! `POST /webhooks/{id}/replay`: a project's webhook endpoints and their delivery log. Sending
 //! is the worker's (`actionhub-worker`); these routes only change what it reads.
 
-use actionhub_catalog::{Catalog, echo};
-use actionhub_store::{
-    ACCOUNT_EVENT_PREFIX, Endpoint, EndpointPatch, FRONT_EVENT_PREFIX, MAX_DELIVERIES_LISTED,
-    NewEndpoint, StoreError, Timestamp,
-};
-use actionhub_worker::security;
+use actionhub_store::{Endpoint, MAX_DELIVERIES_LISTED, Timestamp};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,131 +14,9 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, PathId, PathIds, QueryParams, Tenant};
+use crate::webhooks::{self, EndpointChange, EndpointRequest};
 
-/// Most event types (and wildcards) one endpoint may list.
-const MAX_EVENT_TYPES: usize = 100;
-/// Most accounts one endpoint may be limited to.
-const MAX_ACCOUNT_IDS: usize = 100;
-/// Longest description, in characters.
-const MAX_DESCRIPTION_CHARS: usize = 500;
-/// The hub's own events about a linked account.
-const ACCOUNT_EVENTS: [&str; 4] = ["created", "updated", "deleted", "error"];
 const DEFAULT_DELIVERIES_LISTED: u32 = 50;
-
-/// Every event type an endpoint can name: `front.<type>` for each of Front's, and the hub's
-/// `account.*` events.
-fn event_types() -> Vec<String> {
-    let front = Catalog::builtin()
-        .connector("front")
-        .and_then(|front| front.events.as_ref())
-        .map(|events| events.types())
-        .unwrap_or_default();
-    front
-        .iter()
-        .map(|t| format!("{FRONT_EVENT_PREFIX}{t}"))
-        .chain(
-            ACCOUNT_EVENTS
-                .iter()
-                .map(|t| format!("{ACCOUNT_EVENT_PREFIX}{t}")),
-        )
-        .collect()
-}
-
-/// Checks `events`: each an event type, `front.*`, `account.*` or `*`; no repeats kept.
-fn check_event_types(field: &str, given: &[String]) -> Result<Vec<String>, ApiError> {
-    if given.is_empty() {
-        return Err(ApiError::BadRequest(format!(
-            "`{field}` must name at least one event type (`*` for every event)"
-        )));
-    }
-    if given.len() > MAX_EVENT_TYPES {
-        return Err(ApiError::BadRequest(format!(
-            "`{field}` may list at most {MAX_EVENT_TYPES} event types"
-        )));
-    }
-    let known = event_types();
-    let wildcards = [
-        "*".to_owned(),
-        format!("{FRONT_EVENT_PREFIX}*"),
-        format!("{ACCOUNT_EVENT_PREFIX}*"),
-    ];
-    let mut checked: Vec<String> = Vec::new();
-    for (index, pattern) in given.iter().enumerate() {
-        if !known.contains(pattern) && !wildcards.contains(pattern) {
-            let nearest = known
-                .iter()
-                .chain(&wildcards)
-                .map(|t| (strsim::levenshtein(t, pattern), t))
-                .min()
-                .filter(|(distance, _)| *distance <= 3)
-                .map(|(_, t)| format!("; did you mean `{t}`?"))
-                .unwrap_or_else(|| {
-                    "; see docs/webhooks.md for the types (front.<Front event type>, account.created|updated|deleted|error, front.*, account.*, *)".to_owned()
-                });
-            return Err(ApiError::BadRequest(format!(
-                "`{field}[{index}]` is not an event type (`{}`){nearest}",
-                echo(pattern)
-            )));
-        }
-        if !checked.contains(pattern) {
-            checked.push(pattern.clone());
-        }
-    }
-    Ok(checked)
-}
-
-/// Checks the endpoint URL's form and, unless private addresses are allowed, where it resolves.
-async fn check_url(state: &AppState, url: &str) -> Result<String, ApiError> {
-    security::check_resolved(url.trim(), state.webhooks.address_policy)
-        .await
-        .map(|url| url.to_string())
-        .map_err(|refused| ApiError::BadRequest(format!("`url` {refused}")))
-}
-
-/// Checks `account_ids`: accounts of this project, at most [`MAX_ACCOUNT_IDS`].
-async fn check_account_ids(
-    state: &AppState,
-    project_id: &str,
-    ids: &[String],
-) -> Result<Vec<String>, ApiError> {
-    if ids.is_empty() {
-        return Err(ApiError::BadRequest(
-            "`account_ids` must name at least one account (leave it out for every account)"
-                .to_owned(),
-        ));
-    }
-    if ids.len() > MAX_ACCOUNT_IDS {
-        return Err(ApiError::BadRequest(format!(
-            "`account_ids` may list at most {MAX_ACCOUNT_IDS} accounts"
-        )));
-    }
-    let mut checked: Vec<String> = Vec::new();
-    for (index, id) in ids.iter().enumerate() {
-        match state.store.account(project_id, id).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => {
-                return Err(ApiError::BadRequest(format!(
-                    "`account_ids[{index}]`: no account `{}` in this project",
-                    echo(id)
-                )));
-            }
-            Err(other) => return Err(other.into()),
-        }
-        if !checked.contains(id) {
-            checked.push(id.clone());
-        }
-    }
-    Ok(checked)
-}
-
-fn check_description(description: Option<String>) -> Result<Option<String>, ApiError> {
-    match description {
-        Some(text) if text.chars().count() > MAX_DESCRIPTION_CHARS => Err(ApiError::BadRequest(
-            format!("`description` must be at most {MAX_DESCRIPTION_CHARS} characters"),
-        )),
-        other => Ok(other),
-    }
-}
 
 /// An endpoint as the API shows it: never its secrets; `status` says whether it is sent to.
 fn view(endpoint: &Endpoint) -> Value {
@@ -169,13 +42,6 @@ fn view_with_secret(endpoint: &Endpoint, secret: &SecretString) -> Value {
     value
 }
 
-fn new_secret() -> Result<SecretString, ApiError> {
-    security::new_secret().map_err(|error| {
-        tracing::error!(%error, "the random number generator failed");
-        ApiError::Internal
-    })
-}
-
 /// `POST /webhooks`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -195,21 +61,19 @@ pub async fn create(
     Tenant(principal): Tenant,
     ApiJson(body): ApiJson<CreateEndpoint>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let new = NewEndpoint {
-        url: check_url(&state, &body.url).await?,
-        event_types: check_event_types("events", &body.events.unwrap_or_else(|| vec!["*".into()]))?,
-        account_ids: match body.account_ids {
-            Some(ids) => Some(check_account_ids(&state, &principal.project_id, &ids).await?),
-            None => None,
-        },
-        description: check_description(body.description)?,
+    let request = EndpointRequest {
+        url: body.url,
+        events: body.events,
+        account_ids: body.account_ids,
+        description: body.description,
     };
-    let secret = new_secret()?;
-    let endpoint = state
-        .store
-        .create_endpoint(&principal.project_id, &new, &secret)
-        .await?;
-    tracing::info!(project_id = %principal.project_id, endpoint_id = %endpoint.id, "webhook endpoint created");
+    let (endpoint, secret) = webhooks::create_endpoint(
+        &state.store,
+        state.webhooks.address_policy,
+        &principal.project_id,
+        request,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(view_with_secret(&endpoint, &secret)),
@@ -226,26 +90,17 @@ pub async fn list(
     ))
 }
 
-async fn project_endpoint(
-    state: &AppState,
-    project_id: &str,
-    id: &str,
-) -> Result<Endpoint, ApiError> {
-    state
-        .store
-        .endpoint(project_id, id)
-        .await
-        .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))
-}
-
 pub async fn show(
     State(state): State<AppState>,
     Tenant(principal): Tenant,
     PathId(id): PathId,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(view(
-        &project_endpoint(&state, &principal.project_id, &id).await?,
-    )))
+    let endpoint = state
+        .store
+        .endpoint(&principal.project_id, &id)
+        .await
+        .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
+    Ok(Json(view(&endpoint)))
 }
 
 /// `PATCH /webhooks/{id}`: every field optional; `null` clears `account_ids` (every account)
@@ -280,30 +135,22 @@ pub async fn update(
     PathId(id): PathId,
     ApiJson(body): ApiJson<UpdateEndpoint>,
 ) -> Result<Json<Value>, ApiError> {
-    project_endpoint(&state, &principal.project_id, &id).await?;
-    let patch = EndpointPatch {
-        url: match body.url {
-            Some(url) => Some(check_url(&state, &url).await?),
-            None => None,
-        },
-        event_types: body
-            .events
-            .map(|events| check_event_types("events", &events))
-            .transpose()?,
-        account_ids: match body.account_ids {
-            Some(Some(ids)) => Some(Some(
-                check_account_ids(&state, &principal.project_id, &ids).await?,
-            )),
-            other => other,
-        },
-        description: body.description.map(check_description).transpose()?,
+    let change = EndpointChange {
+        url: body.url,
+        events: body.events,
+        account_ids: body.account_ids,
+        description: body.description,
         enabled: body.enabled,
     };
-    let endpoint = state
-        .store
-        .update_endpoint(&principal.project_id, &id, &patch)
-        .await
-        .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
+    let endpoint = webhooks::update_endpoint(
+        &state.store,
+        state.webhooks.address_policy,
+        &principal.project_id,
+        &id,
+        change,
+    )
+    .await
+    .map_err(|error| ApiError::from_endpoint(error, &format!("webhook endpoint {id}")))?;
     Ok(Json(view(&endpoint)))
 }
 
@@ -328,7 +175,7 @@ pub async fn rotate_secret(
     Tenant(principal): Tenant,
     PathId(id): PathId,
 ) -> Result<Json<Value>, ApiError> {
-    let secret = new_secret()?;
+    let secret = webhooks::new_secret()?;
     let endpoint = state
         .store
         .rotate_endpoint_secret(
