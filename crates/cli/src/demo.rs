@@ -89,10 +89,10 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             address_policy: AddressPolicy::AllowPrivate,
             ..WorkerConfig::default()
         };
-        let worker = Worker::spawn(store.clone(), front.clone(), worker_config)
-            .map_err(|error| CliError::Config(error.to_string()))?;
-        let mut state = AppState::new(store.clone(), front, &url);
+        let mut state = AppState::new(store.clone(), front.clone(), &url);
         state.webhooks.address_policy = AddressPolicy::AllowPrivate;
+        let worker = Worker::spawn(store.clone(), front, worker_config, state.metrics.clone())
+            .map_err(|error| CliError::Config(error.to_string()))?;
         actionhub_server::serve(listener, state, crate::serve::shutdown_signal())
             .await
             .map_err(CliError::Serve)?;

@@ -124,10 +124,15 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         let retention = (args.run_retention_days > 0)
             .then(|| Duration::from_secs(u64::from(args.run_retention_days) * 24 * 60 * 60));
         let janitor = actionhub_server::janitor::spawn(store.clone(), retention);
-        let worker = Worker::spawn(store.clone(), front.clone(), args.worker.worker_config())
-            .map_err(|error| CliError::Config(error.to_string()))?;
-        let mut state = AppState::new(store.clone(), front, &public_url);
+        let mut state = AppState::new(store.clone(), front.clone(), &public_url);
         state.webhooks.address_policy = args.worker.address_policy();
+        let worker = Worker::spawn(
+            store.clone(),
+            front,
+            args.worker.worker_config(),
+            state.metrics.clone(),
+        )
+        .map_err(|error| CliError::Config(error.to_string()))?;
         let served =
             actionhub_server::serve_with(listener, state, args.serve_config(), shutdown_signal())
                 .await;

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actionhub_engine::FrontClient;
-use actionhub_server::{AppState, ServeConfig, WebhookSettings};
+use actionhub_server::{AppState, Metrics, ServeConfig, WebhookSettings};
 use actionhub_store::{Keyring, Store};
 use actionhub_testkit::{KEY_V1, TestDatabase, contains_secret};
 use actionhub_worker::{AddressPolicy, Worker, WorkerConfig};
@@ -144,6 +144,7 @@ struct Bench {
     http: reqwest::Client,
     receiver: Receiver,
     hook: String,
+    metrics: Arc<Metrics>,
     _sim: frontsim::RunningSim,
     db: TestDatabase,
 }
@@ -164,6 +165,7 @@ impl Bench {
             address_policy: AddressPolicy::AllowPrivate,
             ..WebhookSettings::default()
         };
+        let metrics = state.metrics.clone();
         tokio::spawn(actionhub_server::serve_with(
             listener,
             state,
@@ -184,9 +186,21 @@ impl Bench {
             http: reqwest::Client::new(),
             receiver,
             hook,
+            metrics,
             _sim: sim,
             db,
         }
+    }
+
+    /// Starts a worker on `store`, reporting to the hub's metrics.
+    fn worker(&self, store: &Store) -> Worker {
+        Worker::spawn(
+            store.clone(),
+            self.front.clone(),
+            worker_config(),
+            self.metrics.clone(),
+        )
+        .unwrap()
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -299,7 +313,7 @@ fn distinct(ids: &[String]) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writes_reach_the_receiver_once_each_signed_with_account_events() {
     let bench = Bench::start(TestDatabase::sqlite()).await;
-    let worker = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let worker = bench.worker(&bench.store);
     let (endpoint, secret) = bench.endpoint(json!(["front.comment", "account.*"])).await;
     let account = bench.link("owner-1").await;
     let conversation = bench.conversation(&account).await;
@@ -404,13 +418,28 @@ async fn writes_reach_the_receiver_once_each_signed_with_account_events() {
         !contains_secret(&bench.db.raw_contents(), &secret),
         "the signing secret is stored in the clear"
     );
+    let metrics = bench
+        .http
+        .get(format!("{}/metrics", bench.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("actionhub_webhook_attempts_total{outcome=\"delivered\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("actionhub_events_followed_total{outcome=\"new\"} 200"));
+    assert!(metrics.contains("actionhub_event_stream_lag_seconds{company="));
     worker.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_receiver_gets_the_message_on_the_fourth_attempt() {
     let bench = Bench::start(TestDatabase::sqlite()).await;
-    let worker = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let worker = bench.worker(&bench.store);
     let (endpoint, secret) = bench.endpoint(json!(["account.created"])).await;
     bench.receiver.fail_first.store(3, Ordering::SeqCst);
     bench.link("owner-1").await;
@@ -465,7 +494,7 @@ async fn a_killed_worker_loses_no_event() {
     let (_, secret) = bench.endpoint(json!(["front.*"])).await;
     let account = bench.link("owner-1").await;
     let conversation = bench.conversation(&account).await;
-    let first = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let first = bench.worker(&bench.store);
     bench.comment(&account, &conversation, 40).await;
     bench
         .receiver
@@ -474,7 +503,7 @@ async fn a_killed_worker_loses_no_event() {
     // Killed mid-stream: its lease and claims are left to lapse.
     drop(first);
     bench.comment(&account, &conversation, 40).await;
-    let second = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let second = bench.worker(&bench.store);
     let got = bench
         .receiver
         .wait_for("all 80 events", |got| distinct(&comment_events(got)) >= 80)
@@ -504,8 +533,8 @@ async fn two_workers_on_postgres_share_the_work_and_take_over() {
     bench.endpoint(json!(["front.comment"])).await;
     let account = bench.link("owner-1").await;
     let conversation = bench.conversation(&account).await;
-    let first = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
-    let second = Worker::spawn(other_store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let first = bench.worker(&bench.store);
+    let second = bench.worker(&other_store);
     bench.comment(&account, &conversation, 100).await;
     let got = bench
         .receiver
@@ -529,7 +558,7 @@ async fn two_workers_on_postgres_share_the_work_and_take_over() {
             distinct(&comment_events(got)) >= 120
         })
         .await;
-    let third = Worker::spawn(bench.store.clone(), bench.front.clone(), worker_config()).unwrap();
+    let third = bench.worker(&bench.store);
     drop(second);
     bench.comment(&account, &conversation, 20).await;
     let got = bench
@@ -550,4 +579,116 @@ async fn two_workers_on_postgres_share_the_work_and_take_over() {
         assert_eq!(*id, message.id, "an event was sent under two message ids");
     }
     third.shutdown().await;
+}
+
+#[tokio::test]
+async fn hostile_endpoint_inputs_are_refused_naming_the_field() {
+    let bench = Bench::start(TestDatabase::sqlite()).await;
+    let (endpoint, secret) = bench.endpoint(json!(["*"])).await;
+    let refusals = [
+        (
+            json!({"url": "ftp://example.com/"}),
+            "`url` must be an absolute http or https URL",
+        ),
+        (
+            json!({"url": format!("http://x/{}", "a".repeat(3000))}),
+            "`url` must be at most 2000",
+        ),
+        (
+            json!({"url": "http://u:p@127.0.0.1/"}),
+            "`url` must not carry a user name",
+        ),
+        (json!({"url": "http://127.0.0.1/\u{0}"}), "NUL"),
+        (
+            json!({"url": bench.hook, "events": []}),
+            "`events` must name at least one",
+        ),
+        (
+            json!({"url": bench.hook, "events": ["front.tag", "front.tga"]}),
+            "`events[1]` is not an event type (`front.tga`); did you mean `front.tag`?",
+        ),
+        (
+            json!({"url": bench.hook, "events": vec!["*"; 101]}),
+            "`events` may list at most 100",
+        ),
+        (
+            json!({"url": bench.hook, "account_ids": ["acc_missing"]}),
+            "`account_ids[0]`: no account `acc_missing` in this project",
+        ),
+        (
+            json!({"url": bench.hook, "description": "d".repeat(501)}),
+            "`description` must be at most 500",
+        ),
+        (
+            json!({"url": bench.hook, "secret": "whsec_mine"}),
+            "`secret` is not a known field",
+        ),
+    ];
+    for (body, expected) in refusals {
+        let (status, answer) = bench.post("/webhooks", body.clone()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(message.contains(expected), "{body}: {message}");
+    }
+    // Private addresses are refused unless allowed.
+    let strict = actionhub_worker::security::check_resolved(
+        "http://169.254.169.254/latest",
+        AddressPolicy::PublicOnly,
+    )
+    .await;
+    assert!(strict.is_err());
+    // Unknown ids, dot segments and another project's endpoint are all missing.
+    let other = bench.store.project("other").await.unwrap();
+    let (_, other_key) = bench.store.create_api_key(&other, "other").await.unwrap();
+    let response = bench
+        .http
+        .get(format!("{}/webhooks/{endpoint}", bench.url))
+        .basic_auth(other_key.expose_secret(), Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    for path in [
+        "/webhooks/whe_missing".to_owned(),
+        "/webhooks/%2e%2e".to_owned(),
+        format!("/webhooks/{endpoint}/deliveries/msg_missing/retry"),
+    ] {
+        let method = if path.ends_with("retry") {
+            reqwest::Method::POST
+        } else {
+            reqwest::Method::GET
+        };
+        let (status, answer) = bench.call(method, &path, Some(json!({}))).await;
+        assert_eq!(status, 404, "{path}: {answer}");
+        assert!(answer["message"].is_string());
+    }
+    let (status, _) = bench
+        .post(
+            &format!("/webhooks/{endpoint}/replay"),
+            json!({"since": -1}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    // The secret is shown once: never by a later GET, list or rotation of another endpoint.
+    let (_, shown) = bench
+        .call(reqwest::Method::GET, &format!("/webhooks/{endpoint}"), None)
+        .await;
+    assert!(shown.get("secret").is_none() && !shown.to_string().contains(&secret));
+    let (status, rotated) = bench
+        .post(&format!("/webhooks/{endpoint}/rotate-secret"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let fresh = rotated["secret"].as_str().unwrap();
+    assert!(fresh.starts_with("whsec_") && fresh != secret);
+    let signing = bench
+        .store
+        .signing_secrets(&bench.project_id, &endpoint)
+        .await
+        .unwrap();
+    assert_eq!(
+        signing.len(),
+        2,
+        "the old secret signs during the grace period"
+    );
+    assert_eq!(signing[0].expose_secret(), fresh);
 }

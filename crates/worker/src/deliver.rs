@@ -192,6 +192,15 @@ async fn settle(
         .store
         .record_attempt(delivery, &record, outcome, context.config.disable_after)
         .await?;
+    let counted = match outcome {
+        AttemptOutcome::Delivered => "delivered",
+        AttemptOutcome::RetryAt(_) => "retrying",
+        AttemptOutcome::Failed => "failed",
+    };
+    context.observer.delivery_attempt(
+        counted,
+        Duration::from_millis(u64::try_from(record.latency_ms).unwrap_or(0)),
+    );
     tracing::info!(
         target: "actionhub::webhooks",
         delivery_id = %delivery.id,

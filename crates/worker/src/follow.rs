@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actionhub_catalog::{Catalog, ParamStyle};
 use actionhub_engine::{Call, CallError, Stats};
@@ -174,6 +174,7 @@ async fn step(context: &Context, company: &str) -> Result<Step, FollowError> {
         let items: Vec<&RawValue> =
             serde_json::from_slice(reply.data.as_bytes()).map_err(FollowError::BadPage)?;
         let full = items.len() >= PAGE_SIZE;
+        let read = items.len() as u64;
         let mut fresh = Vec::new();
         for item in items {
             let head: EventHead = serde_json::from_str(item.get()).map_err(FollowError::BadPage)?;
@@ -198,9 +199,23 @@ async fn step(context: &Context, company: &str) -> Result<Step, FollowError> {
                 context.queued.notify_waiters();
             }
         }
+        let new = fresh.len() as u64;
+        context.observer.events_followed(new, read - new);
         match reply.next {
-            Some(cursor) if full => next = Some(cursor),
-            _ => return Ok(Step::Idle),
+            Some(cursor) if full => {
+                next = Some(cursor);
+                let newest = Duration::try_from_secs_f64(position.cursor_at).unwrap_or_default();
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default();
+                context
+                    .observer
+                    .stream_lag(company, now.saturating_sub(newest));
+            }
+            _ => {
+                context.observer.stream_lag(company, Duration::ZERO);
+                return Ok(Step::Idle);
+            }
         }
     }
     Ok(Step::Backlog)

@@ -137,6 +137,18 @@ impl Default for WorkerConfig {
     }
 }
 
+/// What the worker reports as it goes; the server's `/metrics` implements it.
+pub trait Observer: Send + Sync + std::fmt::Debug {
+    /// Events read from a company's stream: `new` ones stored, `seen` ones skipped (read again
+    /// at a page boundary, or stored by another hub).
+    fn events_followed(&self, new: u64, seen: u64);
+    /// How far behind Front a company's stream is: zero once caught up, else the age of the
+    /// newest event taken.
+    fn stream_lag(&self, company: &str, lag: Duration);
+    /// One attempt: its outcome (`delivered`, `retrying` or `failed`) and how long it took.
+    fn delivery_attempt(&self, outcome: &'static str, took: Duration);
+}
+
 /// What the loops share.
 #[derive(Debug)]
 struct Context {
@@ -148,6 +160,7 @@ struct Context {
     http: reqwest::Client,
     /// Signalled when this hub queued deliveries, so they go out without waiting for a poll.
     queued: Notify,
+    observer: Arc<dyn Observer>,
 }
 
 /// The running background work. [`Worker::shutdown`] stops it cleanly (leases given up,
@@ -159,11 +172,12 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts following and delivering in the current runtime.
+    /// Starts following and delivering in the current runtime, reporting to `observer`.
     pub fn spawn(
         store: Store,
         front: FrontClient,
         config: WorkerConfig,
+        observer: Arc<dyn Observer>,
     ) -> Result<Worker, WorkerError> {
         let http = deliver::client(&config).map_err(WorkerError::Client)?;
         let mut id = [0u8; 8];
@@ -179,6 +193,7 @@ impl Worker {
             holder,
             http,
             queued: Notify::new(),
+            observer,
         });
         let (stop, stopped) = watch::channel(false);
         let tasks = vec![
