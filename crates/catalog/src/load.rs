@@ -411,22 +411,6 @@ fn path_parameters(path: &str) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::path_parameters;
-
-    #[test]
-    fn path_parameters_are_read_in_order() {
-        assert_eq!(
-            path_parameters("/a/{x}/b/{y}").unwrap(),
-            vec!["x".to_owned(), "y".to_owned()]
-        );
-        assert!(path_parameters("/a/{x").is_err());
-        assert!(path_parameters("/a/x}").is_err());
-        assert!(path_parameters("/a/{}").is_err());
-    }
-}
-
 /// The event types `events.types_from` points at: the `enum` of an array of strings among the
 /// inputs of `events.action`.
 fn event_types(connector: &Connector, events: &EventStream) -> Result<Vec<String>, String> {
@@ -468,4 +452,20 @@ fn event_types(connector: &Connector, events: &EventStream) -> Result<Vec<String
         return Err("`types_from` must name an array of strings with an `enum`".into());
     }
     Ok(types)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_parameters;
+
+    #[test]
+    fn path_parameters_are_read_in_order() {
+        assert_eq!(
+            path_parameters("/a/{x}/b/{y}").unwrap(),
+            vec!["x".to_owned(), "y".to_owned()]
+        );
+        assert!(path_parameters("/a/{x").is_err());
+        assert!(path_parameters("/a/x}").is_err());
+        assert!(path_parameters("/a/{}").is_err());
+    }
 }
