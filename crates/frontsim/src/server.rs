@@ -2,7 +2,7 @@
 //! Front's order — authentication (401), rate limits (429), route (404/405), scopes (403),
 //! input (400) — before its handler runs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -43,6 +43,8 @@ struct Sim {
     world: RwLock<World>,
     /// Token → the scopes it was given.
     grants: HashMap<String, Vec<String>>,
+    /// Tokens revoked since start ([`RunningSim::revoke_token`]): answered 401 from then on.
+    revoked: Arc<RwLock<HashSet<String>>>,
     limiter: RateLimiter,
     faults: Faults,
     public_url: Option<String>,
@@ -58,6 +60,7 @@ pub struct RunningSim {
     demo_token: Option<String>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    revoked: Arc<RwLock<HashSet<String>>>,
 }
 
 impl RunningSim {
@@ -73,6 +76,15 @@ impl RunningSim {
     /// The token that works with every scope, when no tokens were configured.
     pub fn demo_token(&self) -> Option<&str> {
         self.demo_token.as_deref()
+    }
+
+    /// Revokes `token`, as a Front admin deleting it would: every later request with it is
+    /// answered 401.
+    pub fn revoke_token(&self, token: &str) {
+        self.revoked
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(token.to_owned());
     }
 
     /// Stops accepting connections, lets open ones finish their current request, and waits.
@@ -115,10 +127,12 @@ pub async fn spawn(config: SimConfig, listener: TcpListener) -> Result<RunningSi
         |url| url.trim_end_matches('/').to_owned(),
     );
     let demo_token = config.tokens.is_empty().then(|| config.demo_token());
+    let revoked = Arc::new(RwLock::new(HashSet::new()));
     let sim = Arc::new(Sim {
         routes,
         world: RwLock::new(world::generate(config.seed)),
         grants: grants.into_iter().map(|g| (g.token, g.scopes)).collect(),
+        revoked: Arc::clone(&revoked),
         limiter: RateLimiter::new(&config),
         faults: Faults::new(&config),
         public_url: config
@@ -135,6 +149,7 @@ pub async fn spawn(config: SimConfig, listener: TcpListener) -> Result<RunningSi
         demo_token,
         stop,
         task: Some(task),
+        revoked,
     })
 }
 
@@ -328,8 +343,14 @@ impl Sim {
                 "The Authorization header must be `Bearer <API token>`",
             ));
         };
+        let revoked = self
+            .revoked
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(token);
         self.grants
             .get(token)
+            .filter(|_| !revoked)
             .map(Vec::as_slice)
             .ok_or_else(|| ApiError::unauthenticated("The API token is not valid"))
     }

@@ -145,7 +145,7 @@ struct Bench {
     receiver: Receiver,
     hook: String,
     metrics: Arc<Metrics>,
-    _sim: frontsim::RunningSim,
+    sim: frontsim::RunningSim,
     db: TestDatabase,
 }
 
@@ -187,7 +187,7 @@ impl Bench {
             receiver,
             hook,
             metrics,
-            _sim: sim,
+            sim,
             db,
         }
     }
@@ -355,11 +355,18 @@ async fn writes_reach_the_receiver_once_each_signed_with_account_events() {
         )
         .await;
     assert_eq!(status, 200);
-    bench
-        .store
-        .mark_account_error(&bench.project_id, &account, "front_unauthorized", "refused")
+    // Front starts refusing the token: the next call puts the account in error.
+    bench.sim.revoke_token(&bench.token);
+    let response = bench
+        .http
+        .post(format!("{}/actions/rpc", bench.url))
+        .basic_auth(&bench.key, Some(""))
+        .header("x-account-id", &account)
+        .json(&json!({"action": "front_list_tags"}))
+        .send()
         .await
         .unwrap();
+    assert_eq!(response.status(), 412);
     let (status, _) = bench
         .call(
             reqwest::Method::DELETE,

@@ -3,9 +3,9 @@
 //! on the machine's server, dropped afterwards; the test fails if the server is down).
 
 use actionhub_store::{
-    AccountFilter, AccountPatch, IdempotencyBegin, Keyring, LinkTarget, NewAccount, NewSession,
-    Purged, Run, RunFilter, Status, Store, StoreError, Timestamp, VaultError, new_run_id,
-    sqlite_holds_sealed_data,
+    AccountFilter, AccountPatch, IdempotencyBegin, Keyring, LinkTarget, NewAccount, NewEndpoint,
+    NewSession, Purged, Run, RunFilter, Status, Store, StoreError, Timestamp, VaultError,
+    new_run_id, sqlite_holds_sealed_data,
 };
 use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
 use secrecy::{ExposeSecret, SecretString};
@@ -458,6 +458,20 @@ async fn rotation_lets_the_old_key_go(db: &TestDatabase) {
         ids.push(account.id);
     }
     let (_, key) = old.create_api_key(&project, "ci").await.unwrap();
+    let endpoint = NewEndpoint {
+        url: "https://example.com/hook".to_owned(),
+        event_types: vec!["*".to_owned()],
+        account_ids: None,
+        description: None,
+    };
+    let hook = old
+        .create_endpoint(
+            &project.id,
+            &endpoint,
+            &SecretString::from("whsec_c2lnbmluZw=="),
+        )
+        .await
+        .unwrap();
     old.close().await;
 
     // Without the old key, the database cannot be opened (its pepper is under version 1).
@@ -470,7 +484,11 @@ async fn rotation_lets_the_old_key_go(db: &TestDatabase) {
     let both = open_with(db, &format!("2:{KEY_V2},1:{KEY_V1}")).await;
     let report = both.rotate_vault().await.unwrap();
     assert_eq!(report.newest_version, 2);
-    assert_eq!(report.rotated, 5 + 1, "five credentials and the pepper");
+    assert_eq!(
+        report.rotated,
+        5 + 1 + 1,
+        "five credentials, the pepper and a webhook signing secret"
+    );
     assert_eq!(report.remaining, 0);
     let again = both.rotate_vault().await.unwrap();
     assert_eq!(
@@ -488,6 +506,11 @@ async fn rotation_lets_the_old_key_go(db: &TestDatabase) {
         );
     }
     new_only.authenticate(key.expose_secret()).await.unwrap();
+    let signing = new_only
+        .signing_secrets(&project.id, &hook.id)
+        .await
+        .unwrap();
+    assert_eq!(signing[0].expose_secret(), "whsec_c2lnbmluZw==");
 }
 
 async fn a_wrong_keyring_is_refused_at_open(db: &TestDatabase) {
