@@ -181,6 +181,11 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "SECS", env = "ACTIONHUB_EVENTS_POLL_SECS", default_value_t = 15,
           value_parser = clap::value_parser!(u64).range(1..))]
     events_poll_secs: u64,
+    /// The share of a Front company's rate budget that following its events may use (twice
+    /// that while events wait, at most half); actions keep the rest.
+    #[arg(long, value_name = "SHARE", env = "ACTIONHUB_EVENTS_BUDGET_SHARE", default_value_t = 0.1,
+          value_parser = budget_share)]
+    events_budget_share: f64,
     /// Delays between a failed webhook attempt and the next (comma-separated, units ms, s, m,
     /// h); after the last, the message fails.
     #[arg(
@@ -212,6 +217,7 @@ impl WorkerArgs {
     pub fn worker_config(&self) -> WorkerConfig {
         WorkerConfig {
             poll_interval: Duration::from_secs(self.events_poll_secs),
+            budget_share: self.events_budget_share,
             retry_schedule: self.webhook_retry_schedule.clone(),
             delivery_timeout: Duration::from_secs(self.webhook_timeout_secs),
             disable_after: Duration::from_secs(self.webhook_disable_after_hours * 60 * 60),
@@ -219,4 +225,12 @@ impl WorkerArgs {
             ..WorkerConfig::default()
         }
     }
+}
+
+/// A share of a budget: a number above 0 and at most 1.
+fn budget_share(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|share| *share > 0.0 && *share <= 1.0)
+        .ok_or_else(|| "must be a number above 0 and at most 1 (0.1 is a tenth)".to_owned())
 }

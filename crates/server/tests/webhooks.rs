@@ -19,6 +19,7 @@ use actionhub_worker::{AddressPolicy, Worker, WorkerConfig};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
@@ -149,15 +150,85 @@ struct Bench {
     db: TestDatabase,
 }
 
+/// A proxy in front of the simulator that counts requests by route (the first path segment).
+#[derive(Clone)]
+struct CountingProxy {
+    target: std::net::SocketAddr,
+    http: reqwest::Client,
+    counts: Arc<Mutex<BTreeMap<String, u64>>>,
+}
+
+async fn forward(
+    State(proxy): State<CountingProxy>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let route = parts.uri.path().trim_start_matches('/');
+    let route = route.split('/').next().unwrap_or_default().to_owned();
+    *proxy.counts.lock().unwrap().entry(route).or_default() += 1;
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut outgoing = proxy
+        .http
+        .request(parts.method, format!("http://{}{path}", proxy.target))
+        .body(body);
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::HOST {
+            outgoing = outgoing.header(name, value);
+        }
+    }
+    let Ok(answer) = outgoing.send().await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let mut response = axum::response::Response::builder().status(answer.status());
+    for (name, value) in answer.headers() {
+        response = response.header(name, value);
+    }
+    response
+        .body(axum::body::Body::from(
+            answer.bytes().await.unwrap_or_default(),
+        ))
+        .unwrap()
+}
+
 impl Bench {
     async fn start(db: TestDatabase) -> Bench {
-        let sim = frontsim::bind(frontsim::SimConfig::unlimited(), "127.0.0.1:0")
-            .await
-            .unwrap();
+        Bench::start_with(db, frontsim::SimConfig::unlimited(), None).await
+    }
+
+    /// A bench whose simulator runs with `config`; with `counts`, the hub reaches it through a
+    /// proxy that counts requests by route there.
+    async fn start_with(
+        db: TestDatabase,
+        mut config: frontsim::SimConfig,
+        counts: Option<Arc<Mutex<BTreeMap<String, u64>>>>,
+    ) -> Bench {
+        let proxy_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://{}", proxy_listener.local_addr().unwrap());
+        if counts.is_some() {
+            // Front's `next` links must lead through the proxy too.
+            config.public_url = Some(proxy_url.clone());
+        }
+        let sim = frontsim::bind(config, "127.0.0.1:0").await.unwrap();
+        let front_url = match counts {
+            Some(counts) => {
+                let proxy = CountingProxy {
+                    target: sim.local_addr(),
+                    http: reqwest::Client::new(),
+                    counts,
+                };
+                let app = axum::Router::new().fallback(forward).with_state(proxy);
+                tokio::spawn(async move { axum::serve(proxy_listener, app).await });
+                proxy_url
+            }
+            None => sim.base_url().to_owned(),
+        };
         let store = Store::open(db.url(), Keyring::parse(KEY_V1).unwrap())
             .await
             .unwrap();
-        let front = FrontClient::new(Some(sim.base_url())).unwrap();
+        let front = FrontClient::new(Some(&front_url)).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let mut state = AppState::new(store.clone(), front.clone(), &url);
@@ -194,10 +265,14 @@ impl Bench {
 
     /// Starts a worker on `store`, reporting to the hub's metrics.
     fn worker(&self, store: &Store) -> Worker {
+        self.worker_with(store, worker_config())
+    }
+
+    fn worker_with(&self, store: &Store, config: WorkerConfig) -> Worker {
         Worker::spawn(
             store.clone(),
             self.front.clone(),
-            worker_config(),
+            config,
             self.metrics.clone(),
         )
         .unwrap()
@@ -698,4 +773,64 @@ async fn hostile_endpoint_inputs_are_refused_naming_the_field() {
         "the old secret signs during the grace period"
     );
     assert_eq!(signing[0].expose_secret(), fresh);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn actions_keep_most_of_a_small_budget_while_events_are_followed() {
+    // 10 requests a second, no burst limit (the pacer learns it from Front's headers): small
+    // enough that the callers below are held by the budget, not by the machine.
+    let config = frontsim::SimConfig {
+        rpm: 10,
+        window_secs: 1,
+        burst: 0,
+        ..frontsim::SimConfig::default()
+    };
+    let counts = Arc::new(Mutex::new(BTreeMap::new()));
+    let bench = Bench::start_with(TestDatabase::sqlite(), config, Some(counts.clone())).await;
+    bench.endpoint(json!(["front.comment"])).await;
+    let account = bench.link("owner-1").await;
+    let conversation = bench.conversation(&account).await;
+    // A 3% share (6% while events wait): with the probe before the budget is known, well
+    // within the 10% that actions leave.
+    let worker = bench.worker_with(
+        &bench.store,
+        WorkerConfig {
+            budget_share: 0.03,
+            ..worker_config()
+        },
+    );
+    // Heavy traffic from several callers at once, mostly reads, with writes that leave events.
+    let bench = Arc::new(bench);
+    let mut callers = Vec::new();
+    for caller in 0..6 {
+        let bench = bench.clone();
+        let account = account.clone();
+        let conversation = conversation.clone();
+        callers.push(tokio::spawn(async move {
+            for call in 0..20 {
+                if call % 5 == caller % 5 {
+                    bench.comment(&account, &conversation, 1).await;
+                } else {
+                    bench.rpc(&account, "front_list_tags", json!({})).await;
+                }
+            }
+        }));
+    }
+    for caller in callers {
+        caller.await.unwrap();
+    }
+    let counts = counts.lock().unwrap().clone();
+    let followed = counts.get("events").copied().unwrap_or(0);
+    let actions: u64 = counts
+        .iter()
+        .filter(|(route, _)| !matches!(route.as_str(), "events" | "me"))
+        .map(|(_, n)| n)
+        .sum();
+    eprintln!("requests by route: {counts:?}");
+    assert!(followed > 0, "the follower never read events: {counts:?}");
+    assert!(
+        actions * 10 >= (actions + followed) * 9,
+        "actions got less than 90% of the requests: {counts:?}"
+    );
+    worker.shutdown().await;
 }

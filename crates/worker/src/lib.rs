@@ -7,7 +7,7 @@
 //!   (`front_list_events`, paced with the company's other calls), oldest first from a durable
 //!   cursor, and stores each page's new events with their deliveries in the transaction that
 //!   moves the cursor on. Idle, a company is polled every `poll_interval`; while pages come
-//!   back full, at once.
+//!   back full, at once; always within `budget_share` of the company's learnt budget.
 //! - **Delivering** (`deliver`): due deliveries are claimed (one hub per delivery), signed
 //!   ([`security`]) and POSTed; every attempt is recorded, failures are retried on the
 //!   [`RetrySchedule`], and an endpoint failing for `disable_after` is disabled.
@@ -119,6 +119,9 @@ pub struct WorkerConfig {
     pub delivery_poll: Duration,
     /// Attempts in flight at once.
     pub concurrency: u32,
+    /// The share of a company's learnt rate budget the follower may use (twice that while
+    /// events wait, at most half), so that actions keep the rest.
+    pub budget_share: f64,
     pub address_policy: AddressPolicy,
 }
 
@@ -132,6 +135,7 @@ impl Default for WorkerConfig {
             delivery_timeout: Duration::from_secs(15),
             delivery_poll: Duration::from_secs(1),
             concurrency: 16,
+            budget_share: 0.1,
             address_policy: AddressPolicy::PublicOnly,
         }
     }
