@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use actionhub_engine::FrontClient;
@@ -27,6 +27,35 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::net::TcpListener;
+
+/// Everything the hub logs while these tests run (one subscriber for the whole binary), so a
+/// test can check that no secret is in it.
+fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || LogSink(sink.clone()))
+            .try_init();
+        logs
+    })
+}
+
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// How long a test waits for deliveries before failing with what it saw.
 const PATIENCE: Duration = Duration::from_secs(90);
@@ -387,6 +416,7 @@ fn distinct(ids: &[String]) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writes_reach_the_receiver_once_each_signed_with_account_events() {
+    let logs = logs();
     let bench = Bench::start(TestDatabase::sqlite()).await;
     let worker = bench.worker(&bench.store);
     let (endpoint, secret) = bench.endpoint(json!(["front.comment", "account.*"])).await;
@@ -516,6 +546,14 @@ async fn writes_reach_the_receiver_once_each_signed_with_account_events() {
     assert!(metrics.contains("actionhub_events_followed_total{outcome=\"new\"} 200"));
     assert!(metrics.contains("actionhub_event_stream_lag_seconds{company="));
     worker.shutdown().await;
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(logged.contains("webhook attempt"), "nothing was logged");
+    for secret in [secret.as_str(), bench.token.as_str(), bench.key.as_str()] {
+        assert!(
+            !contains_secret(logged.as_bytes(), secret),
+            "a secret is in the logs"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
