@@ -872,3 +872,56 @@ async fn actions_keep_most_of_a_small_budget_while_events_are_followed() {
     );
     worker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_address_is_refused_at_delivery_and_a_failing_endpoint_disabled() {
+    let bench = Bench::start(TestDatabase::sqlite()).await;
+    let (endpoint, _) = bench.endpoint(json!(["account.*"])).await;
+    // The routes allowed the loopback URL; this worker does not, and disables an endpoint at
+    // its first failure.
+    let worker = bench.worker_with(
+        &bench.store,
+        WorkerConfig {
+            address_policy: AddressPolicy::PublicOnly,
+            disable_after: Duration::ZERO,
+            ..worker_config()
+        },
+    );
+    bench.link("owner-1").await;
+    let path = format!("/webhooks/{endpoint}");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let shown = loop {
+        let (_, shown) = bench.call(reqwest::Method::GET, &path, None).await;
+        if shown["status"] == "disabled" {
+            break shown;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never disabled: {shown}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(shown["disabled_at"].is_string() && shown["failing_since"].is_string());
+    assert!(
+        bench.receiver.got().is_empty(),
+        "a private address was reached"
+    );
+    let (_, log) = bench
+        .call(reqwest::Method::GET, &format!("{path}/deliveries"), None)
+        .await;
+    let delivery = &log["data"][0];
+    assert_eq!(delivery["status"], "failed", "{log}");
+    assert_eq!(delivery["attempts"][0]["error_kind"], "refused_address");
+    assert!(delivery["attempts"][0]["status_code"].is_null());
+    let (status, enabled) = bench
+        .call(
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(enabled["status"], "enabled");
+    assert!(enabled["failing_since"].is_null());
+    worker.shutdown().await;
+}
