@@ -605,6 +605,24 @@ async fn a_failing_receiver_gets_the_message_on_the_fourth_attempt() {
         .wait_for("the retry", |got| got.len() >= 5)
         .await;
     assert_eq!(got[4].id, got[0].id);
+    // Replayed from the stored events, still under the same id.
+    let (status, replayed) = bench
+        .post(
+            &format!("/webhooks/{endpoint}/replay"),
+            json!({"since": "2000-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(
+        (status, &replayed["queued"]),
+        (202, &json!(1)),
+        "{replayed}"
+    );
+    let got = bench
+        .receiver
+        .wait_for("the replay", |got| got.len() >= 6)
+        .await;
+    assert_eq!(got[5].id, got[0].id);
+    assert_eq!(got[5].raw, got[0].raw);
     worker.shutdown().await;
 }
 
