@@ -115,7 +115,10 @@ def running_hub():
         with open(hub_log, "w") as err:
             server = subprocess.Popen(
                 [binary, "serve", "--bind", "127.0.0.1:0"],
-                stdout=subprocess.DEVNULL, stderr=err, env={**env, "RUST_LOG": "info"},
+                stdout=subprocess.DEVNULL, stderr=err,
+                # Webhook receivers in the tests listen on loopback; events are read every second.
+                env={**env, "RUST_LOG": "info", "ACTIONHUB_WEBHOOK_ALLOW_PRIVATE": "1",
+                     "ACTIONHUB_EVENTS_POLL_SECS": "1"},
             )
         processes.append(server)
         line = _wait_for(hub_log, "actionhub serving", server)

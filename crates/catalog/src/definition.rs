@@ -25,10 +25,36 @@ pub struct Connector {
     pub resources: IndexMap<String, Resource>,
     /// Every scope a token can be given, in the order the provider's settings page lists them.
     pub scopes: Vec<ScopeDefinition>,
+    /// The provider's activity stream, which the hub follows to send webhooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventStream>,
     pub guide: Guide,
     /// Filled by the loader from the `actions/` files.
     #[serde(skip)]
     pub(crate) actions: Vec<Action>,
+}
+
+/// The provider's activity stream: the action that lists a company's events, and the input
+/// field whose items' `enum` names every event type, so that the types are declared once, in
+/// that action.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventStream {
+    /// The action listing events (oldest first with `sort_order=asc`, after `q.after`).
+    pub action: String,
+    /// Where the types are: the input location, then property names down to an array of
+    /// strings with an `enum` (`query.q.types`).
+    pub types_from: String,
+    /// Filled by the loader from `types_from`.
+    #[serde(skip)]
+    pub(crate) types: Vec<String>,
+}
+
+impl EventStream {
+    /// Every event type the provider emits, in declaration order.
+    pub fn types(&self) -> &[String] {
+        &self.types
+    }
 }
 
 /// The one secret an end user pastes to link an account.

@@ -20,8 +20,9 @@ mod search;
 use std::sync::OnceLock;
 
 pub use definition::{
-    Action, Connector, CredentialField, Field, FieldType, Guide, GuideSection, GuideStep, Hints,
-    IdentityFields, Inputs, ListEnvelope, Method, Resource, ScopeDefinition, Style, Verification,
+    Action, Connector, CredentialField, EventStream, Field, FieldType, Guide, GuideSection,
+    GuideStep, Hints, IdentityFields, Inputs, ListEnvelope, Method, Resource, ScopeDefinition,
+    Style, Verification,
 };
 pub use echo::{ECHO_MAX_CHARS, echo};
 pub use guide::{Separator, UnknownAction, parse_guide_selection};

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use indexmap::IndexMap;
 
-use crate::definition::{Action, Connector, Field, FieldType, Method};
+use crate::definition::{Action, Connector, EventStream, Field, FieldType, Method};
 use crate::path_value::{self, PathRule};
 use crate::schema::{self, ParamStyle};
 
@@ -127,6 +127,12 @@ pub(crate) fn load_connector(source: &ConnectorSource<'_>) -> Result<Connector, 
         }
     }
     connector.actions = actions;
+    if let Some(events) = &connector.events {
+        let types = event_types(&connector, events).map_err(|reason| fail("events", reason))?;
+        if let Some(events) = &mut connector.events {
+            events.types = types;
+        }
+    }
     Ok(connector)
 }
 
@@ -403,6 +409,49 @@ fn path_parameters(path: &str) -> Result<Vec<String>, String> {
         return Err(format!("unopened `}}` in `{path}`"));
     }
     Ok(names)
+}
+
+/// The event types `events.types_from` points at: the `enum` of an array of strings among the
+/// inputs of `events.action`.
+fn event_types(connector: &Connector, events: &EventStream) -> Result<Vec<String>, String> {
+    let action = connector
+        .actions
+        .iter()
+        .find(|action| action.id == events.action)
+        .ok_or_else(|| format!("`action`: no action `{}`", events.action))?;
+    let mut names = events.types_from.split('.');
+    let fields = match names.next() {
+        Some("path") => &action.inputs.path,
+        Some("query") => &action.inputs.query,
+        Some("body") => &action.inputs.body,
+        _ => return Err("`types_from` must start with path, query or body".into()),
+    };
+    let missing = || format!("`types_from`: {} has no such field", events.action);
+    let mut field = fields
+        .get(names.next().ok_or_else(missing)?)
+        .ok_or_else(missing)?;
+    for name in names {
+        field = field
+            .properties
+            .as_ref()
+            .and_then(|properties| properties.get(name))
+            .ok_or_else(missing)?;
+    }
+    let types: Vec<String> = field
+        .items
+        .as_ref()
+        .and_then(|items| items.allowed.as_ref())
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if types.is_empty() {
+        return Err("`types_from` must name an array of strings with an `enum`".into());
+    }
+    Ok(types)
 }
 
 #[cfg(test)]

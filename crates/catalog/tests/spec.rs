@@ -274,3 +274,23 @@ fn limits_never_exceed_100() {
         Some(15)
     );
 }
+
+/// The event types the hub offers as webhooks (`front.<type>`) are exactly the values of
+/// `EventResponse.type`, in the spec's order.
+#[test]
+fn event_types_are_the_specs() {
+    let front = Catalog::builtin().connector("front").expect("front");
+    let events = front
+        .events
+        .as_ref()
+        .expect("the Front connector declares its events");
+    let spec_types: Vec<&str> = spec()
+        .pointer("/components/schemas/EventResponse/properties/type/enum")
+        .and_then(Value::as_array)
+        .expect("EventResponse.type has an enum")
+        .iter()
+        .map(|value| value.as_str().expect("event types are strings"))
+        .collect();
+    assert_eq!(spec_types.len(), 37);
+    assert_eq!(events.types(), spec_types.as_slice());
+}

@@ -5,6 +5,7 @@ use actionhub_engine::FrontClient;
 use actionhub_server::AppState;
 use actionhub_server::linking::{self, LinkRequest, Owner};
 use actionhub_store::{Keyring, LinkTarget, Store};
+use actionhub_worker::{AddressPolicy, Worker, WorkerConfig};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
@@ -93,10 +94,19 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         println!(
             "Events are flowing: the simulated company has about {DEMO_ACTIVITY_PER_MINUTE} customer actions a minute (front_list_events shows them)."
         );
-        let state = AppState::new(store.clone(), front, &url);
+        // Webhooks may go to the developer's own machine in the demo.
+        let worker_config = WorkerConfig {
+            address_policy: AddressPolicy::AllowPrivate,
+            ..WorkerConfig::default()
+        };
+        let mut state = AppState::new(store.clone(), front.clone(), &url);
+        state.webhooks.address_policy = AddressPolicy::AllowPrivate;
+        let worker = Worker::spawn(store.clone(), front, worker_config, state.metrics.clone())
+            .map_err(|error| CliError::Config(error.to_string()))?;
         actionhub_server::serve(listener, state, crate::serve::shutdown_signal())
             .await
             .map_err(CliError::Serve)?;
+        worker.shutdown().await;
         store.close().await;
         sim.shutdown().await;
         drop(dir);
@@ -123,6 +133,10 @@ Try it:
 
   curl -s -u '{key}:' '{url}/actions?include=action_details&search=tag'
   curl -s -u '{key}:' {url}/runs
+
+Webhooks (Front's events, signed; any local receiver will do, see docs/webhooks.md):
+
+  curl -s -u '{key}:' {url}/webhooks -H 'content-type: application/json'     -d '{{"url": "http://127.0.0.1:9000/hooks", "events": ["front.*", "account.*"]}}'
 
 Python (pip install 'stackone-ai[mcp]'):
 

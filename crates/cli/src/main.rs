@@ -14,6 +14,7 @@ mod run;
 mod serve;
 mod sim;
 mod vault;
+mod webhooks;
 
 use std::process::ExitCode;
 
@@ -53,6 +54,9 @@ enum Command {
     Keys(keys::KeysArgs),
     /// Linked Front accounts: link with a token (checked with Front first), list, remove.
     Accounts(accounts::AccountsArgs),
+    /// Webhook endpoints (signed Standard Webhooks of Front's and the hub's events): create
+    /// (the secret is printed once), list, remove, rotate the secret.
+    Webhooks(webhooks::WebhooksArgs),
     ConnectLink(connect_link::ConnectLinkArgs),
     Run(run::RunArgs),
     Runs(run::RunsArgs),
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Keys(args) => keys::run(&args),
         Command::Accounts(args) => accounts::run(&args),
+        Command::Webhooks(args) => webhooks::run(&args),
         Command::ConnectLink(args) => connect_link::run(&args),
         Command::Mcp(args) => mcp::run(&args),
         Command::Vault(args) => vault::run(&args),

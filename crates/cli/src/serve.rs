@@ -3,13 +3,16 @@
 use std::time::Duration;
 
 use actionhub_server::{AppState, CorsOrigin, ServeConfig};
+use actionhub_worker::Worker;
 use clap::Args;
 use tokio::net::TcpListener;
 
 use crate::config::{self, DatabaseArgs};
 use crate::error::CliError;
+use crate::webhooks::WorkerArgs;
 
-/// Run the hub: the HTTP API (actions, accounts, connect sessions, runs, MCP, the Hub pages).
+/// Run the hub: the HTTP API (actions, accounts, connect sessions, runs, MCP, the Hub pages)
+/// and the background work (following Front's events, delivering webhooks).
 ///
 /// Opens (and migrates) the database, then serves until interrupted (Ctrl-C or SIGTERM),
 /// finishing the requests in flight. With SQLite and no ACTIONHUB_MASTER_KEY or
@@ -70,6 +73,8 @@ pub struct ServeArgs {
     )]
     cors_origins: Vec<CorsOrigin>,
     #[command(flatten)]
+    worker: WorkerArgs,
+    #[command(flatten)]
     database: DatabaseArgs,
 }
 
@@ -119,11 +124,20 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         let retention = (args.run_retention_days > 0)
             .then(|| Duration::from_secs(u64::from(args.run_retention_days) * 24 * 60 * 60));
         let janitor = actionhub_server::janitor::spawn(store.clone(), retention);
-        let state = AppState::new(store.clone(), front, &public_url);
+        let mut state = AppState::new(store.clone(), front.clone(), &public_url);
+        state.webhooks.address_policy = args.worker.address_policy();
+        let worker = Worker::spawn(
+            store.clone(),
+            front,
+            args.worker.worker_config(),
+            state.metrics.clone(),
+        )
+        .map_err(|error| CliError::Config(error.to_string()))?;
         let served =
             actionhub_server::serve_with(listener, state, args.serve_config(), shutdown_signal())
                 .await;
         janitor.abort();
+        worker.shutdown().await;
         served.map_err(CliError::Serve)?;
         store.close().await;
         tracing::info!("actionhub stopped");

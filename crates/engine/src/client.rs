@@ -11,7 +11,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::cursor::Allowed;
-use crate::pace::{FallbackPacer, MemoryPacer, Pacer, SharedPacing, Wakeups};
+use crate::pace::{FallbackPacer, LearntBudget, MemoryPacer, Pacer, SharedPacing, Wakeups};
 
 /// Time to establish a TCP + TLS connection to Front.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -157,6 +157,12 @@ impl FrontClient {
     }
 
     /// Where requests go, without a trailing slash.
+    /// The window budget learnt for a Front company, if Front has told it (see
+    /// [`Pacer::learnt_budget`]).
+    pub fn learnt_budget(&self, company: &str) -> Option<LearntBudget> {
+        self.pacer.learnt_budget(company)
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

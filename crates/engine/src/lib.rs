@@ -34,7 +34,9 @@ pub use cursor::CursorError;
 pub use execute::{
     Call, CallError, DEFAULT_DEADLINE, DryRun, PrepareError, ProviderError, Reply, Stats,
 };
-pub use pace::{FallbackPacer, MemoryPacer, Pacer, PacerError, RedisPacer, SharedPacing};
+pub use pace::{
+    FallbackPacer, LearntBudget, MemoryPacer, Pacer, PacerError, RedisPacer, SharedPacing,
+};
 pub use request::FrontRequest;
 pub use response::JsonText;
 pub use secrecy::SecretString;

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use actionhub_catalog::echo;
 
 use crate::linking::LinkError;
+use crate::webhooks::EndpointError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -189,8 +190,32 @@ impl From<StoreError> for ApiError {
             | StoreError::Database(_)
             | StoreError::Vault(_)
             | StoreError::Corrupt(_)
+            | StoreError::LeaseLost
             | StoreError::Entropy => {
                 tracing::error!(error = %error, "store failure");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl ApiError {
+    /// Maps an endpoint error met while handling `what` (e.g. "webhook endpoint whe_…").
+    pub fn from_endpoint(error: EndpointError, what: &str) -> ApiError {
+        match error {
+            EndpointError::Store(store) => ApiError::from_store(store, what),
+            other => ApiError::from(other),
+        }
+    }
+}
+
+impl From<EndpointError> for ApiError {
+    fn from(error: EndpointError) -> ApiError {
+        match error {
+            EndpointError::Invalid(message) => ApiError::BadRequest(message),
+            EndpointError::Store(error) => ApiError::from(error),
+            EndpointError::Entropy => {
+                tracing::error!("the random number generator failed");
                 ApiError::Internal
             }
         }

@@ -316,13 +316,38 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
                     "the id in the path is not valid (it must be UTF-8 text)".to_owned(),
                 )
             })?;
-        refuse_nul("id", &id)?;
-        if id.chars().count() > MAX_ID_CHARS {
-            return Err(ApiError::BadRequest(format!(
-                "`id`: the id in the path is longer than {MAX_ID_CHARS} characters"
-            )));
-        }
-        Ok(PathId(id))
+        Ok(PathId(checked_id(id)?))
+    }
+}
+
+/// No NUL, at most [`MAX_ID_CHARS`] characters.
+fn checked_id(id: String) -> Result<String, ApiError> {
+    refuse_nul("id", &id)?;
+    if id.chars().count() > MAX_ID_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "`id`: the id in the path is longer than {MAX_ID_CHARS} characters"
+        )));
+    }
+    Ok(id)
+}
+
+/// The two id segments of a nested route (`/webhooks/{id}/deliveries/{delivery_id}/…`), each
+/// checked as [`PathId`] is.
+#[derive(Debug)]
+pub struct PathIds(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path((first, second)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| {
+                ApiError::BadRequest(
+                    "the ids in the path are not valid (they must be UTF-8 text)".to_owned(),
+                )
+            })?;
+        Ok(PathIds(checked_id(first)?, checked_id(second)?))
     }
 }
 

@@ -29,6 +29,7 @@ mod routes;
 mod runlog;
 mod views;
 mod web_session;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ use std::time::{Duration, Instant};
 
 use actionhub_engine::FrontClient;
 use actionhub_store::Store;
+use actionhub_worker::AddressPolicy;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
@@ -64,6 +66,26 @@ pub struct AppState {
     /// Where executions are recorded (written in the background; flushed by [`serve`]).
     pub run_log: RunLog,
     pub metrics: Arc<Metrics>,
+    pub webhooks: WebhookSettings,
+}
+
+/// How the webhook routes check endpoints (the worker is configured alike).
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookSettings {
+    /// Whether endpoint URLs may point at private and loopback addresses
+    /// (`ACTIONHUB_WEBHOOK_ALLOW_PRIVATE`).
+    pub address_policy: AddressPolicy,
+    /// How long a rotated secret keeps signing beside its successor.
+    pub rotation_grace: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> WebhookSettings {
+        WebhookSettings {
+            address_policy: AddressPolicy::PublicOnly,
+            rotation_grace: Duration::from_secs(24 * 60 * 60),
+        }
+    }
 }
 
 impl AppState {
@@ -74,6 +96,7 @@ impl AppState {
             front,
             public_url: public_url.trim_end_matches('/').to_owned(),
             metrics: Arc::new(Metrics::default()),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

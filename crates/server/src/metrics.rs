@@ -1,6 +1,8 @@
 //! In-process counters for `GET /metrics` (Prometheus text format): runs by action and
-//! outcome, Front's latency per request, time spent queued for a company's budget, and, when
-//! budgets are shared through Redis, whether they are now and how often the hub fell back.
+//! outcome, Front's latency per request, time spent queued for a company's budget, the
+//! worker's events followed, stream lag per company and webhook attempts (as its
+//! `Observer`), and, when budgets are shared through Redis, whether they are now and how
+//! often the hub fell back.
 //! Recording is a few atomic additions (and one short lock for the run counters).
 
 use std::collections::BTreeMap;
@@ -70,6 +72,13 @@ pub struct Metrics {
     runs: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     upstream: Histogram,
     pacer_wait: Histogram,
+    /// Events read from Front's streams: (new, seen again).
+    events_followed: [AtomicU64; 2],
+    /// Front company → how far behind its stream is, in seconds.
+    stream_lag: Mutex<BTreeMap<String, f64>>,
+    /// Webhook attempts by outcome (`delivered`, `retrying`, `failed`).
+    deliveries: Mutex<BTreeMap<&'static str, u64>>,
+    delivery_latency: Histogram,
 }
 
 impl Default for Metrics {
@@ -78,6 +87,10 @@ impl Default for Metrics {
             runs: Mutex::new(BTreeMap::new()),
             upstream: Histogram::new(&LATENCY_BUCKETS),
             pacer_wait: Histogram::new(&WAIT_BUCKETS),
+            events_followed: [AtomicU64::new(0), AtomicU64::new(0)],
+            stream_lag: Mutex::new(BTreeMap::new()),
+            deliveries: Mutex::new(BTreeMap::new()),
+            delivery_latency: Histogram::new(&LATENCY_BUCKETS),
         }
     }
 }
@@ -127,6 +140,7 @@ impl Metrics {
             "actionhub_pacer_wait_seconds",
             "Time calls waited for their Front company's rate budget (calls that waited).",
         );
+        self.render_webhooks(&mut out);
         if let Some(pacing) = shared_pacing {
             let _ = writeln!(
                 out,
@@ -141,6 +155,80 @@ impl Metrics {
             );
         }
         out
+    }
+}
+
+impl Metrics {
+    fn render_webhooks(&self, out: &mut String) {
+        let [new, seen] = &self.events_followed;
+        let _ = writeln!(
+            out,
+            "# HELP actionhub_events_followed_total Events read from Front's event streams: new (stored and queued) or seen (already taken).\n\
+             # TYPE actionhub_events_followed_total counter\n\
+             actionhub_events_followed_total{{outcome=\"new\"}} {}\n\
+             actionhub_events_followed_total{{outcome=\"seen\"}} {}\n\
+             # HELP actionhub_event_stream_lag_seconds How far behind Front each followed company's stream is (0 once caught up).\n\
+             # TYPE actionhub_event_stream_lag_seconds gauge",
+            new.load(Ordering::Relaxed),
+            seen.load(Ordering::Relaxed)
+        );
+        for (company, lag) in self
+            .stream_lag
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "actionhub_event_stream_lag_seconds{{company=\"{company}\"}} {lag}"
+            );
+        }
+        out.push_str(
+            "# HELP actionhub_webhook_attempts_total Webhook delivery attempts, by what followed: delivered, retrying or failed.\n\
+             # TYPE actionhub_webhook_attempts_total counter\n",
+        );
+        for (outcome, count) in self
+            .deliveries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "actionhub_webhook_attempts_total{{outcome=\"{outcome}\"}} {count}"
+            );
+        }
+        self.delivery_latency.write(
+            out,
+            "actionhub_webhook_attempt_duration_seconds",
+            "Time of each webhook attempt, the receiver's answer included.",
+        );
+    }
+}
+
+impl actionhub_worker::Observer for Metrics {
+    fn events_followed(&self, new: u64, seen: u64) {
+        self.events_followed[0].fetch_add(new, Ordering::Relaxed);
+        self.events_followed[1].fetch_add(seen, Ordering::Relaxed);
+    }
+
+    fn stream_lag(&self, company: &str, lag: Duration) {
+        // Company ids are Front's (`cmp_…`), never secrets; their number is bounded by the
+        // accounts linked.
+        self.stream_lag
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(company.to_owned(), lag.as_secs_f64());
+    }
+
+    fn delivery_attempt(&self, outcome: &'static str, took: Duration) {
+        *self
+            .deliveries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(outcome)
+            .or_default() += 1;
+        self.delivery_latency.observe(took);
     }
 }
 

@@ -9,6 +9,7 @@ use crate::model::{
     Account, AccountFilter, AccountPatch, LinkTarget, NewAccount, Status, Timestamp, random_base62,
 };
 use crate::vault::{Binding, Sealed};
+use crate::webhooks::record_account_event;
 use crate::{Store, StoreError};
 
 const ACCOUNT_COLUMNS: &str = "id, project_id, provider, origin_owner_id, origin_owner_name, \
@@ -133,6 +134,8 @@ impl Store {
         let allowed = to_json_opt(new.allowed_actions.as_ref());
         let fresh_id = format!("acc_{}", random_base62(20)?);
         let keyring = &self.inner.keyring;
+        let select =
+            format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 AND project_id = $2");
         let account_id: String = on_pool!(self.db(), pool => {
             let mut tx = pool.begin().await?;
             if let Some(session_id) = new.session_id {
@@ -250,6 +253,28 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            let row: AccountRow = sqlx::query_as(&select)
+                .bind(&id)
+                .bind(project_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            // The company's events are followed from now on if the project has endpoints (a
+            // company already followed keeps its position).
+            sqlx::query(
+                "INSERT INTO event_streams (company_id, cursor_at, boundary_ids, lease_holder, \
+                   lease_until, updated_at) \
+                 SELECT $1, $2, '[]', NULL, 0, $3 WHERE EXISTS \
+                   (SELECT 1 FROM webhook_endpoints WHERE project_id = $4) \
+                 ON CONFLICT (company_id) DO NOTHING",
+            )
+            .bind(&new.provider_account_id)
+            .bind(now as f64 / 1000.0)
+            .bind(now)
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await?;
+            let kind = if id == fresh_id { "created" } else { "updated" };
+            record_account_event!(tx, &Account::try_from(row)?, kind, now);
             tx.commit().await?;
             id
         });
@@ -389,6 +414,12 @@ impl Store {
                 }
                 other => other?,
             };
+            let row: AccountRow = sqlx::query_as(&select)
+                .bind(id)
+                .bind(project_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            record_account_event!(tx, &Account::try_from(row)?, "updated", now);
             tx.commit().await?;
         });
         self.forget_account(project_id, id);
@@ -400,14 +431,27 @@ impl Store {
         let sql = format!(
             "DELETE FROM accounts WHERE id = $1 AND project_id = $2 RETURNING {ACCOUNT_COLUMNS}"
         );
-        // Credentials go with the account through ON DELETE CASCADE, in the same statement.
-        let row: Option<AccountRow> = on_pool!(self.db(), pool => sqlx::query_as(&sql)
-            .bind(id)
-            .bind(project_id)
-            .fetch_optional(pool)
-            .await?);
+        let now = Timestamp::now().millis();
+        // Credentials go with the account through ON DELETE CASCADE, in the same statement;
+        // the `account.deleted` event is queued in the same transaction, while the account's
+        // endpoints can still be matched to it.
+        let account = on_pool!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            let row: Option<AccountRow> = sqlx::query_as(&sql)
+                .bind(id)
+                .bind(project_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else {
+                return Err(StoreError::NotFound);
+            };
+            let account = Account::try_from(row)?;
+            record_account_event!(tx, &account, "deleted", now);
+            tx.commit().await?;
+            account
+        });
         self.forget_account(project_id, id);
-        row.ok_or(StoreError::NotFound)?.try_into()
+        Ok(account)
     }
 
     /// Opens one credential field of an account (for the engine, to call the provider).
@@ -538,21 +582,43 @@ impl Store {
             description: description.to_owned(),
             timestamp: now.to_string(),
         }]);
-        let updated = on_pool!(self.db(), pool => sqlx::query(
-            "UPDATE accounts SET status = 'error', status_reasons = $1, updated_at = $2 \
-             WHERE id = $3 AND project_id = $4",
-        )
-        .bind(reasons)
-        .bind(now.millis())
-        .bind(account_id)
-        .bind(project_id)
-        .execute(pool)
-        .await?
-        .rows_affected());
+        let select =
+            format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 AND project_id = $2");
+        on_pool!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            let previous: Option<String> = sqlx::query_scalar(
+                "UPDATE accounts SET updated_at = $1 WHERE id = $2 AND project_id = $3 \
+                 RETURNING status",
+            )
+            .bind(now.millis())
+            .bind(account_id)
+            .bind(project_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(previous) = previous else {
+                return Err(StoreError::NotFound);
+            };
+            sqlx::query(
+                "UPDATE accounts SET status = 'error', status_reasons = $1 \
+                 WHERE id = $2 AND project_id = $3",
+            )
+            .bind(reasons)
+            .bind(account_id)
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await?;
+            // Told once, when the account goes from active to error, not on every refusal.
+            if previous == Status::Active.as_str() {
+                let row: AccountRow = sqlx::query_as(&select)
+                    .bind(account_id)
+                    .bind(project_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                record_account_event!(tx, &Account::try_from(row)?, "error", now.millis());
+            }
+            tx.commit().await?;
+        });
         self.forget_account(project_id, account_id);
-        if updated == 0 {
-            return Err(StoreError::NotFound);
-        }
         Ok(())
     }
 }

@@ -240,6 +240,11 @@ const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "sealed idempotency",
         include_str!("../migrations/sqlite/0004_sealed_idempotency.sql"),
     ),
+    (
+        5,
+        "webhooks",
+        include_str!("../migrations/sqlite/0005_webhooks.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
     (
@@ -261,6 +266,11 @@ const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         4,
         "sealed idempotency",
         include_str!("../migrations/postgres/0004_sealed_idempotency.sql"),
+    ),
+    (
+        5,
+        "webhooks",
+        include_str!("../migrations/postgres/0005_webhooks.sql"),
     ),
 ];
 

@@ -22,6 +22,9 @@
 //!   The pepper is 32 random bytes generated once and stored sealed by the vault, so a stolen
 //!   database file yields neither credentials nor anything to test guessed keys against, and
 //!   `vault rotate` carries the pepper along without invalidating a single key.
+//! - Webhook endpoints' signing secrets are sealed like credentials; an event is stored with
+//!   its deliveries in the transaction that makes it known (a page of Front's events with the
+//!   cursor past it, an account event with the account change).
 //! - The run log keeps what happened to each execution of an action, never its bodies or
 //!   secrets; idempotency records keep a keyed request's hash and result for a day.
 //!   [`Store::purge`] deletes runs past their retention and long-expired connect sessions.
@@ -45,6 +48,7 @@ mod runs;
 mod sessions;
 mod sign_outs;
 pub mod vault;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -59,6 +63,11 @@ pub use model::{
 pub use retention::Purged;
 pub use runs::{IdempotencyBegin, Run, RunFilter, new_run_id};
 pub use vault::{Keyring, VaultError};
+pub use webhooks::{
+    ACCOUNT_EVENT_PREFIX, AttemptOutcome, AttemptRecord, Delivery, DueDelivery, Endpoint,
+    EndpointPatch, FRONT_EVENT_PREFIX, FrontEvent, MAX_DELIVERIES_LISTED, NewEndpoint,
+    StreamPosition, event_type_matches,
+};
 
 use db::Db;
 use keys::Pepper;
@@ -98,6 +107,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the operating system's random number generator failed")]
     Entropy,
+    /// Another hub took over the event stream this hub was following.
+    #[error("another hub now follows this event stream")]
+    LeaseLost,
 }
 
 /// The hub's storage. Cheap to clone: clones share the pool, keyring and pepper.

@@ -1,5 +1,5 @@
 //! `vault rotate`: re-encrypting every sealed value (credentials, hub secrets, stored idempotent
-//! answers) under the newest master key while hubs keep serving.
+//! answers, webhook signing secrets) under the newest master key while hubs keep serving.
 //!
 //! Rows are rotated one at a time, each in its own statement (hence its own transaction), with
 //! a compare-and-swap on the old ciphertext: if a hub relinks the account meanwhile, the swap
@@ -12,6 +12,7 @@ use crate::keys::hub_secret_binding;
 use crate::model::RotationReport;
 use crate::runs::idempotency_binding;
 use crate::vault::{Binding, Sealed};
+use crate::webhooks::secret_binding;
 use crate::{Store, StoreError};
 
 /// Rows read per batch.
@@ -66,6 +67,16 @@ const IDEMPOTENCY_ANSWERS: SealedTable = SealedTable {
     binding: |row| idempotency_binding(&row.first, &row.second),
 };
 
+const WEBHOOK_SECRETS: SealedTable = SealedTable {
+    select: "SELECT endpoint_id AS first, secret_id AS second, project_id, key_version, sealed \
+             FROM webhook_secrets \
+             WHERE key_version <> $1 AND (endpoint_id > $2 OR (endpoint_id = $2 AND secret_id > $3)) \
+             ORDER BY endpoint_id, secret_id LIMIT $4",
+    swap: "UPDATE webhook_secrets SET key_version = $1, sealed = $2 \
+           WHERE endpoint_id = $3 AND secret_id = $4 AND sealed = $5",
+    binding: |row| secret_binding(&row.project_id, &row.first, &row.second),
+};
+
 #[derive(Debug)]
 struct HubSecretRow {
     name: String,
@@ -100,8 +111,8 @@ fn version_of(key_version: i64) -> Result<u32, StoreError> {
 }
 
 impl Store {
-    /// Re-encrypts every credential, hub secret and stored idempotent answer not yet under the
-    /// newest key. Safe to run
+    /// Re-encrypts every credential, hub secret, stored idempotent answer and webhook signing
+    /// secret not yet under the newest key. Safe to run
     /// while hubs serve and safe to run again.
     pub async fn rotate_vault(&self) -> Result<RotationReport, StoreError> {
         // Cached tokens stay valid (rotation re-encrypts, the plaintext is unchanged), but
@@ -116,10 +127,13 @@ impl Store {
         self.rotate_hub_secrets(newest, &mut report).await?;
         self.rotate_table(&IDEMPOTENCY_ANSWERS, newest, &mut report)
             .await?;
+        self.rotate_table(&WEBHOOK_SECRETS, newest, &mut report)
+            .await?;
         let remaining: CountRow = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM credentials WHERE key_version <> $1) \
                   + (SELECT COUNT(*) FROM hub_secrets WHERE key_version <> $1) \
                   + (SELECT COUNT(*) FROM idempotency_keys WHERE response_key_version <> $1) \
+                  + (SELECT COUNT(*) FROM webhook_secrets WHERE key_version <> $1) \
                   AS n",
         )
         .bind(i64::from(newest))

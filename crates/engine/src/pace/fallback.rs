@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::budget::{Decision, Observation};
-use super::{BoxFuture, MemoryPacer, Pacer, PacerError};
+use super::{BoxFuture, LearntBudget, MemoryPacer, Pacer, PacerError};
 
 /// The longest a call waits for the shared pacer before pacing in process instead: far above
 /// a healthy Redis's answer (well under a millisecond for the scripts), far below a call's
@@ -204,6 +204,11 @@ impl Pacer for FallbackPacer {
         } else {
             self.local.soft_poll()
         }
+    }
+
+    fn learnt_budget(&self, company: &str) -> Option<LearntBudget> {
+        // The local pacer observes every answer, shared or not.
+        self.local.learnt_budget(company)
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use super::budget::{Bucket, Budget, Decision, Observation, route_class};
-use super::{BoxFuture, Pacer, PacerError};
+use super::{BoxFuture, LearntBudget, Pacer, PacerError};
 
 #[derive(Debug, Default)]
 struct Company {
@@ -74,6 +74,22 @@ impl Pacer for MemoryPacer {
             budget.observe(bucket, search, &seen);
         });
         Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn learnt_budget(&self, company: &str) -> Option<LearntBudget> {
+        let companies = self
+            .companies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let budget = &companies.get(company)?.budget;
+        Some(LearntBudget {
+            limit: u32::try_from(budget.limit)
+                .ok()
+                .filter(|limit| *limit > 0)?,
+            window: Duration::from_millis(
+                u64::try_from(budget.window_ms).ok().filter(|ms| *ms > 0)?,
+            ),
+        })
     }
 
     fn release_probe(&self, company: &str, lease_until: i64) {

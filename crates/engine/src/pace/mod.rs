@@ -75,6 +75,23 @@ pub trait Pacer: Send + Sync + std::fmt::Debug {
     /// How often a wait for a company's probe answer is re-checked when nothing in this
     /// process signals it: other replicas' answers are only seen by asking again.
     fn soft_poll(&self) -> Duration;
+
+    /// The window budget learnt for `company`, if Front has told it; read without I/O, for
+    /// callers that hold themselves to a share of it (the event follower). A pacer that cannot
+    /// tell without I/O says `None` (the Redis pacer: the hub reads it through its fallback,
+    /// which learns every answer too).
+    fn learnt_budget(&self, company: &str) -> Option<LearntBudget> {
+        let _ = company;
+        None
+    }
+}
+
+/// A company's budget as Front's `x-ratelimit-*` headers taught it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LearntBudget {
+    /// Requests per window.
+    pub limit: u32,
+    pub window: Duration,
 }
 
 /// Wake-ups per company: an answer wakes only the callers of its company waiting for its

@@ -13,6 +13,7 @@ mod hub;
 mod pages;
 mod runs;
 mod sessions;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -43,6 +44,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(accounts::list, accounts::create))
         .routes(routes!(accounts::show, accounts::update, accounts::remove))
         .routes(routes!(accounts::meta))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::show, webhooks::update, webhooks::remove))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::retry))
+        .routes(routes!(webhooks::replay))
         .routes(routes!(sessions::create))
         .routes(routes!(sessions::authenticate))
         .routes(routes!(hub::settings))
