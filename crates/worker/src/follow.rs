@@ -103,14 +103,16 @@ async fn follow_company(context: Arc<Context>, company: String, mut stop: watch:
 }
 
 /// The least time between two of the follower's calls for a company that keeps it to its
-/// share of the company's learnt budget (twice the share while events wait, never more than
-/// half), so that actions keep the rest; nothing while the budget is unknown (the engine paces
-/// every call anyway).
+/// share of the company's learnt budget, so that actions keep the rest. While events wait and
+/// the company's callers leave most of the window free, twice the share (never more than
+/// half): a busy company's actions never lose more than the share. Nothing while the budget
+/// is unknown (the engine paces every call anyway).
 fn share_interval(context: &Context, company: &str, backlog: bool) -> Duration {
     let Some(budget) = context.front.learnt_budget(company) else {
         return Duration::ZERO;
     };
-    let share = if backlog {
+    let spare = budget.booked.saturating_mul(2) < budget.limit;
+    let share = if backlog && spare {
         (context.config.budget_share * 2.0).min(0.5)
     } else {
         context.config.budget_share

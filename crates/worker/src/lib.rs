@@ -120,7 +120,8 @@ pub struct WorkerConfig {
     /// Attempts in flight at once.
     pub concurrency: u32,
     /// The share of a company's learnt rate budget the follower may use (twice that while
-    /// events wait, at most half), so that actions keep the rest.
+    /// events wait and the budget is less than half booked, at most half), so that actions
+    /// keep the rest.
     pub budget_share: f64,
     pub address_policy: AddressPolicy,
 }

@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use super::budget::{Bucket, Budget, Decision, Observation, route_class};
-use super::{BoxFuture, LearntBudget, Pacer, PacerError};
+use super::{BoxFuture, LearntBudget, Pacer, PacerError, unix_millis};
 
 #[derive(Debug, Default)]
 struct Company {
@@ -89,6 +89,11 @@ impl Pacer for MemoryPacer {
             window: Duration::from_millis(
                 u64::try_from(budget.window_ms).ok().filter(|ms| *ms > 0)?,
             ),
+            booked: if unix_millis() < budget.win_end {
+                u32::try_from(budget.used).unwrap_or(0)
+            } else {
+                0
+            },
         })
     }
 

@@ -92,6 +92,9 @@ pub struct LearntBudget {
     /// Requests per window.
     pub limit: u32,
     pub window: Duration,
+    /// Requests booked in the window now running (0 once it has ended): how busy the
+    /// company's callers keep it.
+    pub booked: u32,
 }
 
 /// Wake-ups per company: an answer wakes only the callers of its company waiting for its
