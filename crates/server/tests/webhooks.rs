@@ -240,6 +240,8 @@ impl Bench {
             // Front's `next` links must lead through the proxy too.
             config.public_url = Some(proxy_url.clone());
         }
+        // The demo token, or else the first one configured.
+        let first_token = config.tokens.first().map(|grant| grant.token.clone());
         let sim = frontsim::bind(config, "127.0.0.1:0").await.unwrap();
         let front_url = match counts {
             Some(counts) => {
@@ -279,7 +281,7 @@ impl Bench {
         Bench {
             url,
             key: key.expose_secret().to_owned(),
-            token: sim.demo_token().unwrap().to_owned(),
+            token: sim.demo_token().map(str::to_owned).or(first_token).unwrap(),
             project_id: project.id,
             store,
             front,
@@ -340,12 +342,17 @@ impl Bench {
 
     /// Links the simulator's company through `POST /accounts`; returns the account id.
     async fn link(&self, owner: &str) -> String {
+        self.link_with(owner, &self.token).await
+    }
+
+    /// Links the simulator's company with `token`; returns the account id.
+    async fn link_with(&self, owner: &str, token: &str) -> String {
         let (status, body) = self
             .post(
                 "/accounts",
                 json!({
                     "provider": "front",
-                    "credentials": {"api_token": self.token},
+                    "credentials": {"api_token": token},
                     "origin_owner_id": owner,
                     "origin_owner_name": owner,
                 }),
@@ -395,6 +402,31 @@ impl Bench {
             .await;
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_is_followed_with_an_account_whose_token_can_read_its_events() {
+    let config = frontsim::SimConfig {
+        tokens: vec![
+            frontsim::TokenGrant::with_every_scope("tok-Qm7vX2every"),
+            frontsim::TokenGrant::parse("tok-Hr4kW9tags:tags:read").unwrap(),
+        ],
+        ..frontsim::SimConfig::unlimited()
+    };
+    let bench = Bench::start_with(TestDatabase::sqlite(), config, None).await;
+    bench.endpoint(json!(["front.comment"])).await;
+    // The company's oldest account may read tags only: Front refuses it the events (403),
+    // and the follower reads them with the other one.
+    bench.link_with("owner-tags", "tok-Hr4kW9tags").await;
+    let account = bench.link("owner-every").await;
+    let worker = bench.worker(&bench.store);
+    let conversation = bench.conversation(&account).await;
+    bench.comment(&account, &conversation, 1).await;
+    bench
+        .receiver
+        .wait_for("the comment's event", |got| comment_events(got).len() == 1)
+        .await;
+    worker.shutdown().await;
 }
 
 /// Front event ids of the `front.comment` messages received.

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use actionhub_catalog::{Catalog, ParamStyle};
-use actionhub_engine::{Call, CallError, Stats};
+use actionhub_catalog::{Action, Catalog, ParamStyle};
+use actionhub_engine::{Call, CallError, Reply, Stats};
 use actionhub_store::{FrontEvent, StoreError, StreamPosition};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -166,48 +166,10 @@ async fn step(context: &Context, company: &str, next: Option<String>) -> Result<
     let action = front
         .action(&stream.action)
         .map_err(|_| FollowError::NoStream)?;
-    let (project_id, account_id) = context
-        .store
-        .company_accounts(company)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(FollowError::NoAccount)?;
-    let account = context
-        .store
-        .account_for_run(&project_id, &account_id, &front.credential.key)
-        .await?;
-    let token = account.credential.as_ref().ok_or(FollowError::NoAccount)?;
     let input = action
         .validate_input(ParamStyle::Nested, &page_input(&position, next.as_deref()))
         .map_err(|invalid| FollowError::Input(invalid.to_string()))?;
-    let call = Call {
-        action,
-        input: &input,
-        token,
-        account_id: &account_id,
-        company_id: company,
-        idempotency_key: false,
-        deadline: Instant::now() + CALL_DEADLINE,
-    };
-    let reply = match context.front.execute(&call, &mut Stats::default()).await {
-        Ok(reply) => reply,
-        Err(CallError::Front { message, error }) if error.status == 401 => {
-            // The token was revoked: the account is in error (and `account.error` is sent);
-            // the next step reads with another account of the company, if any.
-            context
-                .store
-                .mark_account_error(
-                    &project_id,
-                    &account_id,
-                    "front_unauthorized",
-                    "Front refused the API token (HTTP 401): it was revoked or deleted; link the account again with a new token",
-                )
-                .await?;
-            return Err(CallError::Front { message, error }.into());
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let reply = read_page(context, company, action, &front.credential.key, &input).await?;
     let items: Vec<&RawValue> =
         serde_json::from_slice(reply.data.as_bytes()).map_err(FollowError::BadPage)?;
     let full = items.len() >= PAGE_SIZE;
@@ -254,6 +216,56 @@ async fn step(context: &Context, company: &str, next: Option<String>) -> Result<
             Ok(Step::Idle)
         }
     }
+}
+
+/// Reads one page of the company's events with the first of its accounts whose token Front
+/// accepts for them: a token without the events scope (403) is passed over, a revoked one
+/// (401) puts its account in error (sending `account.error`) and is passed over too.
+async fn read_page(
+    context: &Context,
+    company: &str,
+    action: &Action,
+    credential_key: &str,
+    input: &Value,
+) -> Result<Reply, FollowError> {
+    let mut refused = None;
+    for (project_id, account_id) in context.store.company_accounts(company).await? {
+        let account = context
+            .store
+            .account_for_run(&project_id, &account_id, credential_key)
+            .await?;
+        let Some(token) = account.credential.as_ref() else {
+            continue;
+        };
+        let call = Call {
+            action,
+            input,
+            token,
+            account_id: &account_id,
+            company_id: company,
+            idempotency_key: false,
+            deadline: Instant::now() + CALL_DEADLINE,
+        };
+        match context.front.execute(&call, &mut Stats::default()).await {
+            Ok(reply) => return Ok(reply),
+            Err(CallError::Front { message, error }) if matches!(error.status, 401 | 403) => {
+                if error.status == 401 {
+                    context
+                        .store
+                        .mark_account_error(
+                            &project_id,
+                            &account_id,
+                            "front_unauthorized",
+                            "Front refused the API token (HTTP 401): it was revoked or deleted; link the account again with a new token",
+                        )
+                        .await?;
+                }
+                refused = Some(CallError::Front { message, error });
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(refused.map_or(FollowError::NoAccount, FollowError::from))
 }
 
 /// The input of one page: the page a cursor names, or the first page after the position
