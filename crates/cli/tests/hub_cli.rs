@@ -1067,10 +1067,10 @@ impl Listening {
         serde_json::from_str(&line).expect("one JSON object a line")
     }
 
-    /// Ctrl-C; returns whether listen exited successfully.
-    fn interrupt(&mut self) -> bool {
+    /// Sends `signal` (`INT` is Ctrl-C); returns whether listen exited successfully.
+    fn stop(&mut self, signal: &str) -> bool {
         let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
             .status();
         self.child.wait().unwrap().success()
     }
@@ -1089,7 +1089,10 @@ async fn listen_prints_events_and_removes_its_endpoint() {
     let dir = tempfile::tempdir().unwrap();
     let _server = env.serve(
         &dir.path().join("serve.log"),
-        &[("ACTIONHUB_WEBHOOK_ALLOW_PRIVATE", "1")],
+        &[
+            ("ACTIONHUB_WEBHOOK_ALLOW_PRIVATE", "1"),
+            ("ACTIONHUB_EVENTS_POLL_SECS", "1"),
+        ],
     );
     // Without the opt-in, the loopback endpoint is refused with what to set.
     let refused = env.run(&["listen"]);
@@ -1102,7 +1105,7 @@ async fn listen_prints_events_and_removes_its_endpoint() {
 
     let mut listening = Listening::start(
         &env,
-        &["--events", "account.*"],
+        &["--events", "account.*,front.tag"],
         dir.path().join("listen.log"),
     );
     let listed = env.ok(&["webhooks", "list"]);
@@ -1115,7 +1118,43 @@ async fn listen_prints_events_and_removes_its_endpoint() {
     assert!(event["webhook_id"].as_str().unwrap().starts_with("msg_"));
     assert!(listening.stderr().contains("account.created"));
 
-    assert!(listening.interrupt(), "{}", listening.stderr());
+    // Front's events: a write through the hub, followed from Front's event stream.
+    let first_id = |action: &str| {
+        let answer: Value = serde_json::from_str(&env.ok(&[
+            "run",
+            action,
+            "--account",
+            &account,
+            "--query",
+            "limit=1",
+            "--json",
+        ]))
+        .unwrap();
+        answer["data"][0]["id"].as_str().unwrap().to_owned()
+    };
+    let (conversation, tag) = (
+        first_id("front_list_conversations"),
+        first_id("front_list_tags"),
+    );
+    env.ok(&[
+        "run",
+        "front_add_conversation_tag",
+        "--account",
+        &account,
+        "--path",
+        &format!("conversation_id={conversation}"),
+        "--body",
+        &json!({ "tag_ids": [tag] }).to_string(),
+    ]);
+    let tagged = (0..20)
+        .map(|_| listening.next_event())
+        .find(|event| event["type"] == "front.tag")
+        .expect("a front.tag event");
+    assert_eq!(tagged["account_id"], account.as_str());
+    assert_eq!(tagged["event"]["type"], "tag", "{tagged}");
+    assert_eq!(tagged["event"]["conversation"]["id"], conversation.as_str());
+
+    assert!(listening.stop("INT"), "{}", listening.stderr());
     let log = listening.stderr();
     assert!(log.contains("removed the temporary endpoint"), "{log}");
     assert!(!log.contains("whsec_"), "the secret is never shown");
@@ -1211,6 +1250,6 @@ async fn listen_forwards_and_answers_with_the_forward_status() {
     let printed = listening.next_event();
     assert_eq!(printed["type"], "account.created");
     assert!(listening.stderr().contains("500"), "{}", listening.stderr());
-    assert!(listening.interrupt());
+    assert!(listening.stop("TERM"), "{}", listening.stderr());
     assert!(!env.ok(&["webhooks", "list"]).contains("actionhub listen"));
 }
