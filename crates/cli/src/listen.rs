@@ -7,7 +7,7 @@
 //! endpoint on Ctrl-C or SIGTERM.
 
 use std::io;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actionhub_server::webhooks::{self, EndpointError, EndpointRequest};
@@ -90,7 +90,7 @@ struct Receiver {
     secret: SecretString,
     forward: Option<Forward>,
     /// Why printing failed (the reader of stdout went away, …); listening stops then.
-    output_failed: OnceLock<io::Error>,
+    output_failed: Mutex<Option<io::Error>>,
     stop: Notify,
 }
 
@@ -139,7 +139,7 @@ pub fn run(args: &ListenArgs) -> Result<(), CliError> {
         let receiver = Arc::new(Receiver {
             secret,
             forward,
-            output_failed: OnceLock::new(),
+            output_failed: Mutex::new(None),
             stop: Notify::new(),
         });
         let app = Router::new()
@@ -165,10 +165,11 @@ pub fn run(args: &ListenArgs) -> Result<(), CliError> {
         })?;
         eprintln!("listen: removed the temporary endpoint {}", endpoint.id);
         served.map_err(CliError::Serve)?;
-        match Arc::into_inner(receiver).and_then(|receiver| receiver.output_failed.into_inner()) {
-            Some(error) => Err(CliError::Output(error)),
-            None => Ok(()),
-        }
+        let output_failed = receiver
+            .output_failed
+            .lock()
+            .map_or(None, |mut failed| failed.take());
+        output_failed.map_or(Ok(()), |error| Err(CliError::Output(error)))
     })
 }
 
@@ -251,7 +252,9 @@ async fn receive(
         "event": event,
     });
     if let Err(error) = write_line(&line.to_string()) {
-        let _ = receiver.output_failed.set(error);
+        if let Ok(mut failed) = receiver.output_failed.lock() {
+            failed.get_or_insert(error);
+        }
         receiver.stop.notify_one();
         return StatusCode::SERVICE_UNAVAILABLE;
     }
