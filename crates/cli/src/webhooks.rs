@@ -189,7 +189,8 @@ pub struct WorkerArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     events_poll_secs: u64,
     /// The share of a Front company's rate budget that following its events may use (twice
-    /// that while events wait, at most half); actions keep the rest.
+    /// that while events wait and the budget is less than half booked, at most half); actions
+    /// keep the rest.
     #[arg(long, value_name = "SHARE", env = "ACTIONHUB_EVENTS_BUDGET_SHARE", default_value_t = 0.1,
           value_parser = budget_share)]
     events_budget_share: f64,
