@@ -15,6 +15,7 @@
 //! | Front API | | `ACTIONHUB_FRONT_BASE_URL` | `https://api2.frontapp.com` |
 //! | largest answer read from Front | `--max-answer-mb` (`serve`) | `ACTIONHUB_MAX_ANSWER_MB` | 64 (MiB) |
 //! | shared rate budget | | `ACTIONHUB_REDIS_URL`, `ACTIONHUB_REDIS_PREFIX` | in-process; prefix `actionhub` |
+//! | events and webhooks (`serve`; [`crate::webhooks::WorkerArgs`]) | `--events-poll-secs`, `--events-budget-share`, `--webhook-retry-schedule`, `--webhook-timeout-secs`, `--webhook-disable-after-hours`, `--webhook-allow-private` | `ACTIONHUB_EVENTS_POLL_SECS`, `ACTIONHUB_EVENTS_BUDGET_SHARE`, `ACTIONHUB_WEBHOOK_RETRY_SCHEDULE`, `ACTIONHUB_WEBHOOK_TIMEOUT_SECS`, `ACTIONHUB_WEBHOOK_DISABLE_AFTER_HOURS`, `ACTIONHUB_WEBHOOK_ALLOW_PRIVATE` | 15, 0.1, `5s,5m,30m,2h,5h,10h,10h`, 15, 120, off |
 //!
 //! The master keyring is read from the environment here rather than through clap, so that no
 //! `--help` output can ever show its value.

@@ -134,7 +134,10 @@ Try it:
   curl -s -u '{key}:' '{url}/actions?include=action_details&search=tag'
   curl -s -u '{key}:' {url}/runs
 
-Webhooks (Front's events, signed; any local receiver will do, see docs/webhooks.md):
+Webhooks (Front's events, signed; print them as they arrive, or send them to any local receiver;
+see docs/webhooks.md):
+
+  actionhub listen --database '{database}' --webhook-allow-private
 
   curl -s -u '{key}:' {url}/webhooks -H 'content-type: application/json'     -d '{{"url": "http://127.0.0.1:9000/hooks", "events": ["front.*", "account.*"]}}'
 

@@ -8,6 +8,7 @@ mod connect_link;
 mod demo;
 mod error;
 mod keys;
+mod listen;
 mod mcp;
 mod output;
 mod run;
@@ -57,6 +58,7 @@ enum Command {
     /// Webhook endpoints (signed Standard Webhooks of Front's and the hub's events): create
     /// (the secret is printed once), list, remove, rotate the secret.
     Webhooks(webhooks::WebhooksArgs),
+    Listen(listen::ListenArgs),
     ConnectLink(connect_link::ConnectLinkArgs),
     Run(run::RunArgs),
     Runs(run::RunsArgs),
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => keys::run(&args),
         Command::Accounts(args) => accounts::run(&args),
         Command::Webhooks(args) => webhooks::run(&args),
+        Command::Listen(args) => listen::run(&args),
         Command::ConnectLink(args) => connect_link::run(&args),
         Command::Mcp(args) => mcp::run(&args),
         Command::Vault(args) => vault::run(&args),

@@ -7,10 +7,14 @@ use crate::error::CliError;
 
 /// Writes `text` to stdout, ending with exactly one newline.
 pub fn emit(text: &str) -> Result<(), CliError> {
+    write_line(text).map_err(CliError::Output)
+}
+
+/// Writes `text` and one newline to stdout and flushes it, as [`emit`] does, for callers that
+/// handle the I/O error themselves.
+pub fn write_line(text: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
-    writeln!(stdout, "{}", text.trim_end_matches('\n'))
-        .and_then(|()| stdout.flush())
-        .map_err(CliError::Output)
+    writeln!(stdout, "{}", text.trim_end_matches('\n')).and_then(|()| stdout.flush())
 }
 
 /// Lays rows out under a header, every column but the last padded to its widest cell.

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use actionhub_catalog::echo;
 use actionhub_server::webhooks::{self, EndpointError, EndpointRequest};
 use actionhub_worker::{AddressPolicy, RetrySchedule, WorkerConfig};
 use clap::{Args, Subcommand};
@@ -58,7 +59,8 @@ enum WebhooksCommand {
         description: Option<String>,
     },
     /// List the project's endpoints: id, URL, events, status (disabled after failing for
-    /// days) and creation.
+    /// days), creation and description (`actionhub listen (temporary)` for one that a killed
+    /// `listen` left behind).
     List,
     /// Remove an endpoint with its delivery log; nothing more is sent to it.
     Remove {
@@ -143,10 +145,15 @@ pub fn run(args: &WebhooksArgs) -> Result<(), CliError> {
                                 "enabled".to_owned()
                             },
                             endpoint.created_at.to_string(),
+                            endpoint
+                                .description
+                                .as_deref()
+                                .map(|text| echo(text).into_owned())
+                                .unwrap_or_default(),
                         ]
                     })
                     .collect();
-                emit(&table(&["ID", "URL", "EVENTS", "STATUS", "CREATED"], &rows))?;
+                emit(&table(&["ID", "URL", "EVENTS", "STATUS", "CREATED", "DESCRIPTION"], &rows))?;
             }
             WebhooksCommand::Remove { id } => {
                 let endpoint = store
@@ -182,7 +189,8 @@ pub struct WorkerArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     events_poll_secs: u64,
     /// The share of a Front company's rate budget that following its events may use (twice
-    /// that while events wait, at most half); actions keep the rest.
+    /// that while events wait and the budget is less than half booked, at most half); actions
+    /// keep the rest.
     #[arg(long, value_name = "SHARE", env = "ACTIONHUB_EVENTS_BUDGET_SHARE", default_value_t = 0.1,
           value_parser = budget_share)]
     events_budget_share: f64,
@@ -203,15 +211,28 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "HOURS", env = "ACTIONHUB_WEBHOOK_DISABLE_AFTER_HOURS",
           default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
     webhook_disable_after_hours: u64,
+    #[command(flatten)]
+    address: AddressArgs,
+}
+
+/// `--webhook-allow-private` (`serve`, `listen`).
+#[derive(Debug, Clone, Args)]
+pub struct AddressArgs {
     /// Let endpoints point at private and loopback addresses (development and tests).
     #[arg(long, env = "ACTIONHUB_WEBHOOK_ALLOW_PRIVATE",
           value_parser = clap::builder::BoolishValueParser::new())]
     webhook_allow_private: bool,
 }
 
+impl AddressArgs {
+    pub fn policy(&self) -> AddressPolicy {
+        address_policy(self.webhook_allow_private)
+    }
+}
+
 impl WorkerArgs {
     pub fn address_policy(&self) -> AddressPolicy {
-        address_policy(self.webhook_allow_private)
+        self.address.policy()
     }
 
     pub fn worker_config(&self) -> WorkerConfig {

@@ -1011,3 +1011,245 @@ async fn webhook_endpoints_from_the_command_line() {
     assert!(!gone.status.success());
     assert!(String::from_utf8_lossy(&gone.stderr).contains("not found"));
 }
+
+/// `actionhub listen` as a child process: its stdout lines arrive on a channel, its stderr goes
+/// to a file.
+struct Listening {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    log: PathBuf,
+}
+
+impl Listening {
+    /// Starts `listen ARGS` with private addresses allowed; returns once its endpoint exists.
+    fn start(env: &Env, args: &[&str], log: PathBuf) -> Listening {
+        let mut command = env.command(&[&["listen"], args].concat());
+        let child = command
+            .env("ACTIONHUB_WEBHOOK_ALLOW_PRIVATE", "1")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start actionhub listen");
+        let (send, lines) = std::sync::mpsc::channel();
+        let mut listening = Listening { child, lines, log };
+        let stdout = listening.child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = send.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !listening.stderr().contains("Ctrl-C stops") {
+            assert!(
+                Instant::now() < deadline,
+                "listen did not start: {}",
+                listening.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        listening
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The next event printed on stdout, as JSON.
+    fn next_event(&self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no event printed: {}", self.stderr()));
+        serde_json::from_str(&line).expect("one JSON object a line")
+    }
+
+    /// Sends `signal` (`INT` is Ctrl-C); returns whether listen exited successfully.
+    fn stop(&mut self, signal: &str) -> bool {
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap().success()
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_prints_events_and_removes_its_endpoint() {
+    let env = Env::new(TestDatabase::sqlite(), None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let _server = env.serve(
+        &dir.path().join("serve.log"),
+        &[
+            ("ACTIONHUB_WEBHOOK_ALLOW_PRIVATE", "1"),
+            ("ACTIONHUB_EVENTS_POLL_SECS", "1"),
+        ],
+    );
+    // Without the opt-in, the loopback endpoint is refused with what to set.
+    let refused = env.run(&["listen"]);
+    assert!(!refused.status.success());
+    let reason = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        reason.contains("ACTIONHUB_WEBHOOK_ALLOW_PRIVATE=1") && reason.lines().count() == 1,
+        "{reason}"
+    );
+
+    let mut listening = Listening::start(
+        &env,
+        &["--events", "account.*,front.tag"],
+        dir.path().join("listen.log"),
+    );
+    let listed = env.ok(&["webhooks", "list"]);
+    assert!(listed.contains("actionhub listen (temporary)"), "{listed}");
+    let account = env.ok(&["accounts", "link", "--token", &env.token()]);
+    let event = listening.next_event();
+    assert_eq!(event["type"], "account.created", "{event}");
+    assert_eq!(event["account_id"], account.as_str());
+    assert_eq!(event["event"]["id"], account.as_str());
+    assert!(event["webhook_id"].as_str().unwrap().starts_with("msg_"));
+    assert!(listening.stderr().contains("account.created"));
+
+    // Front's events: a write through the hub, followed from Front's event stream.
+    let first_id = |action: &str| {
+        let answer: Value = serde_json::from_str(&env.ok(&[
+            "run",
+            action,
+            "--account",
+            &account,
+            "--query",
+            "limit=1",
+            "--json",
+        ]))
+        .unwrap();
+        answer["data"][0]["id"].as_str().unwrap().to_owned()
+    };
+    let (conversation, tag) = (
+        first_id("front_list_conversations"),
+        first_id("front_list_tags"),
+    );
+    env.ok(&[
+        "run",
+        "front_add_conversation_tag",
+        "--account",
+        &account,
+        "--path",
+        &format!("conversation_id={conversation}"),
+        "--body",
+        &json!({ "tag_ids": [tag] }).to_string(),
+    ]);
+    let tagged = (0..20)
+        .map(|_| listening.next_event())
+        .find(|event| event["type"] == "front.tag")
+        .expect("a front.tag event");
+    assert_eq!(tagged["account_id"], account.as_str());
+    assert_eq!(tagged["event"]["type"], "tag", "{tagged}");
+    assert_eq!(tagged["event"]["conversation"]["id"], conversation.as_str());
+
+    assert!(listening.stop("INT"), "{}", listening.stderr());
+    let log = listening.stderr();
+    assert!(log.contains("removed the temporary endpoint"), "{log}");
+    assert!(!log.contains("whsec_"), "the secret is never shown");
+    let listed = env.ok(&["webhooks", "list"]);
+    assert!(!listed.contains("actionhub listen"), "{listed}");
+}
+
+/// A receiver on a free port that answers each request with the next status of `statuses`
+/// (then 204), sending what it received (headers in lower case, body) on the channel.
+fn tiny_receiver(statuses: Vec<u16>) -> (String, std::sync::mpsc::Receiver<(String, String)>) {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (send, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut statuses = statuses.into_iter();
+        for stream in listener.incoming().map_while(Result::ok) {
+            let mut reader = std::io::BufReader::new(&stream);
+            let mut head = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let line = line.to_ascii_lowercase();
+                if let Some(value) = line.strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+                head.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let status = statuses.next().unwrap_or(204);
+            let _ = (&stream).write_all(
+                format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+            let _ = send.send((head, String::from_utf8_lossy(&body).into_owned()));
+        }
+    });
+    (url, received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_forwards_and_answers_with_the_forward_status() {
+    let env = Env::new(TestDatabase::sqlite(), None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let _server = env.serve(
+        &dir.path().join("serve.log"),
+        &[
+            ("ACTIONHUB_WEBHOOK_ALLOW_PRIVATE", "1"),
+            ("ACTIONHUB_WEBHOOK_RETRY_SCHEDULE", "100ms,100ms"),
+        ],
+    );
+    // The app fails the first attempt: the hub retries the same message.
+    let (app, received) = tiny_receiver(vec![500]);
+    let mut listening = Listening::start(
+        &env,
+        &["--events", "account.created", "--forward-to", &app],
+        dir.path().join("listen.log"),
+    );
+    env.ok(&["accounts", "link", "--token", &env.token()]);
+    let wait = || {
+        received
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("nothing forwarded: {}", listening.stderr()))
+    };
+    let (first_head, first_body) = wait();
+    let (second_head, second_body) = wait();
+    for head in [&first_head, &second_head] {
+        assert!(
+            head.contains("webhook-signature: v1,") && head.contains("webhook-timestamp: "),
+            "{head}"
+        );
+    }
+    let id = |head: &str| {
+        head.lines()
+            .find_map(|line| line.strip_prefix("webhook-id: "))
+            .map(|id| id.trim().to_owned())
+    };
+    assert!(id(&first_head).is_some());
+    assert_eq!(
+        id(&first_head),
+        id(&second_head),
+        "a retry, not a new message"
+    );
+    assert_eq!(first_body, second_body, "the raw body is passed on");
+    assert_eq!(
+        serde_json::from_str::<Value>(&first_body).unwrap()["type"],
+        "account.created"
+    );
+    let printed = listening.next_event();
+    assert_eq!(printed["type"], "account.created");
+    assert!(listening.stderr().contains("500"), "{}", listening.stderr());
+    assert!(listening.stop("TERM"), "{}", listening.stderr());
+    assert!(!env.ok(&["webhooks", "list"]).contains("actionhub listen"));
+}

@@ -81,6 +81,20 @@ pub fn signature_header(secrets: &[SecretString], id: &str, timestamp: i64, body
 /// `v1,<signature>` of one message under one secret; `None` for a secret that is not
 /// `whsec_` + base64 (never the case for secrets this hub made).
 fn sign(secret: &SecretString, id: &str, timestamp: i64, body: &[u8]) -> Option<String> {
+    let mac = message_mac(secret, id, timestamp, body)?;
+    Some(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
+}
+
+/// The HMAC of `{id}.{timestamp}.{body}` keyed by the secret's bytes, not yet finalised.
+fn message_mac(
+    secret: &SecretString,
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Option<Hmac<Sha256>> {
     let key = STANDARD
         .decode(secret.expose_secret().strip_prefix(SECRET_PREFIX)?)
         .ok()?;
@@ -90,10 +104,34 @@ fn sign(secret: &SecretString, id: &str, timestamp: i64, body: &[u8]) -> Option<
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    Some(format!(
-        "v1,{}",
-        STANDARD.encode(mac.finalize().into_bytes())
-    ))
+    Some(mac)
+}
+
+/// How far a message's `webhook-timestamp` may be from the receiver's clock.
+pub const SIGNATURE_TOLERANCE_SECS: i64 = 5 * 60;
+
+/// Whether a received message is authentic under `secret`: some `v1,` entry of the
+/// `webhook-signature` header matches (compared in constant time), and its timestamp is within
+/// [`SIGNATURE_TOLERANCE_SECS`] of `now` (Unix seconds).
+pub fn verify(
+    secret: &SecretString,
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+    signature_header: &str,
+    now: i64,
+) -> bool {
+    if timestamp.abs_diff(now) > SIGNATURE_TOLERANCE_SECS.unsigned_abs() {
+        return false;
+    }
+    let Some(mac) = message_mac(secret, id, timestamp, body) else {
+        return false;
+    };
+    signature_header
+        .split(' ')
+        .filter_map(|entry| entry.strip_prefix("v1,"))
+        .filter_map(|signature| STANDARD.decode(signature).ok())
+        .any(|signature| mac.clone().verify_slice(&signature).is_ok())
 }
 
 /// Checks an endpoint URL's form, and under [`AddressPolicy::PublicOnly`] a host that is an IP
@@ -317,9 +355,57 @@ mod tests {
         // The example of the Standard Webhooks specification.
         let secret = SecretString::from("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         let body = br#"{"test": 2432232314}"#;
-        assert_eq!(
-            signature_header(&[secret], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body),
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        let header = signature_header(
+            std::slice::from_ref(&secret),
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            body,
+        );
+        assert_eq!(header, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        let now = 1614265330 + SIGNATURE_TOLERANCE_SECS;
+        assert!(verify(
+            &secret,
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            body,
+            &header,
+            now
+        ));
+        let rotated = format!("v1,bm90IGl0 {header}");
+        assert!(verify(
+            &secret,
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            body,
+            &rotated,
+            now
+        ));
+        assert!(!verify(
+            &secret,
+            "msg_other",
+            1614265330,
+            body,
+            &header,
+            now
+        ));
+        assert!(!verify(
+            &secret,
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            b"{}",
+            &header,
+            now
+        ));
+        assert!(
+            !verify(
+                &secret,
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                1614265330,
+                body,
+                &header,
+                now + 1
+            ),
+            "too old"
         );
         let fresh = new_secret().unwrap();
         assert!(fresh.expose_secret().starts_with(SECRET_PREFIX));
