@@ -73,6 +73,11 @@ pub fn router(state: AppState) -> Router {
             post(pages::remove_account),
         )
         .route("/dashboard/connect-links", post(pages::new_connect_link))
+        .route("/dashboard/webhooks", get(pages::webhooks))
+        .route(
+            "/dashboard/webhooks/{id}/deliveries/{delivery_id}/retry",
+            post(pages::retry_delivery),
+        )
         .route("/hub/settings", get(hub::settings))
         .route("/hub/connectors", get(hub::connectors))
         .route("/hub/connectors/{id}", get(hub::connector_config))

@@ -7,11 +7,13 @@
 
 use actionhub_catalog::{Action, Catalog, Connector};
 use actionhub_pages::{
-    AccountRow, AccountsPage, CONTENT_SECURITY_POLICY, GuideSelection, LinkOutcome, LinkPage,
-    LinkUnavailable, accounts_page, asset, link_page, link_unavailable_page, scope_guide,
-    sign_in_page,
+    AccountRow, AccountsPage, CONTENT_SECURITY_POLICY, DeliveryRow, EndpointRow, GuideSelection,
+    LinkOutcome, LinkPage, LinkUnavailable, WebhooksPage, accounts_page, asset, link_page,
+    link_unavailable_page, scope_guide, sign_in_page, webhooks_page,
 };
-use actionhub_store::{AccountFilter, ApiKey, ConnectSession, StoreError};
+use actionhub_store::{
+    AccountFilter, ApiKey, AttemptRecord, ConnectSession, Delivery, Endpoint, StoreError,
+};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{
@@ -25,13 +27,16 @@ use secrecy::SecretString;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{PathId, refuse_nul};
+use crate::extract::{PathId, PathIds, refuse_nul};
 use crate::routes::hub::{for_end_user, link_with_session};
 use crate::routes::sessions::{CreateSession, auth_link_url};
 use crate::web_session::{SESSION_COOKIE, SIGN_IN_COOKIE, SessionCookie, Signer, set_cookie};
 
 /// The most accounts the dashboard lists on one page.
 const DASHBOARD_PAGE_SIZE: u32 = 100;
+
+/// The most recent deliveries the Webhooks page shows per endpoint.
+const DASHBOARD_DELIVERIES_SHOWN: u32 = 10;
 
 /// Who may put a page in a frame.
 #[derive(Clone, Copy)]
@@ -509,6 +514,101 @@ pub async fn new_connect_link(
         }
         Err(error) => {
             tracing::error!(%error, "cannot create a connect session from the dashboard");
+            internal_error_page()
+        }
+    }
+}
+
+/// `GET /dashboard/webhooks`: the project's webhook endpoints with their recent deliveries.
+pub async fn webhooks(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some((session, key)) = signed_in(&state, &headers).await else {
+        return redirect("/dashboard/sign-in", HeaderMap::new());
+    };
+    let endpoints = match state.store.list_endpoints(&key.project_id).await {
+        Ok(endpoints) => endpoints,
+        Err(error) => {
+            tracing::error!(%error, "cannot list webhook endpoints for the dashboard");
+            return internal_error_page();
+        }
+    };
+    let mut listed: Vec<(Endpoint, Vec<Delivery>)> = Vec::with_capacity(endpoints.len());
+    for endpoint in endpoints {
+        match state
+            .store
+            .list_deliveries(&key.project_id, &endpoint.id, DASHBOARD_DELIVERIES_SHOWN)
+            .await
+        {
+            Ok(deliveries) => listed.push((endpoint, deliveries)),
+            // Removed since it was listed: nothing to show.
+            Err(StoreError::NotFound) => {}
+            Err(error) => {
+                tracing::error!(%error, "cannot list webhook deliveries for the dashboard");
+                return internal_error_page();
+            }
+        }
+    }
+    let rows: Vec<EndpointRow<'_>> = listed
+        .iter()
+        .map(|(endpoint, deliveries)| EndpointRow {
+            id: &endpoint.id,
+            url: &endpoint.url,
+            events: &endpoint.event_types,
+            description: endpoint.description.as_deref(),
+            disabled_at: endpoint.disabled_at.map(|at| at.to_string()),
+            failing_since: endpoint.failing_since.map(|at| at.to_string()),
+            deliveries: deliveries
+                .iter()
+                .map(|delivery| DeliveryRow {
+                    id: &delivery.id,
+                    event_type: &delivery.event_type,
+                    status: &delivery.status,
+                    created_at: delivery.created_at.to_string(),
+                    next_attempt_at: delivery.next_attempt_at.map(|at| at.to_string()),
+                    attempts: delivery.attempts.len(),
+                    last_outcome: delivery.attempts.last().map(attempt_outcome),
+                })
+                .collect(),
+        })
+        .collect();
+    let csrf = Signer::new(&state.store, &state.public_url).csrf_token(&session.nonce);
+    let view = WebhooksPage {
+        project: &key.project_name,
+        endpoints: &rows,
+        csrf_token: &csrf,
+    };
+    page(StatusCode::OK, webhooks_page(&view), Framing::Nowhere)
+}
+
+/// What an attempt gave, in a few words: the receiver's status code, or what went wrong.
+fn attempt_outcome(attempt: &AttemptRecord) -> String {
+    match (attempt.status_code, attempt.error_kind.as_deref()) {
+        (Some(code), _) => format!("HTTP {code}"),
+        (None, Some(kind)) => kind.replace('_', " "),
+        (None, None) => "no answer".to_owned(),
+    }
+}
+
+/// `POST /dashboard/webhooks/{id}/deliveries/{delivery_id}/retry` (form: `csrf`): the same
+/// retry as `POST /webhooks/{id}/deliveries/{delivery_id}/retry`, then back to the page.
+pub async fn retry_delivery(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathIds(endpoint_id, delivery_id): PathIds,
+    body: Bytes,
+) -> Response {
+    let key = match form_session(&state, &headers, &pairs(&body)).await {
+        Ok((_, key)) => key,
+        Err(response) => return response,
+    };
+    match state
+        .store
+        .retry_delivery(&key.project_id, &endpoint_id, &delivery_id)
+        .await
+    {
+        // A delivery removed meanwhile (with its endpoint) is simply gone from the page.
+        Ok(()) | Err(StoreError::NotFound) => redirect("/dashboard/webhooks", HeaderMap::new()),
+        Err(error) => {
+            tracing::error!(%error, "cannot retry a webhook delivery from the dashboard");
             internal_error_page()
         }
     }
