@@ -124,6 +124,10 @@ Try it:
   curl -s -u '{key}:' '{url}/actions?include=action_details&search=tag'
   curl -s -u '{key}:' {url}/runs
 
+Webhooks (Front's events, signed; any local receiver will do, see docs/webhooks.md):
+
+  curl -s -u '{key}:' {url}/webhooks -H 'content-type: application/json'     -d '{{"url": "http://127.0.0.1:9000/hooks", "events": ["front.*", "account.*"]}}'
+
 Python (pip install 'stackone-ai[mcp]'):
 
   from stackone_ai import StackOneToolSet

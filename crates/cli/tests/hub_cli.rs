@@ -948,3 +948,66 @@ async fn rotation_on_sqlite() {
 async fn rotation_on_postgres() {
     rotation_retires_the_old_key(TestDatabase::postgres().await).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_endpoints_from_the_command_line() {
+    let env = Env::new(TestDatabase::sqlite(), None).await;
+    let account = env.ok(&["accounts", "link", "--token", &env.token()]);
+    // Loopback receivers need the opt-in; the id alone goes to stdout, the secret to stderr.
+    let refused = env.run(&["webhooks", "create", "--url", "http://127.0.0.1:9/hook"]);
+    assert!(!refused.status.success());
+    let reason = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        reason.contains("`url` must not point at a loopback"),
+        "{reason}"
+    );
+    let created = env
+        .command(&[
+            "webhooks",
+            "create",
+            "--url",
+            "http://127.0.0.1:9/hook",
+            "--events",
+            "front.tag,account.*",
+            "--account",
+            &account,
+        ])
+        .env("ACTIONHUB_WEBHOOK_ALLOW_PRIVATE", "1")
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let id = String::from_utf8(created.stdout)
+        .unwrap()
+        .trim_end()
+        .to_owned();
+    assert!(id.starts_with("whe_") && !id.contains('\n'), "{id}");
+    let note = String::from_utf8_lossy(&created.stderr);
+    let secret = note
+        .split_whitespace()
+        .find(|word| word.starts_with("whsec_"))
+        .expect("the secret is shown once on stderr")
+        .to_owned();
+    let misspelt = env.run(&[
+        "webhooks",
+        "create",
+        "--url",
+        "https://93.184.216.34/hook",
+        "--events",
+        "front.tga",
+    ]);
+    let reason = String::from_utf8_lossy(&misspelt.stderr);
+    assert!(reason.contains("did you mean `front.tag`?"), "{reason}");
+
+    let listed = env.ok(&["webhooks", "list"]);
+    assert!(
+        listed.contains(&id) && listed.contains("front.tag,account.*"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&secret));
+    let rotated = env.ok(&["webhooks", "rotate", &id]);
+    assert!(rotated.starts_with("whsec_") && rotated != secret);
+    assert!(env.run(&["webhooks", "remove", &id]).status.success());
+    let gone = env.run(&["webhooks", "remove", &id]);
+    assert!(!gone.status.success());
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("not found"));
+}

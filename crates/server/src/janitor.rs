@@ -1,11 +1,11 @@
-//! The janitor: once an hour (and when the hub starts), it deletes the runs older than the
-//! retention period and the connect sessions that expired more than [`SESSION_GRACE`] ago, so
+//! The janitor: once an hour (and when the hub starts), it deletes the runs and webhook events
+//! older than the retention period and the connect sessions that expired more than [`SESSION_GRACE`] ago, so
 //! that a hub's database does not grow without end. Several hubs on one database may each run
 //! it: a row another hub has deleted is simply not there.
 
 use std::time::Duration;
 
-use actionhub_store::{Store, Timestamp};
+use actionhub_store::{Purged, Store, Timestamp};
 use tokio::task::JoinHandle;
 
 /// How long an expired connect session is kept (its link then says "expired" rather than
@@ -33,10 +33,11 @@ async fn purge(store: &Store, run_retention: Option<Duration>) {
         .purge(run_retention.map(before), before(SESSION_GRACE))
         .await
     {
-        Ok(purged) if purged.runs > 0 || purged.sessions > 0 => tracing::info!(
+        Ok(purged) if purged != Purged::default() => tracing::info!(
             runs = purged.runs,
             sessions = purged.sessions,
-            "purged old runs and expired connect sessions"
+            webhook_events = purged.events,
+            "purged old runs, webhook events and expired connect sessions"
         ),
         Ok(_) => {}
         Err(error) => {

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use actionhub_engine::FrontClient;
@@ -27,6 +27,35 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::net::TcpListener;
+
+/// Everything the hub logs while these tests run (one subscriber for the whole binary), so a
+/// test can check that no secret is in it.
+fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || LogSink(sink.clone()))
+            .try_init();
+        logs
+    })
+}
+
+struct LogSink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// How long a test waits for deliveries before failing with what it saw.
 const PATIENCE: Duration = Duration::from_secs(90);
@@ -387,6 +416,7 @@ fn distinct(ids: &[String]) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writes_reach_the_receiver_once_each_signed_with_account_events() {
+    let logs = logs();
     let bench = Bench::start(TestDatabase::sqlite()).await;
     let worker = bench.worker(&bench.store);
     let (endpoint, secret) = bench.endpoint(json!(["front.comment", "account.*"])).await;
@@ -516,6 +546,14 @@ async fn writes_reach_the_receiver_once_each_signed_with_account_events() {
     assert!(metrics.contains("actionhub_events_followed_total{outcome=\"new\"} 200"));
     assert!(metrics.contains("actionhub_event_stream_lag_seconds{company="));
     worker.shutdown().await;
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(logged.contains("webhook attempt"), "nothing was logged");
+    for secret in [secret.as_str(), bench.token.as_str(), bench.key.as_str()] {
+        assert!(
+            !contains_secret(logged.as_bytes(), secret),
+            "a secret is in the logs"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -567,6 +605,24 @@ async fn a_failing_receiver_gets_the_message_on_the_fourth_attempt() {
         .wait_for("the retry", |got| got.len() >= 5)
         .await;
     assert_eq!(got[4].id, got[0].id);
+    // Replayed from the stored events, still under the same id.
+    let (status, replayed) = bench
+        .post(
+            &format!("/webhooks/{endpoint}/replay"),
+            json!({"since": "2000-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(
+        (status, &replayed["queued"]),
+        (202, &json!(1)),
+        "{replayed}"
+    );
+    let got = bench
+        .receiver
+        .wait_for("the replay", |got| got.len() >= 6)
+        .await;
+    assert_eq!(got[5].id, got[0].id);
+    assert_eq!(got[5].raw, got[0].raw);
     worker.shutdown().await;
 }
 
@@ -832,5 +888,58 @@ async fn actions_keep_most_of_a_small_budget_while_events_are_followed() {
         actions * 10 >= (actions + followed) * 9,
         "actions got less than 90% of the requests: {counts:?}"
     );
+    worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_address_is_refused_at_delivery_and_a_failing_endpoint_disabled() {
+    let bench = Bench::start(TestDatabase::sqlite()).await;
+    let (endpoint, _) = bench.endpoint(json!(["account.*"])).await;
+    // The routes allowed the loopback URL; this worker does not, and disables an endpoint at
+    // its first failure.
+    let worker = bench.worker_with(
+        &bench.store,
+        WorkerConfig {
+            address_policy: AddressPolicy::PublicOnly,
+            disable_after: Duration::ZERO,
+            ..worker_config()
+        },
+    );
+    bench.link("owner-1").await;
+    let path = format!("/webhooks/{endpoint}");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let shown = loop {
+        let (_, shown) = bench.call(reqwest::Method::GET, &path, None).await;
+        if shown["status"] == "disabled" {
+            break shown;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never disabled: {shown}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(shown["disabled_at"].is_string() && shown["failing_since"].is_string());
+    assert!(
+        bench.receiver.got().is_empty(),
+        "a private address was reached"
+    );
+    let (_, log) = bench
+        .call(reqwest::Method::GET, &format!("{path}/deliveries"), None)
+        .await;
+    let delivery = &log["data"][0];
+    assert_eq!(delivery["status"], "failed", "{log}");
+    assert_eq!(delivery["attempts"][0]["error_kind"], "refused_address");
+    assert!(delivery["attempts"][0]["status_code"].is_null());
+    let (status, enabled) = bench
+        .call(
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(enabled["status"], "enabled");
+    assert!(enabled["failing_since"].is_null());
     worker.shutdown().await;
 }

@@ -57,6 +57,60 @@ impl Serialize for Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Parses RFC 3339 in UTC as this type writes it (`2026-01-01T10:00:00Z`, optionally with a
+    /// fraction of a second, kept to the millisecond); `None` for anything else.
+    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+        let text = text.strip_suffix('Z').or_else(|| text.strip_suffix('z'))?;
+        let (date, time) = text.split_once(['T', 't'])?;
+        let number = |part: &str, len: usize| {
+            (part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| part.parse::<i64>().ok())
+                .flatten()
+        };
+        let mut date = date.split('-');
+        let (year, month, day) = (
+            number(date.next()?, 4)?,
+            number(date.next()?, 2)?,
+            number(date.next()?, 2)?,
+        );
+        let (time, fraction) = time.split_once('.').unwrap_or((time, ""));
+        let mut time = time.split(':');
+        let (hour, minute, second) = (
+            number(time.next()?, 2)?,
+            number(time.next()?, 2)?,
+            number(time.next()?, 2)?,
+        );
+        if date.next().is_some()
+            || time.next().is_some()
+            || !(1..=12).contains(&month)
+            || !(1..=31).contains(&day)
+            || hour > 23
+            || minute > 59
+            || second > 60
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let millis = format!("{fraction:0<3}")[..3].parse::<i64>().ok()?;
+        let days = days_from_civil(year, month, day);
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second;
+        Some(Timestamp(seconds * 1000 + millis))
+    }
+}
+
+/// A proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's `days_from_civil`,
+/// the inverse of [`civil_from_days`]).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `civil_from_days`),
 /// written out here rather than pulling a date library in for one conversion.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
@@ -338,6 +392,30 @@ mod tests {
             Timestamp(951_782_400_000).to_string(),
             "2000-02-29T00:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn rfc3339_parses_what_it_writes() {
+        for millis in [0, 1_767_261_600_123, 951_782_400_000, 1_764_609_119_000] {
+            let text = Timestamp(millis).to_string();
+            assert_eq!(
+                Timestamp::parse_rfc3339(&text),
+                Some(Timestamp(millis)),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-01-01T10:00:00Z"),
+            Some(Timestamp(1_767_261_600_000))
+        );
+        for bad in [
+            "2026-01-01",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T00:00:00+01:00",
+            "x",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -357,11 +357,11 @@ pub(crate) fn choose_targets(
         .collect())
 }
 
-/// A fresh delivery (message) id: `msg_`, the time (so ids sort by creation), 12 random
-/// characters.
-pub(crate) fn new_message_id(now: i64) -> Result<String, StoreError> {
+/// A fresh id: `prefix`, the time (so ids sort by creation), 12 random characters. Messages
+/// are `msg_`, secrets `whs_` (newest sorts last), attempts `wha_`.
+pub(crate) fn new_time_id(prefix: &str, now: i64) -> Result<String, StoreError> {
     Ok(format!(
-        "msg_{}{}",
+        "{prefix}{}{}",
         base62_fixed(now.max(0).unsigned_abs(), 8),
         random_base62(12)?
     ))
@@ -416,7 +416,7 @@ macro_rules! store_event {
                      VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, 0, $6, $6) \
                      ON CONFLICT (endpoint_id, event_id) DO NOTHING",
                 )
-                .bind($crate::webhooks::new_message_id($now)?)
+                .bind($crate::webhooks::new_time_id("msg_", $now)?)
                 .bind(endpoint_id)
                 .bind(project_id)
                 .bind(event.id)
@@ -554,7 +554,7 @@ impl Store {
     ) -> Result<Endpoint, StoreError> {
         let now = Timestamp::now().millis();
         let id = format!("whe_{}", random_base62(20)?);
-        let secret_id = new_message_id(now)?.replacen("msg_", "whs_", 1);
+        let secret_id = new_time_id("whs_", now)?;
         let sealed = self.inner.keyring.seal(
             secret_binding(project_id, &id, &secret_id),
             secret.expose_secret().as_bytes(),
@@ -705,7 +705,7 @@ impl Store {
         grace: Duration,
     ) -> Result<Endpoint, StoreError> {
         let now = Timestamp::now().millis();
-        let secret_id = new_message_id(now)?.replacen("msg_", "whs_", 1);
+        let secret_id = new_time_id("whs_", now)?;
         let sealed = self.inner.keyring.seal(
             secret_binding(project_id, id, &secret_id),
             secret.expose_secret().as_bytes(),
@@ -1027,7 +1027,7 @@ impl Store {
         };
         let streak_start =
             now.saturating_sub(i64::try_from(disable_after.as_millis()).unwrap_or(i64::MAX));
-        let attempt_id = new_message_id(now)?.replacen("msg_", "wha_", 1);
+        let attempt_id = new_time_id("wha_", now)?;
         let disabled = on_pool!(self.db(), pool => {
             let mut tx = pool.begin().await?;
             // Only while the claim is ours: a lapsed claim another hub took is its to settle.
@@ -1237,7 +1237,7 @@ impl Store {
                  ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = 'pending', \
                    next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at",
             )
-            .bind(new_message_id(now)?)
+            .bind(new_time_id("msg_", now)?)
             .bind(endpoint_id)
             .bind(project_id)
             .bind(&row.id)

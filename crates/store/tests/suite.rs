@@ -3,9 +3,9 @@
 //! on the machine's server, dropped afterwards; the test fails if the server is down).
 
 use actionhub_store::{
-    AccountFilter, AccountPatch, IdempotencyBegin, Keyring, LinkTarget, NewAccount, NewEndpoint,
-    NewSession, Purged, Run, RunFilter, Status, Store, StoreError, Timestamp, VaultError,
-    new_run_id, sqlite_holds_sealed_data,
+    AccountFilter, AccountPatch, AttemptOutcome, AttemptRecord, FrontEvent, IdempotencyBegin,
+    Keyring, LinkTarget, NewAccount, NewEndpoint, NewSession, Purged, Run, RunFilter, Status,
+    Store, StoreError, Timestamp, VaultError, new_run_id, sqlite_holds_sealed_data,
 };
 use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
 use secrecy::{ExposeSecret, SecretString};
@@ -54,6 +54,7 @@ suite!(
     a_batch_holding_one_bad_run_loses_no_other_run,
     stored_idempotent_answers_are_sealed,
     an_abandoned_claim_is_answered_outcome_unknown,
+    webhook_events_are_queued_once_under_a_lease_and_purged_when_old,
 );
 
 fn keyring(text: &str) -> Keyring {
@@ -206,7 +207,8 @@ async fn purging_forgets_old_runs_and_long_expired_sessions_only(db: &TestDataba
         keep_all_runs,
         Purged {
             runs: 0,
-            sessions: 1
+            sessions: 1,
+            events: 0
         }
     );
     let purged = store
@@ -217,7 +219,8 @@ async fn purging_forgets_old_runs_and_long_expired_sessions_only(db: &TestDataba
         purged,
         Purged {
             runs: 30,
-            sessions: 0
+            sessions: 0,
+            events: 0
         }
     );
 
@@ -1114,4 +1117,123 @@ async fn an_abandoned_claim_is_answered_outcome_unknown(db: &TestDatabase) {
         .await
         .unwrap();
     assert_eq!(begin("held", 120_000).await, IdempotencyBegin::Fresh);
+}
+
+async fn webhook_events_are_queued_once_under_a_lease_and_purged_when_old(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    store
+        .save_account(&project.id, new_account("owner", "token"))
+        .await
+        .unwrap();
+    let endpoint = NewEndpoint {
+        url: "https://example.com/hook".to_owned(),
+        event_types: vec!["front.*".to_owned()],
+        account_ids: None,
+        description: None,
+    };
+    let hook = store
+        .create_endpoint(
+            &project.id,
+            &endpoint,
+            &SecretString::from("whsec_c2lnbmluZw=="),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .followed_companies()
+            .await
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["cmp_1"]
+    );
+    let lease = std::time::Duration::from_secs(60);
+    let mut position = store
+        .take_stream("cmp_1", "hub_a", lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .take_stream("cmp_1", "hub_b", lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let now = Timestamp::now().millis() as f64 / 1000.0;
+    let events: Vec<FrontEvent> = [("evt_old", now - 40.0 * 86_400.0), ("evt_new", now)]
+        .into_iter()
+        .map(|(id, at)| FrontEvent {
+            id: id.to_owned(),
+            front_type: "tag".to_owned(),
+            emitted_at: at,
+            payload: format!(r#"{{"id":"{id}"}}"#),
+        })
+        .collect();
+    for event in &events {
+        position.take(event);
+    }
+    assert!(matches!(
+        store
+            .advance_stream("cmp_1", "hub_b", &events, &position)
+            .await,
+        Err(StoreError::LeaseLost)
+    ));
+    assert_eq!(
+        store
+            .advance_stream("cmp_1", "hub_a", &events, &position)
+            .await
+            .unwrap(),
+        2
+    );
+    // Read again (a page boundary, a restart): nothing more is queued.
+    assert_eq!(
+        store
+            .advance_stream("cmp_1", "hub_a", &events, &position)
+            .await
+            .unwrap(),
+        0
+    );
+    let claim = std::time::Duration::from_secs(30);
+    let due = store.claim_deliveries("hub_a", 10, claim).await.unwrap();
+    assert_eq!(due.len(), 2);
+    assert!(
+        store
+            .claim_deliveries("hub_b", 10, claim)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for delivery in &due {
+        let attempt = AttemptRecord {
+            attempted_at: Timestamp::now(),
+            status_code: Some(200),
+            latency_ms: 1,
+            error_kind: None,
+            excerpt: None,
+        };
+        let disabled = store
+            .record_attempt(delivery, &attempt, AttemptOutcome::Delivered, lease)
+            .await
+            .unwrap();
+        assert!(!disabled);
+    }
+    let day = 86_400_000;
+    let purged = store
+        .purge(
+            Some(Timestamp(Timestamp::now().millis() - 30 * day)),
+            Timestamp(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(purged.events, 1);
+    let left = store
+        .list_deliveries(&project.id, &hook.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].event_id, "evt_new");
+    assert_eq!(left[0].attempts.len(), 1);
 }

@@ -30,6 +30,8 @@ pub const SECRET_PREFIX: &str = "whsec_";
 const SECRET_BYTES: usize = 32;
 /// Longest endpoint URL accepted, in bytes.
 pub const MAX_URL_LEN: usize = 2_000;
+/// How long saving an endpoint waits for its host to resolve.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Whether endpoints may reach private and loopback addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -143,10 +145,12 @@ pub async fn check_resolved(url: &str, policy: AddressPolicy) -> Result<Url, Url
         && let Some(name) = parsed.host_str()
     {
         let port = parsed.port_or_known_default().unwrap_or(443);
-        let addresses: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
-            .await
-            .map_err(|_| UrlRefused::Unresolvable)?
-            .collect();
+        let addresses: Vec<SocketAddr> =
+            tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, port)))
+                .await
+                .map_err(|_| UrlRefused::Unresolvable)?
+                .map_err(|_| UrlRefused::Unresolvable)?
+                .collect();
         if addresses.is_empty() {
             return Err(UrlRefused::Unresolvable);
         }

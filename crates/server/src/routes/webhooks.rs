@@ -232,8 +232,15 @@ pub async fn retry(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Replay {
-    /// Unix seconds: every stored event from then on is sent again.
-    since: i64,
+    /// Every stored event from then on is sent again: RFC 3339 in UTC, or Unix seconds.
+    since: Since,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Since {
+    UnixSeconds(i64),
+    Rfc3339(String),
 }
 
 pub async fn replay(
@@ -242,26 +249,27 @@ pub async fn replay(
     PathId(id): PathId,
     ApiJson(body): ApiJson<Replay>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let now = Timestamp::now();
-    if body.since < 0 || body.since.saturating_mul(1000) > now.millis() {
-        return Err(ApiError::BadRequest(
-            "`since` must be a time in the past, in Unix seconds".to_owned(),
-        ));
+    let since = match &body.since {
+        Since::UnixSeconds(seconds) => seconds.checked_mul(1000).map(Timestamp),
+        Since::Rfc3339(text) => Timestamp::parse_rfc3339(text),
     }
+    .filter(|since| since.millis() >= 0 && *since <= Timestamp::now())
+    .ok_or_else(|| {
+        ApiError::BadRequest(
+            "`since` must be a time in the past: RFC 3339 in UTC (2026-01-01T10:00:00Z) or Unix seconds"
+                .to_owned(),
+        )
+    })?;
     // Queued in a task of its own: a caller that goes away does not leave it half done.
     let store = state.store.clone();
     let project_id = principal.project_id.clone();
     let endpoint_id = id.clone();
-    let queued = tokio::spawn(async move {
-        store
-            .replay(&project_id, &endpoint_id, Timestamp(body.since * 1000))
-            .await
-    })
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "the replay task failed");
-        ApiError::Internal
-    })?
-    .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
+    let queued = tokio::spawn(async move { store.replay(&project_id, &endpoint_id, since).await })
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "the replay task failed");
+            ApiError::Internal
+        })?
+        .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "queued": queued }))))
 }

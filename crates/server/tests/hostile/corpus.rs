@@ -733,6 +733,12 @@ impl<'c> Builder<'c> {
             ),
             (
                 "POST",
+                "/webhooks".into(),
+                key.clone(),
+                json!({"url": "https://93.184.216.34/hook", "events": ["front.tag", "account.*"], "account_ids": [account], "description": "d"}),
+            ),
+            (
+                "POST",
                 "/connect_sessions/authenticate".into(),
                 key.clone(),
                 json!({"token": "ahs_nope"}),
@@ -809,6 +815,30 @@ impl<'c> Builder<'c> {
             ("GET", "/accounts/", "", key.clone(), Route::Platform),
             ("PATCH", "/accounts/", "", key.clone(), Route::Platform),
             ("DELETE", "/accounts/", "", key.clone(), Route::Platform),
+            ("GET", "/webhooks/", "", key.clone(), Route::Platform),
+            ("PATCH", "/webhooks/", "", key.clone(), Route::Platform),
+            ("DELETE", "/webhooks/", "", key.clone(), Route::Platform),
+            (
+                "POST",
+                "/webhooks/",
+                "/rotate-secret",
+                key.clone(),
+                Route::Platform,
+            ),
+            (
+                "GET",
+                "/webhooks/",
+                "/deliveries",
+                key.clone(),
+                Route::Platform,
+            ),
+            (
+                "POST",
+                "/webhooks/whe_missing/deliveries/",
+                "/retry",
+                key.clone(),
+                Route::Platform,
+            ),
             (
                 "GET",
                 "/hub/accounts/",
@@ -892,6 +922,13 @@ impl<'c> Builder<'c> {
             (
                 "POST",
                 "/connect_sessions/authenticate".into(),
+                Route::Platform,
+            ),
+            ("GET", "/webhooks".into(), Route::Platform),
+            ("POST", "/webhooks".into(), Route::Platform),
+            (
+                "GET",
+                "/webhooks/whe_missing/deliveries".into(),
                 Route::Platform,
             ),
             ("POST", "/mcp".into(), Route::Mcp),

@@ -46,6 +46,7 @@ CREATE TABLE hub_events (
 );
 CREATE INDEX hub_events_by_company ON hub_events (company_id, occurred_at);
 CREATE INDEX hub_events_by_project ON hub_events (project_id, occurred_at);
+CREATE INDEX hub_events_by_time ON hub_events (occurred_at);
 
 -- One message per event and endpoint; its id is the `webhook-id` on every attempt.
 -- status: pending, delivered or failed. A hub sending it holds claimed_by until claimed_until.
@@ -66,6 +67,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, created_at, id);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id);
 
 -- Every attempt: when, the answer's status, how long, what went wrong (a kind and a short
 -- cleaned excerpt of the answer, never a secret).
