@@ -6,8 +6,6 @@ A session-wide Front simulator and hub are started from the real `actionhub` bin
 is created and accounts are linked through the command line, as a user would. `hub` offers the
 hub's URL, the key, the default account, the binary and its environment (for `actionhub mcp`
 over stdio), `cli(...)` and `link_account(actions=...)` for accounts restricted to some actions.
-The hub sends webhooks to loopback receivers, follows Front's events every second and retries
-failed messages within seconds.
 """
 
 import base64
@@ -110,19 +108,13 @@ def hub():
         api_key = run_cli("keys", "create", "--name", "pytest")
         account_id = link_account(owner="pytest-default")
         hub_log = work / "hub.log"
-        # Webhooks: receivers listen on loopback, the simulator's events are read every second,
-        # and a failed message is retried within seconds rather than hours.
-        serve_env = {
-            **env,
-            "RUST_LOG": "info",
-            "ACTIONHUB_WEBHOOK_ALLOW_PRIVATE": "1",
-            "ACTIONHUB_EVENTS_POLL_SECS": "1",
-            "ACTIONHUB_WEBHOOK_RETRY_SCHEDULE": "200ms,500ms,1s",
-        }
         with open(hub_log, "w") as err:
             server = subprocess.Popen(
                 [binary, "serve", "--bind", "127.0.0.1:0"],
-                stdout=subprocess.DEVNULL, stderr=err, env=serve_env,
+                stdout=subprocess.DEVNULL, stderr=err,
+                # Webhook receivers in the tests listen on loopback; events are read every second.
+                env={**env, "RUST_LOG": "info", "ACTIONHUB_WEBHOOK_ALLOW_PRIVATE": "1",
+                     "ACTIONHUB_EVENTS_POLL_SECS": "1"},
             )
         processes.append(server)
         line = _wait_for(hub_log, "actionhub serving", server)

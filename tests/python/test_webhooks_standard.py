@@ -1,8 +1,8 @@
 """The hub's webhooks verify with the official Standard Webhooks library (`standardwebhooks`,
 pinned): a receiver on loopback gets Front's events caused by writes through `/actions/rpc` and
 the hub's own account events, and checks every message with `Webhook(secret).verify`. After a
-secret rotation, both the old and the new secret verify during the grace period; a tampered body
-does not.
+secret rotation, both the old and the new secret verify during the grace period; a changed body
+or another endpoint's secret does not.
 
 Nothing here asserts a timing: waits are bounded and fail saying what arrived."""
 
@@ -104,7 +104,7 @@ def is_account(event_type: str, account_id: str):
     return lambda body: body["type"] == event_type and body["data"]["account"]["id"] == account_id
 
 
-def test_deliveries_verify_with_the_official_library(hub, receiver):
+def test_messages_verify_with_the_reference_library(hub, receiver):
     created = api(hub, "POST", "/webhooks", json={"url": receiver.url, "events": ["front.*", "account.*"]})
     assert created.status_code == 201, created.text
     endpoint = created.json()
@@ -120,9 +120,12 @@ def test_deliveries_verify_with_the_official_library(hub, receiver):
         removed = api(hub, "DELETE", f"/accounts/{linked}")
         assert removed.is_success, removed.text
 
-        receiver.wait_for("front.tag", is_front("front.tag", tag))
+        tagged = receiver.wait_for("front.tag", is_front("front.tag", tag)).parsed()
+        assert tagged["data"]["event"]["type"] == "tag", tagged
+        assert tagged["data"]["event"]["conversation"]["id"] == conversation, tagged
         receiver.wait_for("front.untag", is_front("front.untag", tag))
-        receiver.wait_for("account.created", is_account("account.created", linked))
+        account_created = receiver.wait_for("account.created", is_account("account.created", linked)).parsed()
+        assert account_created["data"]["account_id"] == linked, account_created
         receiver.wait_for("account.deleted", is_account("account.deleted", linked))
 
         webhook = Webhook(secret)
@@ -131,10 +134,15 @@ def test_deliveries_verify_with_the_official_library(hub, receiver):
             assert verified["type"].split(".")[0] in ("front", "account"), verified
             assert message.headers["webhook-id"].startswith("msg_")
 
+        # A changed body, or another endpoint's secret, fails.
         message = receiver.received()[0]
         tampered = message.body.replace(b'"type"', b'"Type"', 1)
         with pytest.raises(WebhookVerificationError):
             webhook.verify(tampered, message.headers)
+        other = api(hub, "POST", "/webhooks", json={"url": receiver.url, "events": ["account.deleted"]}).json()
+        api(hub, "DELETE", f"/webhooks/{other['id']}")
+        with pytest.raises(WebhookVerificationError):
+            Webhook(other["secret"]).verify(message.body, message.headers)
 
         # After a rotation both secrets sign every message until the grace period ends.
         rotated = api(hub, "POST", f"/webhooks/{endpoint['id']}/rotate-secret")
