@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the tests that drive actionhub with real clients in Python (StackOne's `stackone-ai`,
-# the official MCP client): creates .venv with the pinned tests/python/requirements.txt, builds
-# the binary, and runs pytest on tests/python. ACTIONHUB_BIN points the tests at another binary.
+# the official MCP client, the official Standard Webhooks verifier): creates .venv with the
+# pinned tests/python/requirements.txt, builds the binary, and runs pytest on tests/python.
+# ACTIONHUB_BIN points the tests at another binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

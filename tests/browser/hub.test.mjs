@@ -359,5 +359,17 @@ describe("accessibility", () => {
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.waitForURL(`${hubUrl}/dashboard`);
     });
+    // The Webhooks page with an endpoint and a delivery: linking queues `account.created`,
+    // which the hub (not allowing private addresses) records as a refused attempt.
+    cli("webhooks", "create", "--url", "http://127.0.0.1:9/hooks", "--events", "account.*", "--webhook-allow-private");
+    cli("accounts", "link", "--token", simToken, "--owner-id", "cust-axe-hooks", "--owner-name", "Axe Hooks");
+    await assertAccessible(`${hubUrl}/dashboard/sign-in`, async (page) => {
+      await page.getByLabel("API key").fill(key);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${hubUrl}/dashboard`);
+      await page.goto(`${hubUrl}/dashboard/webhooks`);
+      await page.locator("tr[data-delivery]").first().waitFor();
+      await screenshot(page, "dashboard-webhooks");
+    });
   });
 });

@@ -1,5 +1,6 @@
 //! The developer's dashboard: sign in with an API key, see the project's linked accounts,
-//! remove one, and make a connect link to send to an end user.
+//! remove one, make a connect link to send to an end user, and see the project's webhook
+//! endpoints with their recent deliveries, sending one again.
 //!
 //! Every form posts back to this origin with the session's CSRF token; the server checks it.
 
@@ -37,6 +38,87 @@ pub struct AccountsPage<'a> {
     pub form_error: Option<&'a str>,
 }
 
+/// One webhook endpoint as the Webhooks page lists it, with its recent deliveries.
+#[derive(Debug)]
+pub struct EndpointRow<'a> {
+    pub id: &'a str,
+    pub url: &'a str,
+    pub events: &'a [String],
+    pub description: Option<&'a str>,
+    /// When the hub stopped sending to it, as displayed; `None` while it is enabled.
+    pub disabled_at: Option<String>,
+    /// Since when every attempt has failed, as displayed.
+    pub failing_since: Option<String>,
+    pub deliveries: Vec<DeliveryRow<'a>>,
+}
+
+/// One message to an endpoint, newest first on the Webhooks page.
+#[derive(Debug)]
+pub struct DeliveryRow<'a> {
+    pub id: &'a str,
+    pub event_type: &'a str,
+    /// `pending`, `delivered` or `failed`.
+    pub status: &'a str,
+    /// When the event was queued, as displayed.
+    pub created_at: String,
+    /// When a pending delivery is tried next, as displayed.
+    pub next_attempt_at: Option<String>,
+    pub attempts: usize,
+    /// What the last attempt gave (`HTTP 500`, `timeout`, …), if there was one.
+    pub last_outcome: Option<String>,
+}
+
+/// The Webhooks page.
+#[derive(Debug)]
+pub struct WebhooksPage<'a> {
+    pub project: &'a str,
+    pub endpoints: &'a [EndpointRow<'a>],
+    pub csrf_token: &'a str,
+}
+
+/// The dashboard's pages, for its navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DashboardSection {
+    Accounts,
+    Webhooks,
+}
+
+impl DashboardSection {
+    const ALL: [DashboardSection; 2] = [DashboardSection::Accounts, DashboardSection::Webhooks];
+
+    fn title(self) -> &'static str {
+        match self {
+            DashboardSection::Accounts => "Accounts",
+            DashboardSection::Webhooks => "Webhooks",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            DashboardSection::Accounts => "/dashboard",
+            DashboardSection::Webhooks => "/dashboard/webhooks",
+        }
+    }
+}
+
+/// The navigation between the dashboard's pages, the heading and the sign-out button.
+fn dashboard_header(current: DashboardSection, csrf_token: &str) -> Markup {
+    html! {
+        nav class="row" aria-label="Dashboard" {
+            @for section in DashboardSection::ALL {
+                a href=(section.path()) aria-current=[(section == current).then_some("page")] { (section.title()) }
+            }
+        }
+        div class="row spread" {
+            h1 { (current.title()) }
+            form method="post" action="/dashboard/sign-out" {
+                input type="hidden" name="csrf" value=(csrf_token);
+                button type="submit" { "Sign out" }
+            }
+        }
+    }
+}
+
 /// The sign-in page. `error` explains a refused key.
 pub fn sign_in_page(csrf_token: &str, error: Option<&str>) -> Markup {
     page(
@@ -66,13 +148,7 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
         "Accounts",
         &["/assets/dashboard.js"],
         html! {
-            div class="row spread" {
-                h1 { "Accounts" }
-                form method="post" action="/dashboard/sign-out" {
-                    input type="hidden" name="csrf" value=(view.csrf_token);
-                    button type="submit" { "Sign out" }
-                }
-            }
+            (dashboard_header(DashboardSection::Accounts, view.csrf_token))
             p class="lead" { "Linked " (connector.name) " accounts of project " strong { (view.project) } "." }
             @if view.accounts.is_empty() {
                 p class="panel" { "No account is linked yet. Make a connect link below and send it to your customer." }
@@ -150,6 +226,90 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
                         @if let Some(error) = view.form_error { (error) }
                     }
                     p { button type="submit" class="primary" { "Make link" } }
+                }
+            }
+        },
+    )
+}
+
+/// The Webhooks page of the signed-in project: each endpoint, whether the hub sends to it (and
+/// why not), and its recent deliveries, each with a button that sends it again.
+pub fn webhooks_page(view: &WebhooksPage<'_>) -> Markup {
+    page(
+        "Webhooks",
+        &[],
+        html! {
+            (dashboard_header(DashboardSection::Webhooks, view.csrf_token))
+            p class="lead" { "Webhook endpoints of project " strong { (view.project) } "." }
+            @if view.endpoints.is_empty() {
+                p class="panel" {
+                    "No endpoint yet. Create one with " code { "POST /webhooks" } " or "
+                    code { "actionhub webhooks create" } "."
+                }
+            }
+            @for endpoint in view.endpoints {
+                section class="panel" aria-labelledby={ "endpoint-" (endpoint.id) } data-endpoint=(endpoint.id) {
+                    h2 id={ "endpoint-" (endpoint.id) } { code { (endpoint.url) } }
+                    p {
+                        @if let Some(disabled_at) = &endpoint.disabled_at {
+                            span class="status status-disabled" { "disabled" }
+                            " since " (disabled_at)
+                            @if let Some(failing_since) = &endpoint.failing_since {
+                                ": every attempt failed from " (failing_since) " on"
+                            }
+                            ". Turn it back on with " code { "PATCH /webhooks/" (endpoint.id) } " "
+                            code { "{\"enabled\": true}" } "."
+                        } @else {
+                            span class="status status-enabled" { "enabled" }
+                            @if let Some(failing_since) = &endpoint.failing_since {
+                                " (every attempt has failed since " (failing_since) ")"
+                            }
+                        }
+                    }
+                    p class="muted" {
+                        code { (endpoint.id) } " · events: " (endpoint.events.join(", "))
+                        @if let Some(description) = endpoint.description { br; (description) }
+                    }
+                    @if endpoint.deliveries.is_empty() {
+                        p { "Nothing sent yet." }
+                    } @else {
+                        div class="table-wrap" {
+                            table {
+                                caption class="visually-hidden" { "Recent deliveries to " (endpoint.url) }
+                                thead {
+                                    tr {
+                                        th scope="col" { "Event" }
+                                        th scope="col" { "Queued at" }
+                                        th scope="col" { "Status" }
+                                        th scope="col" { "Attempts" }
+                                        th scope="col" { span class="visually-hidden" { "Send again" } }
+                                    }
+                                }
+                                tbody {
+                                    @for delivery in &endpoint.deliveries {
+                                        tr data-delivery=(delivery.id) {
+                                            td { (delivery.event_type) br; code class="muted" { (delivery.id) } }
+                                            td { (delivery.created_at) }
+                                            td {
+                                                span class={ "status status-" (delivery.status) } { (delivery.status) }
+                                                @if let Some(next) = &delivery.next_attempt_at { br; span class="muted" { "next: " (next) } }
+                                            }
+                                            td {
+                                                (delivery.attempts)
+                                                @if let Some(outcome) = &delivery.last_outcome { br; span class="muted" { "last: " (outcome) } }
+                                            }
+                                            td {
+                                                form method="post" action={ "/dashboard/webhooks/" (endpoint.id) "/deliveries/" (delivery.id) "/retry" } {
+                                                    input type="hidden" name="csrf" value=(view.csrf_token);
+                                                    button type="submit" aria-label={ "Retry " (delivery.event_type) " " (delivery.id) } { "Retry" }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         },

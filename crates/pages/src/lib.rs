@@ -17,7 +17,10 @@ mod reference;
 mod rich_text;
 
 pub use assets::{ASSETS, Asset, CONTENT_SECURITY_POLICY, asset};
-pub use dashboard::{AccountRow, AccountsPage, accounts_page, sign_in_page};
+pub use dashboard::{
+    AccountRow, AccountsPage, DeliveryRow, EndpointRow, WebhooksPage, accounts_page, sign_in_page,
+    webhooks_page,
+};
 pub use guide::{GuideSelection, scope_guide};
 pub use link::{
     LinkOutcome, LinkPage, LinkUnavailable, link_page, link_unavailable_page, message_page,

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use actionhub_engine::FrontClient;
 use actionhub_server::{AppState, ServeConfig};
-use actionhub_store::{Keyring, Store};
+use actionhub_store::{
+    AttemptOutcome, AttemptRecord, Keyring, LinkTarget, NewAccount, NewEndpoint, Store, Timestamp,
+};
 use actionhub_testkit::{KEY_V1, TestDatabase};
 use reqwest::{Method, StatusCode};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -549,61 +551,76 @@ fn cookie_of(response: &reqwest::Response, name: &str) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn signing_out_ends_the_session_on_the_hub() {
-    let hub = Hub::sqlite().await;
-    let form = |path: &str, cookie: &str, body: String| {
-        hub.http
-            .post(format!("{}{path}", hub.url))
+impl Hub {
+    /// A dashboard form posted with `cookie`.
+    async fn form(&self, path: &str, cookie: &str, body: String) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
             .header("cookie", cookie)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
-    };
-    let sign_in_page = hub
-        .http
-        .get(format!("{}/dashboard/sign-in", hub.url))
-        .send()
-        .await
-        .unwrap();
-    let pre_session = cookie_of(&sign_in_page, "actionhub_sign_in");
-    let csrf = csrf_of(&sign_in_page.text().await.unwrap());
-    let signed_in = form(
-        "/dashboard/sign-in",
-        &pre_session,
-        format!("api_key={}&csrf={csrf}", hub.key),
-    )
-    .await
-    .unwrap();
-    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    let session = cookie_of(&signed_in, "actionhub_session");
+            .await
+            .unwrap()
+    }
 
-    let dashboard = || {
-        hub.http
-            .get(format!("{}/dashboard", hub.url))
-            .header("cookie", &session)
+    /// A dashboard page fetched with `cookie`.
+    async fn page(&self, path: &str, cookie: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .header("cookie", cookie)
             .send()
-    };
-    let page = dashboard().await.unwrap();
+            .await
+            .unwrap()
+    }
+
+    /// Signs in to the dashboard with the hub's key, as a browser does; returns the session
+    /// cookie (`name=value`).
+    async fn sign_in(&self) -> String {
+        let sign_in_page = self
+            .http
+            .get(format!("{}/dashboard/sign-in", self.url))
+            .send()
+            .await
+            .unwrap();
+        let pre_session = cookie_of(&sign_in_page, "actionhub_sign_in");
+        let csrf = csrf_of(&sign_in_page.text().await.unwrap());
+        let signed_in = self
+            .form(
+                "/dashboard/sign-in",
+                &pre_session,
+                format!("api_key={}&csrf={csrf}", self.key),
+            )
+            .await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+        cookie_of(&signed_in, "actionhub_session")
+    }
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_on_the_hub() {
+    let hub = Hub::sqlite().await;
+    let session = hub.sign_in().await;
+    let page = hub.page("/dashboard", &session).await;
     assert_eq!(page.status(), StatusCode::OK);
     let csrf = csrf_of(&page.text().await.unwrap());
 
-    let signed_out = form("/dashboard/sign-out", &session, format!("csrf={csrf}"))
-        .await
-        .unwrap();
+    let signed_out = hub
+        .form("/dashboard/sign-out", &session, format!("csrf={csrf}"))
+        .await;
     assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
 
     // The old cookie, replayed, opens nothing, and its CSRF token acts on nothing.
-    let page = dashboard().await.unwrap();
+    let page = hub.page("/dashboard", &session).await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
     assert_eq!(page.headers()["location"], "/dashboard/sign-in");
-    let link = form(
-        "/dashboard/connect-links",
-        &session,
-        format!("owner_id=o&owner_name=n&csrf={csrf}"),
-    )
-    .await
-    .unwrap();
+    let link = hub
+        .form(
+            "/dashboard/connect-links",
+            &session,
+            format!("owner_id=o&owner_name=n&csrf={csrf}"),
+        )
+        .await;
     assert_eq!(link.status(), StatusCode::SEE_OTHER);
     assert_eq!(link.headers()["location"], "/dashboard/sign-in");
     let project = hub.store.project("default").await.unwrap();
@@ -614,6 +631,126 @@ async fn signing_out_ends_the_session_on_the_hub() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn the_webhooks_page_shows_endpoints_and_deliveries_and_retries_one() {
+    let hub = Hub::sqlite().await;
+    let project = hub.store.project("default").await.unwrap();
+    let endpoint = hub
+        .store
+        .create_endpoint(
+            &project.id,
+            &NewEndpoint {
+                url: "https://hooks.example.com/in".into(),
+                event_types: vec!["account.*".into()],
+                account_ids: None,
+                description: Some("CRM sync".into()),
+            },
+            &SecretString::from("whsec_c2VjcmV0LXNpZ25pbmcta2V5LWZvci10ZXN0cw=="),
+        )
+        .await
+        .unwrap();
+    // Linking queues `account.created` for the endpoint; no worker runs here, so this test
+    // plays the worker: one attempt that fails for good and, failing for longer than zero
+    // seconds, disables the endpoint.
+    hub.store
+        .save_account(
+            &project.id,
+            NewAccount {
+                provider: "front".into(),
+                origin_owner_id: "o".into(),
+                origin_owner_name: "n".into(),
+                origin_username: None,
+                label: None,
+                metadata: None,
+                allowed_actions: None,
+                provider_account_id: "cmp_1".into(),
+                provider_account_name: "One".into(),
+                credentials: vec![("api_token".into(), SecretString::from("front-token"))],
+                target: LinkTarget::Owner,
+                session_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let claimed = hub
+        .store
+        .claim_deliveries("edge-test", 10, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "{claimed:?}");
+    let attempt = AttemptRecord {
+        attempted_at: Timestamp::now(),
+        status_code: Some(500),
+        latency_ms: 12,
+        error_kind: Some("status".into()),
+        excerpt: None,
+    };
+    hub.store
+        .record_attempt(
+            &claimed[0],
+            &attempt,
+            AttemptOutcome::Failed,
+            Duration::ZERO,
+        )
+        .await
+        .unwrap();
+    let delivery_status = || async {
+        hub.store
+            .list_deliveries(&project.id, &endpoint.id, 10)
+            .await
+            .unwrap()[0]
+            .status
+            .clone()
+    };
+    assert_eq!(delivery_status().await, "failed");
+
+    // Signed out: the page and its form lead to the sign-in.
+    let retry_path = format!(
+        "/dashboard/webhooks/{}/deliveries/{}/retry",
+        endpoint.id, claimed[0].id
+    );
+    let anonymous = hub.page("/dashboard/webhooks", "").await;
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.headers()["location"], "/dashboard/sign-in");
+    let anonymous = hub.form(&retry_path, "", "csrf=x".into()).await;
+    assert_eq!(anonymous.headers()["location"], "/dashboard/sign-in");
+
+    let session = hub.sign_in().await;
+    let page = hub.page("/dashboard/webhooks", &session).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let html = page.text().await.unwrap();
+    for shown in [
+        "https://hooks.example.com/in",
+        "CRM sync",
+        "account.*",
+        "status-disabled",
+        "account.created",
+        "status-failed",
+        "HTTP 500",
+        retry_path.as_str(),
+    ] {
+        assert!(html.contains(shown), "`{shown}` is not on the page: {html}");
+    }
+    assert!(!html.contains("whsec_"), "a signing secret is on the page");
+
+    // A retry without the session's CSRF token (another site's form) changes nothing.
+    let forged = hub.form(&retry_path, &session, "csrf=forged".into()).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(delivery_status().await, "failed");
+
+    let retried = hub
+        .form(&retry_path, &session, format!("csrf={}", csrf_of(&html)))
+        .await;
+    assert_eq!(retried.status(), StatusCode::SEE_OTHER);
+    assert_eq!(retried.headers()["location"], "/dashboard/webhooks");
+    assert_eq!(delivery_status().await, "pending");
 }
 
 #[tokio::test]

@@ -65,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(pages::sign_out))
         .routes(routes!(pages::remove_account))
         .routes(routes!(pages::new_connect_link))
+        .routes(routes!(pages::webhooks))
+        .routes(routes!(pages::retry_delivery))
         .split_for_parts();
     match Published::new(&document) {
         Ok(document) => {

@@ -7,11 +7,13 @@
 
 use actionhub_catalog::{Action, Catalog, Connector};
 use actionhub_pages::{
-    AccountRow, AccountsPage, CONTENT_SECURITY_POLICY, GuideSelection, LinkOutcome, LinkPage,
-    LinkUnavailable, accounts_page, asset, link_page, link_unavailable_page, scope_guide,
-    sign_in_page,
+    AccountRow, AccountsPage, CONTENT_SECURITY_POLICY, DeliveryRow, EndpointRow, GuideSelection,
+    LinkOutcome, LinkPage, LinkUnavailable, WebhooksPage, accounts_page, asset, link_page,
+    link_unavailable_page, scope_guide, sign_in_page, webhooks_page,
 };
-use actionhub_store::{AccountFilter, ApiKey, ConnectSession, StoreError};
+use actionhub_store::{
+    AccountFilter, ApiKey, AttemptRecord, ConnectSession, Delivery, Endpoint, StoreError,
+};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -26,7 +28,7 @@ use secrecy::SecretString;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{PathId, refuse_nul};
+use crate::extract::{PathId, PathIds, refuse_nul};
 use crate::openapi::{PublishedCell, published};
 use crate::routes::hub::{for_end_user, link_with_session};
 use crate::routes::sessions::{CreateSession, auth_link_url};
@@ -34,6 +36,9 @@ use crate::web_session::{SESSION_COOKIE, SIGN_IN_COOKIE, SessionCookie, Signer, 
 
 /// The most accounts the dashboard lists on one page.
 const DASHBOARD_PAGE_SIZE: u32 = 100;
+
+/// The most recent deliveries the Webhooks page shows per endpoint.
+const DASHBOARD_DELIVERIES_SHOWN: u32 = 10;
 
 /// Who may put a page in a frame.
 #[derive(Clone, Copy)]
@@ -698,5 +703,133 @@ pub async fn api_reference(Extension(cell): Extension<PublishedCell>) -> Respons
             Framing::Anywhere,
         ),
         Err(error) => error.into_response(),
+    }
+}
+
+/// The dashboard's Webhooks page (HTML)
+///
+/// The project's webhook endpoints with their recent deliveries, each with a Retry button.
+#[utoipa::path(
+    get,
+    path = "/dashboard/webhooks",
+    operation_id = "dashboard_webhooks",
+    tag = "Pages",
+    responses(
+        (status = 200, description = "The Webhooks page", body = String, content_type = "text/html"),
+        (status = 303, description = "Not signed in: to `/dashboard/sign-in`"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn webhooks(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some((session, key)) = signed_in(&state, &headers).await else {
+        return redirect("/dashboard/sign-in", HeaderMap::new());
+    };
+    let endpoints = match state.store.list_endpoints(&key.project_id).await {
+        Ok(endpoints) => endpoints,
+        Err(error) => {
+            tracing::error!(%error, "cannot list webhook endpoints for the dashboard");
+            return internal_error_page();
+        }
+    };
+    let mut listed: Vec<(Endpoint, Vec<Delivery>)> = Vec::with_capacity(endpoints.len());
+    for endpoint in endpoints {
+        match state
+            .store
+            .list_deliveries(&key.project_id, &endpoint.id, DASHBOARD_DELIVERIES_SHOWN)
+            .await
+        {
+            Ok(deliveries) => listed.push((endpoint, deliveries)),
+            // Removed since it was listed: nothing to show.
+            Err(StoreError::NotFound) => {}
+            Err(error) => {
+                tracing::error!(%error, "cannot list webhook deliveries for the dashboard");
+                return internal_error_page();
+            }
+        }
+    }
+    let rows: Vec<EndpointRow<'_>> = listed
+        .iter()
+        .map(|(endpoint, deliveries)| EndpointRow {
+            id: &endpoint.id,
+            url: &endpoint.url,
+            events: &endpoint.event_types,
+            description: endpoint.description.as_deref(),
+            disabled_at: endpoint.disabled_at.map(|at| at.to_string()),
+            failing_since: endpoint.failing_since.map(|at| at.to_string()),
+            deliveries: deliveries
+                .iter()
+                .map(|delivery| DeliveryRow {
+                    id: &delivery.id,
+                    event_type: &delivery.event_type,
+                    status: &delivery.status,
+                    created_at: delivery.created_at.to_string(),
+                    next_attempt_at: delivery.next_attempt_at.map(|at| at.to_string()),
+                    attempts: delivery.attempts.len(),
+                    last_outcome: delivery.attempts.last().map(attempt_outcome),
+                })
+                .collect(),
+        })
+        .collect();
+    let csrf = Signer::new(&state.store, &state.public_url).csrf_token(&session.nonce);
+    let view = WebhooksPage {
+        project: &key.project_name,
+        endpoints: &rows,
+        csrf_token: &csrf,
+    };
+    page(StatusCode::OK, webhooks_page(&view), Framing::Nowhere)
+}
+
+/// What an attempt gave, in a few words: the receiver's status code, or what went wrong.
+fn attempt_outcome(attempt: &AttemptRecord) -> String {
+    match (attempt.status_code, attempt.error_kind.as_deref()) {
+        (Some(code), _) => format!("HTTP {code}"),
+        (None, Some(kind)) => kind.replace('_', " "),
+        (None, None) => "no answer".to_owned(),
+    }
+}
+
+/// Send a webhook delivery again from the dashboard (form)
+///
+/// Form field `csrf`; the same retry as `POST /webhooks/{id}/deliveries/{delivery_id}/retry`,
+/// then back to the Webhooks page.
+#[utoipa::path(
+    post,
+    path = "/dashboard/webhooks/{id}/deliveries/{delivery_id}/retry",
+    operation_id = "dashboard_retry_webhook_delivery",
+    tag = "Pages",
+    params(
+        ("id" = String, Path, description = "The endpoint's id", example = "whe_2Yq9mK4tB8rN1cX7"),
+        ("delivery_id" = String, Path, description = "The delivery's id", example = "msg_2Yq9mK4tB8rN1cX7"),
+    ),
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the form's token"),
+    responses(
+        (status = 303, description = "Queued again (or not signed in): to the Webhooks page"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn retry_delivery(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathIds(endpoint_id, delivery_id): PathIds,
+    body: Bytes,
+) -> Response {
+    let key = match form_session(&state, &headers, &pairs(&body)).await {
+        Ok((_, key)) => key,
+        Err(response) => return response,
+    };
+    match state
+        .store
+        .retry_delivery(&key.project_id, &endpoint_id, &delivery_id)
+        .await
+    {
+        // A delivery removed meanwhile (with its endpoint) is simply gone from the page.
+        Ok(()) | Err(StoreError::NotFound) => redirect("/dashboard/webhooks", HeaderMap::new()),
+        Err(error) => {
+            tracing::error!(%error, "cannot retry a webhook delivery from the dashboard");
+            internal_error_page()
+        }
     }
 }

@@ -881,6 +881,13 @@ impl<'c> Builder<'c> {
                 (String::new(), Vec::new()),
                 Route::Page,
             ),
+            (
+                "POST",
+                "/dashboard/webhooks/",
+                "/deliveries/msg_x/retry",
+                (String::new(), Vec::new()),
+                Route::Page,
+            ),
         ];
         for (method, before, after, auth, route) in templates {
             for (label, segment) in hostile_route_segments() {
@@ -1307,6 +1314,7 @@ impl<'c> Builder<'c> {
             b"/dashboard".to_vec(),
             b"/dashboard/sign-in".to_vec(),
             b"/dashboard/sign-in?next=https://evil.example".to_vec(),
+            b"/dashboard/webhooks".to_vec(),
             b"/connectors/front/guides/link-account/api-token".to_vec(),
             b"/connectors/front/guides/link-account/api-token?actions=front_list_tags%00".to_vec(),
             b"/connectors/front/guides/link-account/api-token?actions=%FF".to_vec(),
@@ -1348,6 +1356,10 @@ impl<'c> Builder<'c> {
             ),
             ("/dashboard/connect-links", vec![b'a'; 3 * 1024 * 1024]),
             ("/dashboard/accounts/acc_x/remove", b"csrf=x".to_vec()),
+            (
+                "/dashboard/webhooks/whe_x/deliveries/msg_x/retry",
+                b"csrf=x".to_vec(),
+            ),
         ];
         for (path, body) in posts {
             let label = if body.len() > 1024 {
