@@ -138,7 +138,8 @@ pub fn route_class(route: &str) -> (&str, bool) {
 }
 
 impl Budget {
-    fn window_len(&self) -> i64 {
+    /// The window learnt, or Front's minute until an answer that opens one has taught it.
+    pub fn window_len(&self) -> i64 {
         if self.window_ms > 0 {
             self.window_ms
         } else {

@@ -86,9 +86,7 @@ impl Pacer for MemoryPacer {
             limit: u32::try_from(budget.limit)
                 .ok()
                 .filter(|limit| *limit > 0)?,
-            window: Duration::from_millis(
-                u64::try_from(budget.window_ms).ok().filter(|ms| *ms > 0)?,
-            ),
+            window: Duration::from_millis(u64::try_from(budget.window_len()).ok()?),
             booked: if unix_millis() < budget.win_end {
                 u32::try_from(budget.used).unwrap_or(0)
             } else {

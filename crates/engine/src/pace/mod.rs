@@ -76,7 +76,8 @@ pub trait Pacer: Send + Sync + std::fmt::Debug {
     /// process signals it: other replicas' answers are only seen by asking again.
     fn soft_poll(&self) -> Duration;
 
-    /// The window budget learnt for `company`, if Front has told it; read without I/O, for
+    /// The window budget learnt for `company`, if Front has told its limit (the window is
+    /// taken to be Front's minute until one is seen opening); read without I/O, for
     /// callers that hold themselves to a share of it (the event follower). A pacer that cannot
     /// tell without I/O says `None` (the Redis pacer: the hub reads it through its fallback,
     /// which learns every answer too).
