@@ -39,6 +39,10 @@ const PAGE = `<!doctype html>
   const hub = document.querySelector("stackone-hub");
   hub.addEventListener("success", (event) => window.hubEvents.push(event.detail));
   hub.setAttribute("base-url", params.get("hub"));
+  // Edit mode: the app names the account, as StackOne documents (\`account-id\`); without it
+  // the component reads the session's \`existing_account_id\` from /hub/settings, but only when
+  // that answer comes before it has settled on a new account (a race of the component's own).
+  if (params.get("account")) hub.setAttribute("account-id", params.get("account"));
   hub.setAttribute("token", params.get("token"));
 </script>
 </body>
@@ -85,10 +89,11 @@ async function connectSession(body) {
 }
 
 /**
- * Opens the app's page with the component for `token`; records the Hub API requests it sends,
- * and as problems the page's errors and any request to a third origin.
+ * Opens the app's page with the component for `token` (editing `account` when given); records
+ * the Hub API requests it sends, and as problems the page's errors and any request to a third
+ * origin.
  */
-async function openHub(token) {
+async function openHub(token, account) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const sent = [];
   const problems = [];
@@ -101,7 +106,8 @@ async function openHub(token) {
     }
   });
   page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(`${appUrl}/?${new URLSearchParams({ hub: hub.url, token })}`);
+  const query = new URLSearchParams({ hub: hub.url, token, ...(account ? { account } : {}) });
+  await page.goto(`${appUrl}/?${query}`);
   return { page, sent, problems };
 }
 
@@ -145,7 +151,7 @@ test("a wrong token shows Front's reason and links nothing; the right one links 
 test("edit mode keeps the saved token when it is not typed again", async () => {
   const id = hub.link("hub-edit");
   const token = await connectSession({ origin_owner_id: "hub-edit", origin_owner_name: "Edit Inc", account_id: id });
-  const { page, sent, problems } = await openHub(token);
+  const { page, sent, problems } = await openHub(token, id);
 
   // The saved token is shown masked (the hub's redacted placeholder), with an Edit button.
   await page.getByRole("button", { name: "Edit", exact: true }).waitFor();
@@ -176,7 +182,7 @@ test("edit mode keeps the saved token when it is not typed again", async () => {
 test("edit mode with a wrong token typed again shows the reason and keeps the account", async () => {
   const id = hub.link("hub-edit-wrong");
   const token = await connectSession({ origin_owner_id: "hub-edit-wrong", origin_owner_name: "Edit Inc", account_id: id });
-  const { page, sent, problems } = await openHub(token);
+  const { page, sent, problems } = await openHub(token, id);
 
   await page.getByRole("button", { name: "Edit", exact: true }).click();
   await tokenField(page).fill("not-a-front-token");
