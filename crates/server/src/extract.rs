@@ -64,6 +64,16 @@ pub fn unreadable_body(error: &(dyn std::error::Error + 'static)) -> ApiError {
     ApiError::BadRequest("the request body could not be read".to_owned())
 }
 
+/// For `#[serde(deserialize_with)]` on `Option<Option<T>>` fields of a PATCH body: tells an
+/// absent field (`None`, left as it is) from an explicit `null` (`Some(None)`, cleared).
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// Refuses a NUL character in a value on its way to the store: Postgres' text columns cannot
 /// hold one (it would be a 500), and no id, name or filter has a use for it.
 pub fn refuse_nul(field: &str, value: &str) -> Result<(), ApiError> {

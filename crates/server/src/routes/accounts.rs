@@ -255,17 +255,17 @@ pub struct UpdateAccount {
     origin_owner_id: Option<String>,
     #[serde(default)]
     origin_owner_name: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
     #[schema(value_type = Option<String>)]
     origin_username: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
     #[schema(value_type = Option<String>)]
     label: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
     #[schema(value_type = Option<Object>)]
     metadata: Option<Option<Map<String, Value>>>,
     /// Restricts the account to these actions; null lifts the restriction.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
     #[schema(value_type = Option<Vec<String>>)]
     allowed_actions: Option<Option<Vec<String>>>,
     /// Present: the account is relinked (its token checked with Front), with the token given
@@ -280,15 +280,6 @@ pub struct UpdateAccount {
         reason = "accepted for StackOne's clients, its type checked, then ignored"
     )]
     account_type: Option<AccountType>,
-}
-
-/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Update a linked account
