@@ -139,7 +139,8 @@ see docs/webhooks.md):
 
   actionhub listen --database '{database}' --webhook-allow-private
 
-  curl -s -u '{key}:' {url}/webhooks -H 'content-type: application/json'     -d '{{"url": "http://127.0.0.1:9000/hooks", "events": ["front.*", "account.*"]}}'
+  curl -s -u '{key}:' {url}/webhooks -H 'content-type: application/json' \
+    -d '{{"url": "http://127.0.0.1:9000/hooks", "events": ["front.*", "account.*"]}}'
 
 Python (pip install 'stackone-ai[mcp]'):
 
