@@ -1253,3 +1253,96 @@ async fn listen_forwards_and_answers_with_the_forward_status() {
     assert!(listening.stop("TERM"), "{}", listening.stderr());
     assert!(!env.ok(&["webhooks", "list"]).contains("actionhub listen"));
 }
+
+/// Killed with SIGKILL while it follows and delivers, and started again, the hub delivers every
+/// event: none is lost, and a repeat only ever comes under the message id it first had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_stream_loses_no_webhook_event() {
+    const COMMENTS: usize = 40;
+    let env = Env::new(TestDatabase::sqlite(), None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = [
+        ("ACTIONHUB_WEBHOOK_ALLOW_PRIVATE", "1"),
+        ("ACTIONHUB_EVENTS_POLL_SECS", "1"),
+    ];
+    let account = env.ok(&["accounts", "link", "--token", &env.token()]);
+    let (hook, received) = tiny_receiver(Vec::new());
+    env.ok(&[
+        "webhooks",
+        "create",
+        "--url",
+        &hook,
+        "--events",
+        "front.comment",
+        "--webhook-allow-private",
+    ]);
+    let listed: Value = serde_json::from_str(&env.ok(&[
+        "run",
+        "front_list_conversations",
+        "--account",
+        &account,
+        "--query",
+        "limit=1",
+        "--json",
+    ]))
+    .unwrap();
+    let conversation = listed["data"][0]["id"].as_str().unwrap().to_owned();
+    let comment = |n: usize| {
+        env.ok(&[
+            "run",
+            "front_add_conversation_comment",
+            "--account",
+            &account,
+            "--path",
+            &format!("conversation_id={conversation}"),
+            "--body",
+            &json!({ "body": format!("note {n}") }).to_string(),
+        ]);
+    };
+    // Message id by Front event id.
+    let mut message_of = std::collections::BTreeMap::new();
+    let mut server = env.serve(&dir.path().join("first.log"), &settings);
+    for n in 0..COMMENTS {
+        comment(n);
+    }
+    take(
+        &mut message_of,
+        received
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a first delivery"),
+    );
+    // Mid-stream: pages unread, deliveries claimed or in flight.
+    server.kill();
+    // Front goes on while the hub is down (the CLI calls Front itself).
+    for n in COMMENTS..2 * COMMENTS {
+        comment(n);
+    }
+    let _server = env.serve(&dir.path().join("second.log"), &settings);
+    while message_of.len() < 2 * COMMENTS {
+        let message = received
+            .recv_timeout(Duration::from_secs(90))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{} of {} events delivered after the restart",
+                    message_of.len(),
+                    2 * COMMENTS
+                )
+            });
+        take(&mut message_of, message);
+    }
+}
+
+/// Records one received message (headers, body) by its Front event id; a message's id must stay
+/// the one its event first came under.
+fn take(message_of: &mut std::collections::BTreeMap<String, String>, message: (String, String)) {
+    let (head, body) = message;
+    let id = head
+        .lines()
+        .find_map(|line| line.strip_prefix("webhook-id: "))
+        .map(|id| id.trim().to_owned())
+        .expect("a webhook-id header");
+    let body: Value = serde_json::from_str(&body).expect("a JSON body");
+    let event = body["data"]["event"]["id"].as_str().unwrap().to_owned();
+    let first = message_of.entry(event).or_insert_with(|| id.clone());
+    assert_eq!(*first, id, "an event came under two message ids");
+}
