@@ -39,10 +39,14 @@ pub struct WebhookEndpoint {
     pub disabled_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    /// The signing secret (`whsec_…`): only in the answers of creation and rotation.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The signing secret (`whsec_…`): only in the answers of creation and rotation. Kept as a
+    /// `SecretString` until it is written, so that `Debug` (a log line) never shows it.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_secret"
+    )]
     #[schema(value_type = Option<String>, example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
-    pub secret: Option<String>,
+    pub secret: Option<SecretString>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,7 +57,7 @@ pub enum EndpointStatus {
 }
 
 impl WebhookEndpoint {
-    fn new(endpoint: Endpoint, secret: Option<&SecretString>) -> WebhookEndpoint {
+    fn new(endpoint: Endpoint, secret: Option<SecretString>) -> WebhookEndpoint {
         let status = if endpoint.disabled_at.is_some() {
             EndpointStatus::Disabled
         } else {
@@ -70,10 +74,20 @@ impl WebhookEndpoint {
             disabled_at: endpoint.disabled_at,
             created_at: endpoint.created_at,
             updated_at: endpoint.updated_at,
-            // The one answer that shows a signing secret: creation and rotation.
-            secret: secret.map(|secret| secret.expose_secret().to_owned()),
+            secret,
         }
     }
+}
+
+/// Writes the secret of the one answer that shows it (creation and rotation).
+fn serialize_secret<S: serde::Serializer>(
+    secret: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    secret
+        .as_ref()
+        .map(ExposeSecret::expose_secret)
+        .serialize(serializer)
 }
 
 /// A list of endpoints or deliveries.
@@ -132,7 +146,7 @@ pub async fn create(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(WebhookEndpoint::new(endpoint, Some(&secret))),
+        Json(WebhookEndpoint::new(endpoint, Some(secret))),
     ))
 }
 
@@ -311,7 +325,7 @@ pub async fn rotate_secret(
         )
         .await
         .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
-    Ok(Json(WebhookEndpoint::new(endpoint, Some(&secret))))
+    Ok(Json(WebhookEndpoint::new(endpoint, Some(secret))))
 }
 
 /// `GET /webhooks/{id}/deliveries?limit=N`: newest first, each with its attempts.
