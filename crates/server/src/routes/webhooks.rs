@@ -90,6 +90,11 @@ fn serialize_secret<S: serde::Serializer>(
         .serialize(serializer)
 }
 
+/// A store error about endpoint `id`, as the API answers it (another project's is a 404 too).
+fn endpoint_error(id: &str) -> impl FnOnce(actionhub_store::StoreError) -> ApiError + '_ {
+    move |error| ApiError::from_store(error, &format!("webhook endpoint {id}"))
+}
+
 /// A list of endpoints or deliveries.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DataList<T> {
@@ -200,7 +205,7 @@ pub async fn show(
         .store
         .endpoint(&principal.project_id, &id)
         .await
-        .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
+        .map_err(endpoint_error(&id))?;
     Ok(Json(WebhookEndpoint::new(endpoint, None)))
 }
 
@@ -288,7 +293,7 @@ pub async fn remove(
         .store
         .delete_endpoint(&principal.project_id, &id)
         .await
-        .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
+        .map_err(endpoint_error(&id))?;
     tracing::info!(project_id = %principal.project_id, endpoint_id = %id, "webhook endpoint deleted");
     Ok(Json(WebhookEndpoint::new(endpoint, None)))
 }
@@ -324,7 +329,7 @@ pub async fn rotate_secret(
             state.webhooks.rotation_grace,
         )
         .await
-        .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
+        .map_err(endpoint_error(&id))?;
     Ok(Json(WebhookEndpoint::new(endpoint, Some(secret))))
 }
 
@@ -355,7 +360,7 @@ pub async fn deliveries(
         .store
         .list_deliveries(&principal.project_id, &id, limit)
         .await
-        .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
+        .map_err(endpoint_error(&id))?;
     Ok(Json(DataList { data: deliveries }))
 }
 
@@ -474,6 +479,6 @@ pub async fn replay(
             tracing::error!(%error, "the replay task failed");
             ApiError::Internal
         })?
-        .map_err(|error| ApiError::from_store(error, &format!("webhook endpoint {id}")))?;
+        .map_err(endpoint_error(&id))?;
     Ok((StatusCode::ACCEPTED, Json(ReplayQueued { queued })))
 }
