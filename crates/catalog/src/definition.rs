@@ -25,6 +25,9 @@ pub struct Connector {
     pub resources: IndexMap<String, Resource>,
     /// Every scope a token can be given, in the order the provider's settings page lists them.
     pub scopes: Vec<ScopeDefinition>,
+    /// Provider operations deliberately not offered as actions, each with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<Exclusion>,
     /// The provider's activity stream, which the hub follows to send webhooks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<EventStream>,
@@ -55,6 +58,15 @@ impl EventStream {
     pub fn types(&self) -> &[String] {
         &self.types
     }
+}
+
+/// A provider operation left out of the catalogue, and why.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    pub method: Method,
+    pub path: String,
+    pub reason: String,
 }
 
 /// The one secret an end user pastes to link an account.
@@ -191,13 +203,42 @@ pub struct Action {
     /// The provider operation's path template, e.g. `/conversations/{conversation_id}`.
     pub path: String,
     pub hints: Hints,
+    /// Part of the connector's default face: the actions the scope guide selects when no
+    /// selection is given and MCP lists unless an account allows more (for Front, the seed
+    /// page's 52). The rest are reachable by search, by id and by an explicit selection.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub core: bool,
+    /// What a successful answer carries: JSON (the default) or a file's bytes.
+    #[serde(default, skip_serializing_if = "Returns::is_json")]
+    pub returns: Returns,
     #[serde(default)]
     pub inputs: Inputs,
     /// One valid input in nested style; checked against the schema at load.
     pub example: Value,
+    /// The resource group the action is listed under: its file's name (`knowledge_bases` for
+    /// `actions/knowledge_bases.json`). Set by the loader.
+    #[serde(skip_deserializing)]
+    pub group: String,
     /// Schemas and validator derived from `inputs` by the loader.
     #[serde(skip)]
     pub(crate) compiled: crate::schema::Compiled,
+}
+
+/// The kind of body a successful answer has.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Returns {
+    /// A JSON document (an object, or a list envelope).
+    #[default]
+    Json,
+    /// A file of any media type (attachment downloads), passed on as bytes.
+    File,
+}
+
+impl Returns {
+    pub fn is_json(&self) -> bool {
+        *self == Returns::Json
+    }
 }
 
 /// Risk hints, surfaced to agents (MCP annotations) and to the catalogue.

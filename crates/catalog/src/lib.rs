@@ -20,9 +20,9 @@ mod search;
 use std::sync::OnceLock;
 
 pub use definition::{
-    Action, Connector, CredentialField, EventStream, Field, FieldType, Guide, GuideSection,
-    GuideStep, Hints, IdentityFields, Inputs, ListEnvelope, Method, Resource, ScopeDefinition,
-    Style, Verification,
+    Action, Connector, CredentialField, EventStream, Exclusion, Field, FieldType, Guide,
+    GuideSection, GuideStep, Hints, IdentityFields, Inputs, ListEnvelope, Method, Resource,
+    Returns, ScopeDefinition, Style, Verification,
 };
 pub use echo::{ECHO_MAX_CHARS, echo};
 pub use guide::{Separator, UnknownAction, parse_guide_selection};
@@ -53,6 +53,24 @@ const FRONT_ACTIONS: &[SourceFile<'static>] = embedded!(
     "connectors/front/actions/accounts.json",
     "connectors/front/actions/events.json",
     "connectors/front/actions/messages.json",
+    "connectors/front/actions/analytics.json",
+    "connectors/front/actions/attachments.json",
+    "connectors/front/actions/comments.json",
+    "connectors/front/actions/contact_groups.json",
+    "connectors/front/actions/contact_lists.json",
+    "connectors/front/actions/custom_fields.json",
+    "connectors/front/actions/drafts.json",
+    "connectors/front/actions/knowledge_bases.json",
+    "connectors/front/actions/links.json",
+    "connectors/front/actions/message_templates.json",
+    "connectors/front/actions/rules.json",
+    "connectors/front/actions/shifts.json",
+    "connectors/front/actions/signatures.json",
+    "connectors/front/actions/teammate_groups.json",
+    "connectors/front/actions/teams.json",
+    "connectors/front/actions/ticket_statuses.json",
+    "connectors/front/actions/time_off.json",
+    "connectors/front/actions/views.json",
 );
 
 /// Every connector the binary ships with.

@@ -109,6 +109,7 @@ pub(crate) fn load_connector(source: &ConnectorSource<'_>) -> Result<Connector, 
                 reason,
             };
             let mut action: Action = deserialize(item, action_file.path, Some(&name))?;
+            action.group = group_of(action_file.path);
             if let Some(first) = seen.insert(action.id.clone(), action_file.path.to_owned()) {
                 return Err(fail(
                     "id",
@@ -126,6 +127,8 @@ pub(crate) fn load_connector(source: &ConnectorSource<'_>) -> Result<Connector, 
             actions.push(action);
         }
     }
+    // The default face first, in declaration order, then the rest in declaration order.
+    actions.sort_by_key(|action| !action.core);
     connector.actions = actions;
     if let Some(events) = &connector.events {
         let types = event_types(&connector, events).map_err(|reason| fail("events", reason))?;
@@ -134,6 +137,12 @@ pub(crate) fn load_connector(source: &ConnectorSource<'_>) -> Result<Connector, 
         }
     }
     Ok(connector)
+}
+
+/// The group of the actions declared in `path`: the file's name without its extension.
+fn group_of(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".json").unwrap_or(name).to_owned()
 }
 
 fn parse_json(source: &SourceFile<'_>) -> Result<Value, DefinitionError> {
@@ -242,8 +251,10 @@ fn check_action(connector: &Connector, action: &Action) -> Result<(), Problem> {
     if action.description.trim().is_empty() {
         return problem("description", "must not be empty");
     }
-    if action.scopes.is_empty() {
-        return problem("scopes", "must name at least one scope");
+    // Any token may call an operation that needs no scope (Front's `GET /me`); only reads may
+    // be that open.
+    if action.scopes.is_empty() && !action.hints.read_only {
+        return problem("scopes", "a write must name at least one scope");
     }
     for (i, scope) in action.scopes.iter().enumerate() {
         if !connector.scopes.iter().any(|s| &s.name == scope) {
