@@ -241,6 +241,55 @@ pub fn success_response<'s>(
     )
 }
 
+/// Checks what `/actions/rpc` answers as `data` for an operation against the spec's success
+/// response: a list's item schema for lists, `null` for answers without a body.
+pub struct AnswerShapes {
+    spec: Value,
+    book: SchemaBook,
+}
+
+impl Default for AnswerShapes {
+    fn default() -> AnswerShapes {
+        let spec = load_spec();
+        let book = SchemaBook::new(&spec);
+        AnswerShapes { spec, book }
+    }
+}
+
+impl AnswerShapes {
+    /// Panics, naming `what` and the first problems, when `data` is not what the spec says
+    /// `method template` answers.
+    pub fn check(&self, what: &str, method: &str, template: &str, data: &Value) {
+        let (_, schema) = success_response(&self.spec, method, template);
+        let Some(schema) = schema else {
+            assert_eq!(data, &Value::Null, "{what}: no body, so data is null");
+            return;
+        };
+        let resolved = match schema["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                self.spec["components"]["schemas"][name].clone()
+            }
+            None => schema.clone(),
+        };
+        let expected = match resolved["properties"].get("_results") {
+            Some(results) => results.clone(),
+            None => schema.clone(),
+        };
+        let validator = self.book.validator(&expected);
+        let problems: Vec<String> = validator
+            .iter_errors(data)
+            .take(5)
+            .map(|e| format!("at {}: {e}", e.instance_path()))
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{what}: {}\n{data}",
+            problems.join("\n")
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
