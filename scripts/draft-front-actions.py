@@ -233,7 +233,7 @@ class Spec:
 def first_sentence(text):
     """A one-line draft from the spec's text; curation replaces it with our own words."""
     if not text.strip():
-        return "TODO: describe."
+        return "TODO: describe."  # the catalogue refuses to load a text holding `TODO:`
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text.strip().split("\n")[0])
     return text.split(". ")[0].rstrip(".") + "."
 

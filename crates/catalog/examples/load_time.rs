@@ -21,7 +21,9 @@ fn time(name: &str, sources: &[ConnectorSource<'_>]) {
         })
         .collect();
     micros.sort_unstable();
-    let actions = Catalog::load(sources).unwrap().connectors()[0].actions().len();
+    let actions = Catalog::load(sources).unwrap().connectors()[0]
+        .actions()
+        .len();
     println!("{name} {actions} {} {}", micros[ROUNDS / 2], micros[0]);
 }
 

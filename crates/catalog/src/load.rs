@@ -183,6 +183,49 @@ fn deserialize<T: DeserializeOwned>(
 
 type Problem = (String, String);
 
+/// What `scripts/draft-front-actions.py` writes where only a person can say what to write; a
+/// catalogue holding it is a draft that was not curated.
+const DRAFT_MARK: &str = "TODO:";
+const DRAFT_LEFT: &str = "still holds the drafting script's `TODO:`; write the text";
+
+/// Where an action's texts (label, description, every field's description, nested ones too)
+/// still hold the draft mark.
+fn uncurated_text(action: &Action) -> Option<String> {
+    fn in_field(at: String, field: &Field) -> Option<String> {
+        if field
+            .description
+            .as_deref()
+            .is_some_and(|d| d.contains(DRAFT_MARK))
+        {
+            return Some(format!("{at}.description"));
+        }
+        let nested = field.properties.iter().flatten();
+        nested
+            .map(|(name, sub)| (format!("{at}.properties.{name}"), sub))
+            .chain(
+                field
+                    .items
+                    .as_deref()
+                    .map(|items| (format!("{at}.items"), items)),
+            )
+            .find_map(|(at, sub)| in_field(at, sub))
+    }
+    if action.label.contains(DRAFT_MARK) {
+        return Some("label".into());
+    }
+    if action.description.contains(DRAFT_MARK) {
+        return Some("description".into());
+    }
+    [
+        ("path", &action.inputs.path),
+        ("query", &action.inputs.query),
+        ("body", &action.inputs.body),
+    ]
+    .into_iter()
+    .flat_map(|(location, fields)| fields.iter().map(move |(name, f)| (location, name, f)))
+    .find_map(|(location, name, field)| in_field(format!("inputs.{location}.{name}"), field))
+}
+
 /// What each path parameter accepts: every one names the resource whose id it holds, or is
 /// declared free text with a length limit, so that no value can name another route.
 fn path_rules(
@@ -250,6 +293,9 @@ fn check_action(connector: &Connector, action: &Action) -> Result<(), Problem> {
     }
     if action.description.trim().is_empty() {
         return problem("description", "must not be empty");
+    }
+    if let Some(at) = uncurated_text(action) {
+        return problem(&at, DRAFT_LEFT);
     }
     // Any token may call an operation that needs no scope (Front's `GET /me`); only reads may
     // be that open.

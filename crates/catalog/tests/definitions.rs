@@ -202,3 +202,15 @@ fn a_path_parameter_declares_the_ids_it_accepts() {
         assert_names(&error, Some(id), field);
     }
 }
+
+#[test]
+fn a_text_left_as_the_drafting_script_wrote_it_is_named() {
+    let error = load_with("front_create_tag", |a| {
+        a["inputs"]["body"]["name"]["description"] = json!("TODO: describe.");
+    });
+    assert_names(&error, Some("front_create_tag"), "inputs.body.name.description");
+    let error = load_with("front_create_child_tag", |a| {
+        a["description"] = json!("Creates a tag. TODO: say what comes back.");
+    });
+    assert_names(&error, Some("front_create_child_tag"), "description");
+}

@@ -89,22 +89,18 @@ fn actions() -> &'static [Action] {
 fn assert_field_matches(at: &str, ours: &Field, theirs: &'static Value) {
     let theirs = resolve(theirs);
     let (spec_properties, _) = object_parts(theirs);
-    let spec_type =
-        theirs
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or(
-                // A union of object shapes (`anyOf`/`oneOf`, e.g. analytics filters) is declared
-                // as an object whose keys the description explains.
-                if spec_properties.is_empty()
-                    && theirs.get("anyOf").is_none()
-                    && theirs.get("oneOf").is_none()
-                {
-                    "(none)"
-                } else {
-                    "object"
-                },
-            );
+    let spec_type = theirs.get("type").and_then(Value::as_str).unwrap_or(
+        // A union of object shapes (`anyOf`/`oneOf`, e.g. analytics filters) is declared
+        // as an object whose keys the description explains.
+        if spec_properties.is_empty()
+            && theirs.get("anyOf").is_none()
+            && theirs.get("oneOf").is_none()
+        {
+            "(none)"
+        } else {
+            "object"
+        },
+    );
     assert_eq!(
         ours.ty.as_str(),
         spec_type,
@@ -183,7 +179,10 @@ fn every_operation_of_the_spec_is_an_action_or_excluded() {
                 .excluded
                 .iter()
                 .any(|e| e.method.as_str() == method && &e.path == path);
-            assert!(declared + usize::from(excluded) <= 1, "{method} {path} twice");
+            assert!(
+                declared + usize::from(excluded) <= 1,
+                "{method} {path} twice"
+            );
             if declared + usize::from(excluded) == 0 {
                 missing.push(format!("{method} {path}"));
             }
