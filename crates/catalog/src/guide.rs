@@ -115,6 +115,31 @@ impl Connector {
         &self.actions
     }
 
+    /// The default face: the actions the guide selects when given no selection and MCP lists
+    /// unless asked for more, in catalogue order.
+    pub fn core_actions(&self) -> Vec<&Action> {
+        self.actions.iter().filter(|action| action.core).collect()
+    }
+
+    /// The resource groups, in the order their first action appears in the catalogue.
+    pub fn groups(&self) -> Vec<&str> {
+        let mut groups: Vec<&str> = Vec::new();
+        for action in &self.actions {
+            if !groups.contains(&action.group.as_str()) {
+                groups.push(&action.group);
+            }
+        }
+        groups
+    }
+
+    /// The actions of one group, in catalogue order (core ones first).
+    pub fn group_actions(&self, group: &str) -> Vec<&Action> {
+        self.actions
+            .iter()
+            .filter(|action| action.group == group)
+            .collect()
+    }
+
     /// One action by id, or an error that suggests the nearest ids.
     pub fn action(&self, id: &str) -> Result<&Action, UnknownAction> {
         self.actions
