@@ -7,6 +7,7 @@
 use actionhub_catalog::Connector;
 use maud::{Markup, html};
 
+use crate::checklist::{GroupButtons, action_checklist};
 use crate::layout::page;
 
 /// One linked account as the Accounts page lists it.
@@ -210,17 +211,7 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
                     input id="owner-name" name="owner_name" type="text" required;
                     fieldset class="action-list" {
                         legend class="list-header" { span { "Actions to allow (none ticked: all)" } }
-                        ul {
-                            @for action in connector.actions() {
-                                li {
-                                    label {
-                                        input type="checkbox" name="action" value=(action.id);
-                                        span class="action-label" { (action.label) }
-                                        span class="action-scopes" { (action.scopes.join(", ")) }
-                                    }
-                                }
-                            }
-                        }
+                        (action_checklist(connector, |_| false, GroupButtons::Omitted))
                     }
                     p id="form-error" class="field-error" role="alert" hidden[view.form_error.is_none()] {
                         @if let Some(error) = view.form_error { (error) }
