@@ -2,9 +2,7 @@
 
 use std::fmt::Write as _;
 
-use actionhub_catalog::{
-    Action, Catalog, Connector, Location, ParamStyle, Returns, Separator,
-};
+use actionhub_catalog::{Action, Catalog, Connector, Location, ParamStyle, Returns, Separator};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 

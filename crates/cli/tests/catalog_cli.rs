@@ -61,7 +61,11 @@ fn actions_list_is_an_aligned_table_with_a_coverage_summary() {
         .connector("front")
         .unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 1 + front.actions().len(), "a header and a row each");
+    assert_eq!(
+        lines.len(),
+        1 + front.actions().len(),
+        "a header and a row each"
+    );
     for heading in ["LABEL", "GROUP"] {
         let column = lines[0].find(heading).unwrap();
         for line in &lines[1..] {
@@ -120,7 +124,10 @@ fn actions_show_gives_the_schema_in_the_asked_style() {
         "{text}"
     );
     assert!(text.contains("destructive yes"), "{text}");
-    assert!(text.contains("Group:           conversations — core"), "{text}");
+    assert!(
+        text.contains("Group:           conversations — core"),
+        "{text}"
+    );
 
     let file = stdout(&actionhub(&[
         "actions",
@@ -155,7 +162,11 @@ fn scopes_for_a_selection_with_a_separator() {
     assert_eq!(all.lines().count(), needed.len());
     assert!(all.lines().count() > 24);
     // A non-core action's new scope.
-    let output = actionhub(&["scopes", "--actions", "front_list_knowledge_bases,front_get_shift"]);
+    let output = actionhub(&[
+        "scopes",
+        "--actions",
+        "front_list_knowledge_bases,front_get_shift",
+    ]);
     assert_eq!(stdout(&output), "knowledge_bases:read shifts:read\n");
 }
 

@@ -244,7 +244,12 @@ async fn stdio_lists_more_with_a_toolset_and_refuses_an_unknown_one() {
     let account = env.link(&[]);
     let mut mcp = McpProcess::start(
         &env,
-        &["--account", &account, "--toolset", "knowledge_bases,front_get_shift"],
+        &[
+            "--account",
+            &account,
+            "--toolset",
+            "knowledge_bases,front_get_shift",
+        ],
     );
     mcp.initialize();
     let names = tool_names(&mcp.request(1, "tools/list", json!({})));

@@ -148,7 +148,10 @@ fn the_other_actions_are_listed_once_each_unticked_in_closed_groups() {
         for id in ids {
             let action = front.action(id).unwrap();
             assert_eq!(action.group, *name, "{id}");
-            assert!(!action.core, "{id}: core actions are listed first, not in a group");
+            assert!(
+                !action.core,
+                "{id}: core actions are listed first, not in a group"
+            );
         }
         grouped += ids.len();
         assert!(
@@ -157,23 +160,36 @@ fn the_other_actions_are_listed_once_each_unticked_in_closed_groups() {
         );
     }
     assert_eq!(grouped + 52, front.actions().len());
-    let knowledge_bases = groups.iter().find(|(name, _, _)| *name == "knowledge_bases");
+    let knowledge_bases = groups
+        .iter()
+        .find(|(name, _, _)| *name == "knowledge_bases");
     assert!(knowledge_bases.is_some_and(|(_, _, ids)| ids.contains(&"front_list_knowledge_bases")));
     assert!(html.contains("Knowledge bases"), "a readable group title");
-    assert!(html.contains("0 of 27 selected"), "a group says how much of it is selected");
+    assert!(
+        html.contains("0 of 27 selected"),
+        "a group says how much of it is selected"
+    );
 }
 
 #[test]
 fn a_selection_beyond_the_core_opens_its_groups_and_shows_the_new_scopes() {
     let front = front();
     let chosen: Vec<&Action> = front
-        .select(["front_get_shift", "front_list_knowledge_bases", "front_list_tags"])
+        .select([
+            "front_get_shift",
+            "front_list_knowledge_bases",
+            "front_list_tags",
+        ])
         .unwrap();
     let html = render(GuideSelection::Only(&chosen));
     // Catalogue order: the core action first.
     assert_eq!(
         checked_ids(&html),
-        ["front_list_tags", "front_list_knowledge_bases", "front_get_shift"]
+        [
+            "front_list_tags",
+            "front_list_knowledge_bases",
+            "front_get_shift"
+        ]
     );
     let scopes = element_text(&html, "data-guide-scopes-output");
     for scope in ["tags:read", "knowledge_bases:read", "shifts:read"] {

@@ -648,7 +648,10 @@ async fn the_toolset_lists_more_than_the_core_actions_on_request() {
     let account = hub.link(&key, "acme", None).await;
     let listed = |query: &'static str| hub.tool_names(&key, &account, query);
     let front = front();
-    assert!(front.actions().len() > 52, "the catalogue has more than its core");
+    assert!(
+        front.actions().len() > 52,
+        "the catalogue has more than its core"
+    );
     assert_eq!(listed("").await, core_ids());
     assert_eq!(listed("?toolset=core").await, core_ids());
     assert_eq!(listed("?toolset=all").await, front_ids());
@@ -658,7 +661,9 @@ async fn the_toolset_lists_more_than_the_core_actions_on_request() {
         front
             .actions()
             .iter()
-            .filter(|a| a.core || groups.contains(&a.group.as_str()) || ids.contains(&a.id.as_str()))
+            .filter(|a| {
+                a.core || groups.contains(&a.group.as_str()) || ids.contains(&a.id.as_str())
+            })
             .map(|a| a.id.clone())
             .collect()
     };
@@ -668,7 +673,10 @@ async fn the_toolset_lists_more_than_the_core_actions_on_request() {
     assert!(knowledge_bases.contains(&"front_list_knowledge_bases".to_owned()));
     assert_eq!(
         listed("?toolset=knowledge_bases,message_templates,front_get_shift").await,
-        with_group(&["knowledge_bases", "message_templates"], &["front_get_shift"])
+        with_group(
+            &["knowledge_bases", "message_templates"],
+            &["front_get_shift"]
+        )
     );
     // The style does not change which tools are listed.
     assert_eq!(
@@ -683,7 +691,12 @@ async fn a_restricted_account_lists_its_allowed_actions_whatever_the_toolset() {
     let key = hub.key("default").await;
     let allowed = ["front_list_tags", "front_list_knowledge_bases"];
     let account = hub.link(&key, "acme", Some(&allowed)).await;
-    for query in ["", "?toolset=all", "?toolset=message_templates", "?toolset=core"] {
+    for query in [
+        "",
+        "?toolset=all",
+        "?toolset=message_templates",
+        "?toolset=core",
+    ] {
         // Catalogue order: core actions first.
         assert_eq!(
             hub.tool_names(&key, &account, query).await,
@@ -705,7 +718,10 @@ async fn an_unknown_toolset_entry_is_refused_by_name() {
         ),
         (
             "?toolset=front_list_knowledge_base",
-            &["`front_list_knowledge_base`", "did you mean front_list_knowledge_bases"][..],
+            &[
+                "`front_list_knowledge_base`",
+                "did you mean front_list_knowledge_bases",
+            ][..],
         ),
         ("?toolset=all,nope", &["`nope`"][..]),
     ] {
@@ -729,12 +745,15 @@ async fn an_allowed_action_can_be_called_and_found_though_not_listed() {
     let key = hub.key("default").await;
     let account = hub.link(&key, "acme", None).await;
     let to = To::account(&key, &account);
-    assert!(!hub.list(&to).await.tool_names().contains(&"front_list_knowledge_bases".to_owned()));
+    assert!(
+        !hub.list(&to)
+            .await
+            .tool_names()
+            .contains(&"front_list_knowledge_bases".to_owned())
+    );
     // Not listed, yet called: it goes to Front (the simulator) like any listed tool, and is in
     // the run log under its own id. (Whatever the simulator answers.)
-    let answer = hub
-        .call(&to, "front_list_knowledge_bases", json!({}))
-        .await;
+    let answer = hub.call(&to, "front_list_knowledge_bases", json!({})).await;
     let result = answer.result();
     if result["isError"] == true {
         let text = result["content"][0]["text"].as_str().unwrap();

@@ -206,7 +206,7 @@ impl Target {
     /// `search_execute` can reach it anyway.
     pub fn lists(&self, action: &Action) -> bool {
         match &self.account.allowed_actions {
-            Some(allowed) => allowed.iter().any(|id| *id == action.id),
+            Some(allowed) => allowed.contains(&action.id),
             None => self.options.toolset.includes(action),
         }
     }
