@@ -177,10 +177,7 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
                                         @if let Some(reason) = account.status_reason { br; span class="muted" { (reason) } }
                                     }
                                     td { (account.linked_at) }
-                                    td {
-                                        @if account.allowed_actions.is_empty() { "All" }
-                                        @else { (account.allowed_actions.join(", ")) }
-                                    }
+                                    td { (allowed_actions(account.allowed_actions)) }
                                     td {
                                         form method="post" action={ "/dashboard/accounts/" (account.id) "/remove" } {
                                             input type="hidden" name="csrf" value=(view.csrf_token);
@@ -221,6 +218,25 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
             }
         },
     )
+}
+
+/// The most allowed actions the accounts table names inline; a longer list (an account may be
+/// allowed a few hundred) folds into a `<details>` so that the row stays readable.
+const ALLOWED_ACTIONS_INLINE: usize = 5;
+
+fn allowed_actions(allowed: &[String]) -> Markup {
+    html! {
+        @if allowed.is_empty() {
+            "All"
+        } @else if allowed.len() <= ALLOWED_ACTIONS_INLINE {
+            (allowed.join(", "))
+        } @else {
+            details {
+                summary { (allowed.len()) " actions" }
+                (allowed.join(", "))
+            }
+        }
+    }
 }
 
 /// The Webhooks page of the signed-in project: each endpoint, whether the hub sends to it (and
