@@ -188,16 +188,18 @@ impl Connector {
     }
 
     /// The actions that a token with these scopes can run (all of their scopes granted),
-    /// sorted by label as the guide's "Enables actions" badge lists them.
+    /// sorted by label as the guide's "Enables actions" badge lists them. An action that needs
+    /// no scope (reading the token's own identity) is not something scopes enable.
     pub fn actions_enabled_by<S: AsRef<str>>(&self, scopes: &[S]) -> Vec<&Action> {
         let mut enabled: Vec<&Action> = self
             .actions
             .iter()
             .filter(|action| {
-                action
-                    .scopes
-                    .iter()
-                    .all(|needed| scopes.iter().any(|granted| granted.as_ref() == needed))
+                !action.scopes.is_empty()
+                    && action
+                        .scopes
+                        .iter()
+                        .all(|needed| scopes.iter().any(|granted| granted.as_ref() == needed))
             })
             .collect();
         enabled.sort_by(|a, b| a.label.cmp(&b.label));

@@ -32,9 +32,10 @@
     return scopeOrder.filter((scope) => needed.has(scope));
   }
 
+  // As the server's reverse view: an action that needs no scope is not enabled by scopes.
   function enabledLabels(scopes) {
     return actions
-      .filter((action) => action.scopes.every((scope) => scopes.includes(scope)))
+      .filter((action) => action.scopes.length > 0 && action.scopes.every((scope) => scopes.includes(scope)))
       .map((action) => action.label)
       .sort();
   }

@@ -123,11 +123,11 @@ fn a_selection_shows_exactly_its_scopes_and_url() {
         .collect();
     assert_eq!(visible, ["messages:send", "tags:read"]);
     // tags:read also enables the other tag reads, as the seed's badge shows.
-    // (Get Token Identity needs no scope; Reply To Conversation needs messages:send only.)
+    // Beyond the seed's: the other tag lists, and Reply To Conversation (messages:send only).
     assert_eq!(
         element_text(&html, "data-guide-badge-labels"),
-        "Get Tag, Get Token Identity, List Child Tags, List Company Tags, List Tags, \
-         List Team Tags, List Teammate Tags, Reply To Conversation, Send Message"
+        "Get Tag, List Child Tags, List Company Tags, List Tags, List Team Tags, \
+         List Teammate Tags, Reply To Conversation, Send Message"
     );
 }
 
