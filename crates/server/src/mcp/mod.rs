@@ -75,9 +75,9 @@ impl FromStr for ToolMode {
     }
 }
 
-/// The actions `individual` mode lists besides the core ones (StackOne's default face): an
-/// unrestricted account could run every action, and a few hundred tools would swamp an
-/// agent's context, so more are listed only on request.
+/// The actions `individual` mode lists besides the core ones (the seed's 52, the default
+/// face): an unrestricted account could run every action, and a few hundred tools would swamp
+/// an agent's context, so more are listed only on request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Toolset {
     /// The core actions only.
@@ -209,5 +209,46 @@ impl Target {
             Some(allowed) => allowed.contains(&action.id),
             None => self.options.toolset.includes(action),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toolsets_parse_names_and_refuse_unknown_ones() {
+        assert_eq!("".parse(), Ok(Toolset::Core));
+        assert_eq!(" core ".parse(), Ok(Toolset::Core));
+        assert_eq!("knowledge_bases,all".parse(), Ok(Toolset::All));
+        assert_eq!(
+            "knowledge_bases, front_get_shift,".parse(),
+            Ok(Toolset::With(vec![
+                "knowledge_bases".to_owned(),
+                "front_get_shift".to_owned()
+            ]))
+        );
+        let refused = "all,front_get_shit".parse::<Toolset>().unwrap_err();
+        assert!(
+            refused.contains("unknown group or action `front_get_shit`"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("did you mean front_get_shift"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_toolset_adds_to_the_core_actions() {
+        let front = Catalog::builtin().connector("front").unwrap();
+        let shift = front.action("front_get_shift").unwrap();
+        let tags = front.action("front_list_tags").unwrap();
+        let article = front.action("front_get_knowledge_base_article").unwrap();
+        let chosen: Toolset = "knowledge_bases,front_get_shift".parse().unwrap();
+        assert!(chosen.includes(tags) && chosen.includes(shift) && chosen.includes(article));
+        assert!(!chosen.includes(front.action("front_list_shifts").unwrap()));
+        assert!(Toolset::Core.includes(tags) && !Toolset::Core.includes(shift));
+        assert!(Toolset::All.includes(shift));
     }
 }
