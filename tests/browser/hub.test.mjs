@@ -242,10 +242,11 @@ describe("linking an account from a connect link", () => {
 describe("the scope guide", () => {
   const guidePath = "/connectors/front/guides/link-account/api-token";
 
-  test("search narrows the list; Select all gives 24 scopes; Clear gives none", async () => {
+  test("the core actions give 24 scopes; search narrows the list; Select all gives every scope; Clear gives none", async () => {
     const page = await newPage();
     await page.goto(`${hubUrl}${guidePath}`);
     await screenshot(page, "guide");
+    assert.equal((await page.locator("[data-guide-scopes-output]").innerText()).split(" ").length, 24);
     await page.getByPlaceholder("Search actions...").fill("tag");
     const visible = await page.locator("[data-guide-action]:visible").allInnerTexts();
     assert.ok(visible.length > 0 && visible.length < 52, `${visible.length} rows`);
@@ -255,9 +256,30 @@ describe("the scope guide", () => {
     await page.getByPlaceholder("Search actions...").fill("");
     await page.getByRole("button", { name: "Clear" }).click();
     assert.equal(await page.locator("[data-guide-scopes-output]").innerText(), "");
-    await page.getByRole("button", { name: "Select all" }).click();
+    await page.getByRole("button", { name: "Select all", exact: true }).click();
     const scopes = (await page.locator("[data-guide-scopes-output]").innerText()).split(" ");
-    assert.equal(scopes.length, 24);
+    assert.equal(scopes.length, cli("scopes", "--all", "--separator", "newline").split("\n").length);
+  });
+
+  test("the other actions are one click away, by group; search looks inside the groups", async () => {
+    const page = await newPage();
+    await page.goto(`${hubUrl}${guidePath}`);
+    const group = page.locator('[data-guide-group="knowledge_bases"]');
+    assert.equal(await group.getAttribute("open"), null);
+    assert.equal(await page.getByRole("checkbox", { name: /^List Knowledge Bases/ }).isVisible(), false);
+    await group.locator("summary").click();
+    await group.getByRole("button", { name: "Select group: Knowledge bases" }).click();
+    assert.match(await group.locator("[data-guide-group-count]").innerText(), /^(\d+) of \1 selected$/);
+    assert.match(await page.locator("[data-guide-scopes-output]").innerText(), /knowledge_bases:read/);
+    assert.match(page.url(), /front_list_knowledge_bases/);
+    await screenshot(page, "guide-group");
+
+    const searching = await newPage();
+    await searching.goto(`${hubUrl}${guidePath}`);
+    await searching.getByPlaceholder("Search actions...").fill("shift");
+    await searching.getByRole("checkbox", { name: /^Get Shift/ }).check();
+    assert.match(await searching.locator("[data-guide-scopes-output]").innerText(), /shifts:read/);
+    assert.equal(await searching.locator('[data-guide-group="knowledge_bases"]').isVisible(), false);
   });
 
   test("two actions with the Comma separator show their scopes; the copied URL reopens them", async () => {
@@ -350,6 +372,7 @@ describe("accessibility", () => {
   test("no serious or critical axe violation on any page", async () => {
     const key = cli("keys", "create", "--name", "axe");
     await assertAccessible(`${hubUrl}/connectors/front/guides/link-account/api-token`);
+    await assertAccessible(`${hubUrl}/connectors/front/guides/link-account/api-token?actions=front_list_knowledge_bases`);
     await assertAccessible(connectLink("cust-axe"));
     await assertAccessible(`${hubUrl}/link?token=ahs_unknown`);
     await assertAccessible(`${hubUrl}/docs/api`);

@@ -16,7 +16,8 @@ let catalogue;
 
 before(async () => {
   hub = await startHub();
-  catalogue = JSON.parse(hub.cli("actions", "list", "--json")).map((action) => action.id);
+  // The tools listed by default: the core actions (toolset=all would list every one).
+  catalogue = JSON.parse(hub.cli("actions", "list", "--json")).filter((action) => action.core).map((action) => action.id);
 });
 
 after(() => hub?.stop());
@@ -48,7 +49,7 @@ async function connect(kind, account) {
 
 for (const kind of Object.keys(transports)) {
   describe(`over ${kind}`, () => {
-    test("lists every tool, runs a read and a write, and returns a refused call as isError", async () => {
+    test("lists the core tools, runs a read and a write, and returns a refused call as isError", async () => {
       const account = hub.link(`mcp-${kind}`);
       const client = await connect(kind, account);
       try {

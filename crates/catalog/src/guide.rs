@@ -115,6 +115,31 @@ impl Connector {
         &self.actions
     }
 
+    /// The default face: the actions the guide selects when given no selection and MCP lists
+    /// unless asked for more, in catalogue order.
+    pub fn core_actions(&self) -> Vec<&Action> {
+        self.actions.iter().filter(|action| action.core).collect()
+    }
+
+    /// The resource groups, in the order their first action appears in the catalogue.
+    pub fn groups(&self) -> Vec<&str> {
+        let mut groups: Vec<&str> = Vec::new();
+        for action in &self.actions {
+            if !groups.contains(&action.group.as_str()) {
+                groups.push(&action.group);
+            }
+        }
+        groups
+    }
+
+    /// The actions of one group, in catalogue order (core ones first).
+    pub fn group_actions(&self, group: &str) -> Vec<&Action> {
+        self.actions
+            .iter()
+            .filter(|action| action.group == group)
+            .collect()
+    }
+
     /// One action by id, or an error that suggests the nearest ids.
     pub fn action(&self, id: &str) -> Result<&Action, UnknownAction> {
         self.actions
@@ -163,16 +188,18 @@ impl Connector {
     }
 
     /// The actions that a token with these scopes can run (all of their scopes granted),
-    /// sorted by label as the guide's "Enables actions" badge lists them.
+    /// sorted by label as the guide's "Enables actions" badge lists them. An action that needs
+    /// no scope (reading the token's own identity) is not something scopes enable.
     pub fn actions_enabled_by<S: AsRef<str>>(&self, scopes: &[S]) -> Vec<&Action> {
         let mut enabled: Vec<&Action> = self
             .actions
             .iter()
             .filter(|action| {
-                action
-                    .scopes
-                    .iter()
-                    .all(|needed| scopes.iter().any(|granted| granted.as_ref() == needed))
+                !action.scopes.is_empty()
+                    && action
+                        .scopes
+                        .iter()
+                        .all(|needed| scopes.iter().any(|granted| granted.as_ref() == needed))
             })
             .collect();
         enabled.sort_by(|a, b| a.label.cmp(&b.label));

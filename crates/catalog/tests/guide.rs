@@ -104,16 +104,44 @@ fn scopes_enable_exactly_the_actions_they_fully_cover() {
             "Get Conversation",
             "Get Tag",
             "List Child Tags",
+            "List Company Tags",
             "List Contact Conversations",
             "List Conversations",
             "List Inbox Conversations",
+            "List Link Conversations",
             "List Tagged Conversations",
             "List Tags",
+            "List Team Tags",
+            "List Teammate Conversations",
+            "List Teammate Tags",
             "Search Conversations",
         ]
     );
-    assert!(front.actions_enabled_by(&["messages:write"]).is_empty());
+    // An action that needs no scope (the token's identity) is enabled by no scope in particular.
     assert!(front.actions_enabled_by::<&str>(&[]).is_empty());
+}
+
+#[test]
+fn the_core_actions_come_first_and_the_groups_follow_the_files() {
+    let front = front();
+    let core = front.core_actions();
+    assert_eq!(core.len(), 52);
+    assert!(front.actions()[..52].iter().all(|a| a.core));
+    let groups = front.groups();
+    assert_eq!(groups[0], "conversations");
+    assert!(groups.contains(&"knowledge_bases"));
+    let mut seen = groups.clone();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), groups.len(), "each group once");
+    let grouped: usize = groups.iter().map(|g| front.group_actions(g).len()).sum();
+    assert_eq!(grouped, front.actions().len());
+    assert!(
+        front
+            .group_actions("knowledge_bases")
+            .iter()
+            .all(|a| a.group == "knowledge_bases" && !a.core)
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use actionhub_catalog::{Action, Catalog, Connector, Location, ParamStyle, Separator};
+use actionhub_catalog::{Action, Catalog, Connector, Location, ParamStyle, Returns, Separator};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
@@ -15,16 +15,20 @@ const CONNECTOR: &str = "front";
 
 #[derive(Debug, Subcommand)]
 pub enum ActionsCommand {
-    /// List every action: id, label, Front operation, scopes and risk hints.
+    /// List every action: id, label, group, Front operation, scopes and risk hints; the core
+    /// actions (the default face: the scope guide's default selection, MCP's default tools)
+    /// come first. A summary on stderr counts the Front operations covered and names those
+    /// left out, with why.
     ///
-    /// With --json, prints an array of objects with the keys id, label, description, scopes,
-    /// method, path, hints {read_only, destructive, idempotent} and paginated.
+    /// With --json, prints an array of objects with the keys id, label, description, group,
+    /// core, scopes, method, path, hints {read_only, destructive, idempotent}, paginated and
+    /// returns (json or file).
     List {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
-    /// Show one action: its description, inputs, example and input JSON Schema.
+    /// Show one action: its group, description, inputs, example and input JSON Schema.
     ///
     /// With --json, prints an object with the keys of `actions list --json` plus
     /// param_style, input_schema and example.
@@ -42,9 +46,13 @@ pub enum ActionsCommand {
 
 #[derive(Debug, Args)]
 pub struct ScopesArgs {
-    /// Comma-separated action ids (default: every action).
-    #[arg(long, value_delimiter = ',')]
+    /// Comma-separated action ids (default: the core actions, as the guide without a
+    /// selection).
+    #[arg(long, value_delimiter = ',', conflicts_with = "all")]
     actions: Vec<String>,
+    /// Every action of the catalogue, not only the core ones.
+    #[arg(long)]
+    all: bool,
     /// How to separate the scopes: space, comma, semicolon, pipe or newline.
     #[arg(long, default_value = "space", value_parser = parse_separator)]
     separator: Separator,
@@ -85,6 +93,8 @@ pub fn actions(command: &ActionsCommand) -> Result<(), CliError> {
                         vec![
                             a.id.clone(),
                             a.label.clone(),
+                            a.group.clone(),
+                            if a.core { "core" } else { "" }.to_owned(),
                             a.method.to_string(),
                             a.path.clone(),
                             a.scopes.join(" "),
@@ -93,13 +103,13 @@ pub fn actions(command: &ActionsCommand) -> Result<(), CliError> {
                     })
                     .collect();
                 emit(&table(
-                    &["ID", "LABEL", "METHOD", "PATH", "SCOPES", "HINTS"],
+                    &[
+                        "ID", "LABEL", "GROUP", "CORE", "METHOD", "PATH", "SCOPES", "HINTS",
+                    ],
                     &rows,
                 ))?;
-                eprintln!(
-                    "{} actions. HINTS: r = read-only, d = destructive, i = idempotent.",
-                    actions.len()
-                );
+                eprint!("{}", coverage(front()));
+                eprintln!("HINTS: r = read-only, d = destructive, i = idempotent.");
             }
         }
         ActionsCommand::Show {
@@ -123,16 +133,52 @@ pub fn actions(command: &ActionsCommand) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The catalogue's reach: how many actions, how many of Front's operations they cover, and
+/// every operation left out with its reason.
+fn coverage(connector: &Connector) -> String {
+    let actions = connector.actions();
+    let mut operations: Vec<(&str, &str)> = actions
+        .iter()
+        .map(|a| (a.method.as_str(), a.path.as_str()))
+        .collect();
+    operations.sort_unstable();
+    operations.dedup();
+    let core = actions.iter().filter(|a| a.core).count();
+    // The spec test holds that every Front operation is an action or excluded.
+    let total = operations.len() + connector.excluded.len();
+    let mut out = format!(
+        "{} actions ({core} core) cover {} of {}'s {total} operations",
+        actions.len(),
+        operations.len(),
+        connector.name,
+    );
+    if connector.excluded.is_empty() {
+        out.push_str(".\n");
+    } else {
+        out.push_str("; left out:\n");
+        for exclusion in &connector.excluded {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                exclusion.method, exclusion.path, exclusion.reason
+            );
+        }
+    }
+    out
+}
+
 pub fn scopes(args: &ScopesArgs) -> Result<(), CliError> {
     let front = front();
-    let selected = if args.actions.is_empty() {
+    let selected = if args.all {
         front.actions().iter().collect()
+    } else if args.actions.is_empty() {
+        front.core_actions()
     } else {
         front.select(&args.actions)?
     };
     if args.url {
-        // An empty selection means "every action", which the guide shows without a query.
-        let chosen = if args.actions.is_empty() {
+        // No selection means the core actions, which the guide shows without a query.
+        let chosen = if args.actions.is_empty() && !args.all {
             &[][..]
         } else {
             &selected[..]
@@ -158,6 +204,8 @@ fn summary(action: &Action) -> Value {
         "id": action.id,
         "label": action.label,
         "description": action.description,
+        "group": action.group,
+        "core": action.core,
         "scopes": action.scopes,
         "method": action.method.as_str(),
         "path": action.path,
@@ -167,6 +215,7 @@ fn summary(action: &Action) -> Value {
             "idempotent": action.hints.idempotent,
         },
         "paginated": action.is_paginated(),
+        "returns": action.returns,
     })
 }
 
@@ -190,9 +239,20 @@ fn describe_action(action: &Action, style: ParamStyle, schema: &Value) -> String
         yes_no(action.hints.idempotent)
     );
     let _ = writeln!(out, "{}  ({})", action.id, action.label);
+    let face = if action.core {
+        "core: selected by the scope guide and listed by MCP by default"
+    } else {
+        "not core: MCP lists it with toolset=all or its group"
+    };
+    let _ = writeln!(out, "Group:           {} — {face}", action.group);
     let _ = writeln!(out, "Front operation: {} {}", action.method, action.path);
     let _ = writeln!(out, "Scopes:          {}", action.scopes.join(" "));
     let _ = writeln!(out, "Hints:           {hints}");
+    let returns = match action.returns {
+        Returns::Json => "JSON",
+        Returns::File => "a file's bytes (an attachment download)",
+    };
+    let _ = writeln!(out, "Returns:         {returns}");
     let _ = writeln!(out, "\n{}\n", action.description);
     let rows: Vec<Vec<String>> = Location::ALL
         .into_iter()

@@ -27,8 +27,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// actionhub: a self-hostable integration hub for Front.
 ///
 /// End users link their Front account with an API token; developers and AI agents then run
-/// 52 Front actions against it. Commands that create something print its identifier alone on
-/// stdout; notes and progress go to stderr.
+/// Front actions against it (every operation an API token can call). Commands that create
+/// something print its identifier alone on stdout; notes and progress go to stderr.
 #[derive(Debug, Parser)]
 #[command(
     name = "actionhub",

@@ -4,7 +4,7 @@
 
 use actionhub_catalog::ParamStyle;
 use actionhub_server::AppState;
-use actionhub_server::mcp::{self as server_mcp, McpOptions, ToolMode};
+use actionhub_server::mcp::{self as server_mcp, McpOptions, ToolMode, Toolset};
 use clap::Args;
 
 use crate::config::{self, DatabaseArgs};
@@ -13,11 +13,12 @@ use crate::keys::DEFAULT_PROJECT;
 
 /// Serve MCP over stdin/stdout for one linked account (for desktop agents).
 ///
-/// Every action the account may run becomes a tool (or, with --tool-mode search_execute, two
-/// tools that search and run them); calls go through the hub's engine with the same
-/// validation, pacing, retries and run log as the HTTP API. Runs until stdin closes. Uses the
-/// same database, master key and ACTIONHUB_FRONT_BASE_URL as `serve`; logs go to stderr
-/// (RUST_LOG, default warn).
+/// The core actions become tools (an account restricted to chosen actions: exactly those), and
+/// --toolset lists more; any action the account may run can be called by name, listed or not.
+/// With --tool-mode search_execute, two tools search and run every allowed action. Calls go
+/// through the hub's engine with the same validation, pacing, retries and run log as the HTTP
+/// API. Runs until stdin closes. Uses the same database, master key and
+/// ACTIONHUB_FRONT_BASE_URL as `serve`; logs go to stderr (RUST_LOG, default warn).
 #[derive(Debug, Args)]
 pub struct McpArgs {
     /// The linked account whose actions become tools (acc_…).
@@ -33,6 +34,11 @@ pub struct McpArgs {
     /// front_execute_action).
     #[arg(long, value_name = "MODE", default_value = "individual", value_parser = parse_mode)]
     tool_mode: ToolMode,
+    /// In individual mode, the tools listed besides the core actions: all, or a comma-separated
+    /// list of groups (knowledge_bases, message_templates, …; `actionhub actions list` shows
+    /// them) and action ids. A restricted account always lists exactly its allowed actions.
+    #[arg(long, value_name = "LIST", default_value = "core", value_parser = parse_toolset)]
+    toolset: Toolset,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -42,6 +48,10 @@ fn parse_style(text: &str) -> Result<ParamStyle, String> {
 }
 
 fn parse_mode(text: &str) -> Result<ToolMode, String> {
+    text.parse()
+}
+
+fn parse_toolset(text: &str) -> Result<Toolset, String> {
     text.parse()
 }
 
@@ -57,6 +67,7 @@ pub fn run(args: &McpArgs) -> Result<(), CliError> {
         let options = McpOptions {
             style: args.param_style,
             mode: args.tool_mode,
+            toolset: args.toolset.clone(),
         };
         let served = server_mcp::serve_stdio(state, &project.id, &args.account, options).await;
         store.close().await;

@@ -26,9 +26,25 @@ fn actions_list_json_is_the_documented_array() {
     let list: Value =
         serde_json::from_str(&stdout(&actionhub(&["actions", "list", "--json"]))).unwrap();
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 52);
+    let front = actionhub_catalog::Catalog::builtin()
+        .connector("front")
+        .unwrap();
+    assert_eq!(list.len(), front.actions().len());
+    assert!(list.len() > 52);
+    // The core actions (the seed's 52) first, then the others.
+    let core: Vec<bool> = list.iter().map(|a| a["core"] == true).collect();
+    assert_eq!(core.iter().filter(|c| **c).count(), 52);
+    assert!(core[..52].iter().all(|c| *c));
+    for action in list {
+        for key in ["id", "label", "scopes", "method", "path", "group"] {
+            assert!(!action[key].is_null(), "{key} in {action}");
+        }
+    }
     let first = &list[0];
     assert_eq!(first["id"], "front_list_conversations");
+    assert_eq!(first["group"], "conversations");
+    assert_eq!(first["core"], true);
+    assert_eq!(first["returns"], "json");
     assert_eq!(first["label"], "List Conversations");
     assert_eq!(first["scopes"], serde_json::json!(["conversations:read"]));
     assert_eq!(first["method"], "GET");
@@ -38,14 +54,44 @@ fn actions_list_json_is_the_documented_array() {
 }
 
 #[test]
-fn actions_list_is_an_aligned_table() {
-    let text = stdout(&actionhub(&["actions", "list"]));
+fn actions_list_is_an_aligned_table_with_a_coverage_summary() {
+    let output = actionhub(&["actions", "list"]);
+    let text = stdout(&output);
+    let front = actionhub_catalog::Catalog::builtin()
+        .connector("front")
+        .unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 53, "a header and 52 rows");
-    let column = lines[0].find("LABEL").unwrap();
-    for line in &lines[1..] {
-        assert_eq!(line.as_bytes()[column - 1], b' ', "{line}");
-        assert_ne!(line.as_bytes()[column], b' ', "{line}");
+    assert_eq!(
+        lines.len(),
+        1 + front.actions().len(),
+        "a header and a row each"
+    );
+    for heading in ["LABEL", "GROUP"] {
+        let column = lines[0].find(heading).unwrap();
+        for line in &lines[1..] {
+            assert_eq!(line.as_bytes()[column - 1], b' ', "{line}");
+            assert_ne!(line.as_bytes()[column], b' ', "{line}");
+        }
+    }
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let total = front.actions().len() + front.excluded.len();
+    assert!(
+        stderr.contains(&format!(
+            "{} actions (52 core) cover {} of Front's {total} operations",
+            front.actions().len(),
+            front.actions().len()
+        )),
+        "{stderr}"
+    );
+    assert!(!front.excluded.is_empty());
+    for exclusion in &front.excluded {
+        assert!(
+            stderr.contains(&format!(
+                "{} {}: {}",
+                exclusion.method, exclusion.path, exclusion.reason
+            )),
+            "{stderr}"
+        );
     }
 }
 
@@ -78,6 +124,21 @@ fn actions_show_gives_the_schema_in_the_asked_style() {
         "{text}"
     );
     assert!(text.contains("destructive yes"), "{text}");
+    assert!(
+        text.contains("Group:           conversations — core"),
+        "{text}"
+    );
+
+    let file = stdout(&actionhub(&[
+        "actions",
+        "show",
+        "front_download_knowledge_base_article_attachment",
+        "--json",
+    ]));
+    let file: Value = serde_json::from_str(&file).unwrap();
+    assert_eq!(file["group"], "knowledge_bases");
+    assert_eq!(file["core"], false);
+    assert_eq!(file["returns"], "file");
 }
 
 #[test]
@@ -90,8 +151,23 @@ fn scopes_for_a_selection_with_a_separator() {
         "comma",
     ]);
     assert_eq!(stdout(&output), "messages:send,tags:read\n");
-    let all = stdout(&actionhub(&["scopes", "--separator", "newline"]));
-    assert_eq!(all.lines().count(), 24);
+    // No selection: the core actions, as the guide opened without one.
+    let core = stdout(&actionhub(&["scopes", "--separator", "newline"]));
+    assert_eq!(core.lines().count(), 24);
+    let front = actionhub_catalog::Catalog::builtin()
+        .connector("front")
+        .unwrap();
+    let all = stdout(&actionhub(&["scopes", "--all", "--separator", "newline"]));
+    let needed = front.scopes_for(&front.actions().iter().collect::<Vec<_>>());
+    assert_eq!(all.lines().count(), needed.len());
+    assert!(all.lines().count() > 24);
+    // A non-core action's new scope.
+    let output = actionhub(&[
+        "scopes",
+        "--actions",
+        "front_list_knowledge_bases,front_get_shift",
+    ]);
+    assert_eq!(stdout(&output), "knowledge_bases:read shifts:read\n");
 }
 
 #[test]
@@ -107,6 +183,18 @@ fn scopes_url_prints_the_guide_url() {
     assert_eq!(
         stdout(&output),
         "https://hub.example/connectors/front/guides/link-account/api-token?actions=front_list_tags\n"
+    );
+    let output = actionhub(&[
+        "scopes",
+        "--url",
+        "--actions",
+        "front_list_knowledge_bases",
+        "--base-url",
+        "https://hub.example",
+    ]);
+    assert_eq!(
+        stdout(&output),
+        "https://hub.example/connectors/front/guides/link-account/api-token?actions=front_list_knowledge_bases\n"
     );
 }
 
@@ -143,8 +231,12 @@ fn help_describes_every_command() {
         assert!(help.contains(command), "{help}");
     }
     let help = stdout(&actionhub(&["scopes", "--help"]));
-    for flag in ["--actions", "--separator", "--url"] {
+    for flag in ["--actions", "--all", "--separator", "--url"] {
         assert!(help.contains(flag), "{help}");
+    }
+    let help = stdout(&actionhub(&["mcp", "--help"]));
+    for text in ["--toolset", "knowledge_bases"] {
+        assert!(help.contains(text), "{help}");
     }
     let help = stdout(&actionhub(&["sim", "--help"]));
     assert!(help.contains("--activity <N>"), "{help}");

@@ -228,6 +228,59 @@ async fn stdio_honours_restrictions_styles_and_modes() {
     mcp.finish();
 }
 
+/// The names `tools/list` gives.
+fn tool_names(list: &Value) -> Vec<String> {
+    list["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tool| tool["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_lists_more_with_a_toolset_and_refuses_an_unknown_one() {
+    let env = Env::new().await;
+    let account = env.link(&[]);
+    let mut mcp = McpProcess::start(
+        &env,
+        &[
+            "--account",
+            &account,
+            "--toolset",
+            "knowledge_bases,front_get_shift",
+        ],
+    );
+    mcp.initialize();
+    let names = tool_names(&mcp.request(1, "tools/list", json!({})));
+    assert!(names.len() > 52 + 1, "{}", names.len());
+    assert!(names.contains(&"front_list_conversations".to_owned()));
+    assert!(names.contains(&"front_list_knowledge_bases".to_owned()));
+    assert!(names.contains(&"front_get_shift".to_owned()));
+    assert!(!names.contains(&"front_list_shifts".to_owned()));
+    mcp.finish();
+
+    let mut mcp = McpProcess::start(&env, &["--account", &account, "--toolset", "all"]);
+    mcp.initialize();
+    let all = tool_names(&mcp.request(1, "tools/list", json!({})));
+    assert!(all.len() > names.len());
+    assert!(all.contains(&"front_list_shifts".to_owned()));
+    mcp.finish();
+
+    let output = env
+        .command(&["mcp", "--account", &account, "--toolset", "recipes"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("unknown group or action `recipes`"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stdio_with_an_unknown_account_fails_at_once_with_one_line() {
     let env = Env::new().await;

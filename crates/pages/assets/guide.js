@@ -11,6 +11,8 @@
 
   const boxes = Array.from(root.querySelectorAll('input[type="checkbox"][name="action"]'));
   const rows = Array.from(root.querySelectorAll("[data-guide-action]"));
+  // The non-core actions, one collapsed <details> per resource group.
+  const groups = Array.from(root.querySelectorAll("[data-guide-group]"));
   const search = root.querySelector("[data-guide-search]");
   const noResults = root.querySelector("[data-guide-no-results]");
   const urlField = root.querySelector("[data-guide-url]");
@@ -30,9 +32,10 @@
     return scopeOrder.filter((scope) => needed.has(scope));
   }
 
+  // As the server's reverse view: an action that needs no scope is not enabled by scopes.
   function enabledLabels(scopes) {
     return actions
-      .filter((action) => action.scopes.every((scope) => scopes.includes(scope)))
+      .filter((action) => action.scopes.length > 0 && action.scopes.every((scope) => scopes.includes(scope)))
       .map((action) => action.label)
       .sort();
   }
@@ -55,6 +58,12 @@
     document.querySelectorAll("[data-guide-no-scopes]").forEach((note) => {
       note.hidden = scopes.length > 0;
     });
+    groups.forEach((group) => {
+      const groupBoxes = Array.from(group.querySelectorAll('input[name="action"]'));
+      const ticked = groupBoxes.filter((box) => box.checked).length;
+      group.querySelector("[data-guide-group-count]").textContent =
+        ticked + " of " + groupBoxes.length + " selected";
+    });
     const labels = enabledLabels(scopes);
     document.querySelectorAll("[data-guide-badge]").forEach((badge) => {
       badge.hidden = labels.length === 0;
@@ -72,6 +81,12 @@
       if (match) shown += 1;
     });
     noResults.hidden = shown > 0;
+    // A search looks inside the groups: those with a match open, the others step aside.
+    groups.forEach((group) => {
+      const matches = group.querySelectorAll("[data-guide-action]:not([hidden])").length;
+      group.hidden = words.length > 0 && matches === 0;
+      if (words.length > 0 && matches > 0) group.open = true;
+    });
   }
 
   async function copy(text, what) {
@@ -89,6 +104,13 @@
   root.querySelector("[data-guide-select-all]").addEventListener("click", () => {
     boxes.forEach((box) => { box.checked = true; });
     render();
+  });
+  root.querySelectorAll("[data-guide-select-group]").forEach((button) => {
+    button.addEventListener("click", () => {
+      button.closest("[data-guide-group]").querySelectorAll('input[name="action"]')
+        .forEach((box) => { box.checked = true; });
+      render();
+    });
   });
   root.querySelector("[data-guide-clear]").addEventListener("click", () => {
     boxes.forEach((box) => { box.checked = false; });

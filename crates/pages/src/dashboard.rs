@@ -7,6 +7,7 @@
 use actionhub_catalog::Connector;
 use maud::{Markup, html};
 
+use crate::checklist::{GroupButtons, action_checklist};
 use crate::layout::page;
 
 /// One linked account as the Accounts page lists it.
@@ -176,10 +177,7 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
                                         @if let Some(reason) = account.status_reason { br; span class="muted" { (reason) } }
                                     }
                                     td { (account.linked_at) }
-                                    td {
-                                        @if account.allowed_actions.is_empty() { "All" }
-                                        @else { (account.allowed_actions.join(", ")) }
-                                    }
+                                    td { (allowed_actions(account.allowed_actions)) }
                                     td {
                                         form method="post" action={ "/dashboard/accounts/" (account.id) "/remove" } {
                                             input type="hidden" name="csrf" value=(view.csrf_token);
@@ -210,17 +208,7 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
                     input id="owner-name" name="owner_name" type="text" required;
                     fieldset class="action-list" {
                         legend class="list-header" { span { "Actions to allow (none ticked: all)" } }
-                        ul {
-                            @for action in connector.actions() {
-                                li {
-                                    label {
-                                        input type="checkbox" name="action" value=(action.id);
-                                        span class="action-label" { (action.label) }
-                                        span class="action-scopes" { (action.scopes.join(", ")) }
-                                    }
-                                }
-                            }
-                        }
+                        (action_checklist(connector, |_| false, GroupButtons::Omitted))
                     }
                     p id="form-error" class="field-error" role="alert" hidden[view.form_error.is_none()] {
                         @if let Some(error) = view.form_error { (error) }
@@ -230,6 +218,25 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
             }
         },
     )
+}
+
+/// The most allowed actions the accounts table names inline; a longer list (an account may be
+/// allowed a few hundred) folds into a `<details>` so that the row stays readable.
+const ALLOWED_ACTIONS_INLINE: usize = 5;
+
+fn allowed_actions(allowed: &[String]) -> Markup {
+    html! {
+        @if allowed.is_empty() {
+            "All"
+        } @else if allowed.len() <= ALLOWED_ACTIONS_INLINE {
+            (allowed.join(", "))
+        } @else {
+            details {
+                summary { (allowed.len()) " actions" }
+                (allowed.join(", "))
+            }
+        }
+    }
 }
 
 /// The Webhooks page of the signed-in project: each endpoint, whether the hub sends to it (and

@@ -8,14 +8,16 @@ use actionhub_catalog::{Action, Connector, GuideStep, Separator};
 use maud::{Markup, html};
 use serde_json::json;
 
+use crate::checklist::{GroupButtons, action_checklist};
 use crate::layout::page;
 use crate::rich_text::rich;
 
 /// Which actions the guide is adjusted to.
 #[derive(Debug, Clone, Copy)]
 pub enum GuideSelection<'a> {
-    /// No selection was given: the guide covers every action.
-    Everything,
+    /// No selection was given: the guide covers the connector's core actions (its default
+    /// face); the others are listed unticked, by resource group.
+    Core,
     /// Exactly these actions (possibly none).
     Only(&'a [&'a Action]),
 }
@@ -27,9 +29,9 @@ pub fn scope_guide(
     selection: GuideSelection<'_>,
     public_base: &str,
 ) -> Markup {
-    let all: Vec<&Action> = connector.actions().iter().collect();
+    let core = connector.core_actions();
     let selected: &[&Action] = match selection {
-        GuideSelection::Everything => &all,
+        GuideSelection::Core => &core,
         GuideSelection::Only(actions) => actions,
     };
     let is_selected = |action: &Action| selected.iter().any(|s| s.id == action.id);
@@ -37,13 +39,15 @@ pub fn scope_guide(
     let scope_names: Vec<&str> = scopes.iter().map(|s| s.name.as_str()).collect();
     let guide_path = connector.guide_path();
     let url = match selection {
-        GuideSelection::Everything => format!("{public_base}{guide_path}"),
+        GuideSelection::Core => format!("{public_base}{guide_path}"),
         // An explicit empty list keeps "nothing selected" distinct from "no selection given".
         GuideSelection::Only([]) => format!("{public_base}{guide_path}?actions="),
         GuideSelection::Only(actions) => format!("{public_base}{}", connector.guide_url(actions)),
     };
     let actions_json = json!(
-        all.iter()
+        connector
+            .actions()
+            .iter()
             .map(|a| json!({"id": a.id, "label": a.label, "scopes": a.scopes}))
             .collect::<Vec<_>>()
     )
@@ -87,18 +91,7 @@ pub fn scope_guide(
                         span { "Action" }
                         span { "Scope(s)" }
                     }
-                    ul {
-                        @for action in &all {
-                            li data-guide-action=(action.id) {
-                                label {
-                                    input type="checkbox" name="action" value=(action.id)
-                                        checked[is_selected(action)];
-                                    span class="action-label" { (action.label) }
-                                    span class="action-scopes" { (action.scopes.join(", ")) }
-                                }
-                            }
-                        }
-                    }
+                    (action_checklist(connector, is_selected, GroupButtons::Shown))
                     p class="muted empty" data-guide-no-results hidden { "No actions match your search." }
                 }
                 noscript {

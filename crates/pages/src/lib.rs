@@ -9,6 +9,7 @@
 //! This crate must never read files, the network or a database at run time.
 
 mod assets;
+mod checklist;
 mod dashboard;
 mod guide;
 mod layout;

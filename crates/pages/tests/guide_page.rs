@@ -29,10 +29,35 @@ fn checked_ids(html: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The `<details>` of each resource group: its group name, whether it starts open, and the
+/// action ids inside it.
+fn groups(html: &str) -> Vec<(&str, bool, Vec<&str>)> {
+    html.split("<details class=\"action-group\" data-guide-group=\"")
+        .skip(1)
+        .map(|rest| {
+            let body = &rest[..rest.find("</details>").unwrap()];
+            let name = body.split('"').next().unwrap();
+            let open = body.split('>').next().unwrap().contains("open");
+            let ids = body
+                .split("value=\"")
+                .skip(1)
+                .map(|rest| rest.split('"').next().unwrap())
+                .collect();
+            (name, open, ids)
+        })
+        .collect()
+}
+
 #[test]
-fn without_a_selection_the_guide_covers_every_action() {
-    let html = render(GuideSelection::Everything);
-    assert_eq!(checked_ids(&html).len(), 52);
+fn without_a_selection_the_guide_covers_the_core_actions() {
+    let html = render(GuideSelection::Core);
+    let core: Vec<&str> = front()
+        .core_actions()
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    assert_eq!(core.len(), 52);
+    assert_eq!(checked_ids(&html), core);
     assert_eq!(
         element_text(&html, "data-guide-scopes-output")
             .split(' ')
@@ -98,10 +123,88 @@ fn a_selection_shows_exactly_its_scopes_and_url() {
         .collect();
     assert_eq!(visible, ["messages:send", "tags:read"]);
     // tags:read also enables the other tag reads, as the seed's badge shows.
+    // Beyond the seed's: the other tag lists, and Reply To Conversation (messages:send only).
     assert_eq!(
         element_text(&html, "data-guide-badge-labels"),
-        "Get Tag, List Child Tags, List Tags, Send Message"
+        "Get Tag, List Child Tags, List Company Tags, List Tags, List Team Tags, \
+         List Teammate Tags, Reply To Conversation, Send Message"
     );
+}
+
+#[test]
+fn the_other_actions_are_listed_once_each_unticked_in_closed_groups() {
+    let front = front();
+    let html = render(GuideSelection::Core);
+    let boxes = html
+        .matches("<input type=\"checkbox\" name=\"action\"")
+        .count();
+    assert_eq!(boxes, front.actions().len(), "every action once");
+    let groups = groups(&html);
+    assert!(groups.len() > 10, "{}", groups.len());
+    let mut grouped = 0;
+    for (name, open, ids) in &groups {
+        assert!(!open, "{name} starts closed: nothing in it is selected");
+        assert!(!ids.is_empty(), "{name}");
+        for id in ids {
+            let action = front.action(id).unwrap();
+            assert_eq!(action.group, *name, "{id}");
+            assert!(
+                !action.core,
+                "{id}: core actions are listed first, not in a group"
+            );
+        }
+        grouped += ids.len();
+        assert!(
+            html.contains(&format!("data-guide-select-group=\"{name}\"")),
+            "{name} has a Select group button"
+        );
+    }
+    assert_eq!(grouped + 52, front.actions().len());
+    let knowledge_bases = groups
+        .iter()
+        .find(|(name, _, _)| *name == "knowledge_bases");
+    assert!(knowledge_bases.is_some_and(|(_, _, ids)| ids.contains(&"front_list_knowledge_bases")));
+    assert!(html.contains("Knowledge bases"), "a readable group title");
+    assert!(
+        html.contains("0 of 27 selected"),
+        "a group says how much of it is selected"
+    );
+}
+
+#[test]
+fn a_selection_beyond_the_core_opens_its_groups_and_shows_the_new_scopes() {
+    let front = front();
+    let chosen: Vec<&Action> = front
+        .select([
+            "front_get_shift",
+            "front_list_knowledge_bases",
+            "front_list_tags",
+        ])
+        .unwrap();
+    let html = render(GuideSelection::Only(&chosen));
+    // Catalogue order: the core action first.
+    assert_eq!(
+        checked_ids(&html),
+        [
+            "front_list_tags",
+            "front_list_knowledge_bases",
+            "front_get_shift"
+        ]
+    );
+    let scopes = element_text(&html, "data-guide-scopes-output");
+    for scope in ["tags:read", "knowledge_bases:read", "shifts:read"] {
+        assert!(scopes.split(' ').any(|s| s == scope), "{scope} in {scopes}");
+    }
+    assert!(html.contains(
+        "api-token?actions=front_list_tags,front_list_knowledge_bases,front_get_shift\""
+    ));
+    let open: Vec<&str> = groups(&html)
+        .into_iter()
+        .filter(|(_, open, _)| *open)
+        .map(|(name, _, _)| name)
+        .collect();
+    assert_eq!(open, ["knowledge_bases", "shifts"]);
+    assert!(html.contains("1 of 27 selected"));
 }
 
 #[test]
@@ -115,7 +218,7 @@ fn an_empty_selection_is_kept_distinct_from_no_selection() {
 
 #[test]
 fn text_is_escaped() {
-    let html = render(GuideSelection::Everything);
+    let html = render(GuideSelection::Core);
     assert!(!html.contains("<script>"), "no inline script");
     assert!(
         !html.contains("style="),
@@ -126,7 +229,7 @@ fn text_is_escaped() {
 
 #[test]
 fn every_referenced_asset_is_embedded_and_nothing_is_external() {
-    let html = render(GuideSelection::Everything);
+    let html = render(GuideSelection::Core);
     for reference in html.split("src=\"").chain(html.split("href=\"")).skip(1) {
         let target = reference.split('"').next().unwrap();
         if target.starts_with("/assets/") {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use actionhub_catalog::{Catalog, ParamStyle};
+use actionhub_catalog::{Catalog, Connector, ParamStyle};
 use actionhub_store::Store;
 use actionhub_testkit::TestDatabase;
 use common::serve_hub;
@@ -185,6 +185,15 @@ impl Hub {
         .await
     }
 
+    /// The tools listed for `account` with `query`.
+    async fn tool_names(&self, key: &str, account: &str, query: &str) -> Vec<String> {
+        let to = To {
+            query,
+            ..To::account(key, account)
+        };
+        self.list(&to).await.tool_names()
+    }
+
     async fn call(&self, to: &To<'_>, name: &str, arguments: Value) -> Answer {
         let message = json!({
             "jsonrpc": "2.0", "id": 2, "method": "tools/call",
@@ -205,9 +214,36 @@ fn initialize(version: &str) -> Value {
     })
 }
 
+fn front() -> &'static Connector {
+    Catalog::builtin().connector("front").unwrap()
+}
+
 fn front_ids() -> Vec<String> {
-    let front = Catalog::builtin().connector("front").unwrap();
-    front.actions().iter().map(|a| a.id.clone()).collect()
+    front().actions().iter().map(|a| a.id.clone()).collect()
+}
+
+/// The default face: the seed's 52 actions, in catalogue order.
+fn core_ids() -> Vec<String> {
+    front()
+        .core_actions()
+        .iter()
+        .map(|a| a.id.clone())
+        .collect()
+}
+
+/// The run log of an account, newest first.
+async fn runs(hub: &Hub, key: &str, account: &str) -> Vec<Value> {
+    let runs: Value = hub
+        .http
+        .get(format!("{}/runs?account_id={account}", hub.url))
+        .basic_auth(key, Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    runs["data"].as_array().unwrap().clone()
 }
 
 #[tokio::test]
@@ -226,6 +262,10 @@ async fn initialize_answers_each_protocol_version() {
         assert!(result["capabilities"]["tools"].is_object(), "{result}");
         let instructions = result["instructions"].as_str().unwrap();
         assert!(instructions.contains(&account), "{instructions}");
+        assert!(
+            instructions.contains("52 of the 243 actions") && instructions.contains("toolset=all"),
+            "the agent learns that more can be listed: {instructions}"
+        );
         assert!(answer.headers.get("mcp-session-id").is_none(), "stateless");
     }
     // The initialized notification is accepted without a body.
@@ -245,11 +285,11 @@ async fn initialize_answers_each_protocol_version() {
 }
 
 #[tokio::test]
-async fn tools_list_gives_every_action_in_the_requested_style_with_hints() {
+async fn tools_list_gives_the_core_actions_in_the_requested_style_with_hints() {
     let hub = Hub::start().await;
     let key = hub.key("default").await;
     let account = hub.link(&key, "acme", None).await;
-    let front = Catalog::builtin().connector("front").unwrap();
+    let front = front();
     for (query, style) in [
         ("", ParamStyle::Nested),
         ("?param-style=nested", ParamStyle::Nested),
@@ -265,8 +305,8 @@ async fn tools_list_gives_every_action_in_the_requested_style_with_hints() {
         assert!(result.get("nextCursor").is_none(), "one page: {query}");
         let tools = result["tools"].as_array().unwrap();
         assert_eq!(tools.len(), 52, "{query}");
-        assert_eq!(answer.tool_names(), front_ids());
-        for (tool, action) in tools.iter().zip(front.actions()) {
+        assert_eq!(answer.tool_names(), core_ids());
+        for (tool, action) in tools.iter().zip(front.core_actions()) {
             assert_eq!(tool["description"], action.description.as_str());
             assert_eq!(tool["title"], action.label.as_str());
             let mut expected = action.input_schema(style).clone();
@@ -599,6 +639,176 @@ async fn search_execute_offers_exactly_two_tools_that_work() {
             .len(),
         3
     );
+}
+
+#[tokio::test]
+async fn the_toolset_lists_more_than_the_core_actions_on_request() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    let listed = |query: &'static str| hub.tool_names(&key, &account, query);
+    let front = front();
+    assert!(
+        front.actions().len() > 52,
+        "the catalogue has more than its core"
+    );
+    assert_eq!(listed("").await, core_ids());
+    assert_eq!(listed("?toolset=core").await, core_ids());
+    assert_eq!(listed("?toolset=all").await, front_ids());
+
+    // A group adds its actions to the core ones, in catalogue order.
+    let with_group = |groups: &[&str], ids: &[&str]| -> Vec<String> {
+        front
+            .actions()
+            .iter()
+            .filter(|a| {
+                a.core || groups.contains(&a.group.as_str()) || ids.contains(&a.id.as_str())
+            })
+            .map(|a| a.id.clone())
+            .collect()
+    };
+    let knowledge_bases = listed("?toolset=knowledge_bases").await;
+    assert_eq!(knowledge_bases, with_group(&["knowledge_bases"], &[]));
+    assert!(knowledge_bases.len() > 52);
+    assert!(knowledge_bases.contains(&"front_list_knowledge_bases".to_owned()));
+    assert_eq!(
+        listed("?toolset=knowledge_bases,message_templates,front_get_shift").await,
+        with_group(
+            &["knowledge_bases", "message_templates"],
+            &["front_get_shift"]
+        )
+    );
+    // The style does not change which tools are listed.
+    assert_eq!(
+        listed("?toolset=knowledge_bases&param-style=flat_smart").await,
+        knowledge_bases
+    );
+}
+
+#[tokio::test]
+async fn a_restricted_account_lists_its_allowed_actions_whatever_the_toolset() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let allowed = ["front_list_tags", "front_list_knowledge_bases"];
+    let account = hub.link(&key, "acme", Some(&allowed)).await;
+    for query in [
+        "",
+        "?toolset=all",
+        "?toolset=message_templates",
+        "?toolset=core",
+    ] {
+        // Catalogue order: core actions first.
+        assert_eq!(
+            hub.tool_names(&key, &account, query).await,
+            allowed,
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_toolset_entry_is_refused_by_name() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    for (query, needles) in [
+        (
+            "?toolset=knowledge_bases,recipes",
+            &["`toolset`", "`recipes`", "knowledge_bases"][..],
+        ),
+        (
+            "?toolset=front_list_knowledge_base",
+            &[
+                "`front_list_knowledge_base`",
+                "did you mean front_list_knowledge_bases",
+            ][..],
+        ),
+        ("?toolset=all,nope", &["`nope`"][..]),
+    ] {
+        let to = To {
+            query,
+            ..To::account(&key, &account)
+        };
+        let answer = hub.list(&to).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(answer.body["jsonrpc"], "2.0");
+        let message = answer.body["error"]["message"].as_str().unwrap();
+        for needle in needles {
+            assert!(message.contains(needle), "{query}: {message}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_allowed_action_can_be_called_and_found_though_not_listed() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    let to = To::account(&key, &account);
+    assert!(
+        !hub.list(&to)
+            .await
+            .tool_names()
+            .contains(&"front_list_knowledge_bases".to_owned())
+    );
+    // Not listed, yet called: it goes to Front (the simulator) like any listed tool, and is in
+    // the run log under its own id. (Whatever the simulator answers.)
+    let answer = hub.call(&to, "front_list_knowledge_bases", json!({})).await;
+    let result = answer.result();
+    if result["isError"] == true {
+        let text = result["content"][0]["text"].as_str().unwrap();
+        assert!(!text.contains("unknown tool"), "{text}");
+        assert!(!text.contains("not allowed"), "{text}");
+    }
+
+    // search_execute searches and runs every allowed action, core or not.
+    let se = To {
+        query: "?tool-mode=search_execute",
+        ..To::account(&key, &account)
+    };
+    let found = hub
+        .call(
+            &se,
+            "front_search_actions",
+            json!({"query": "knowledge base articles", "limit": 10}),
+        )
+        .await;
+    let results = found.result()["structuredContent"]["results"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let groups: Vec<&str> = results
+        .iter()
+        .map(|hit| front().action(hit["action_id"].as_str().unwrap()).unwrap())
+        .map(|action| action.group.as_str())
+        .collect();
+    assert!(groups.contains(&"knowledge_bases"), "{results:?}");
+    let executed = hub
+        .call(
+            &se,
+            "front_execute_action",
+            json!({"action_id": "front_list_knowledge_bases", "arguments": {}}),
+        )
+        .await;
+    let result = executed.result();
+    if result["isError"] == true {
+        let text = result["content"][0]["text"].as_str().unwrap();
+        assert!(!text.contains("unknown action"), "{text}");
+        assert!(!text.contains("not allowed"), "{text}");
+    }
+
+    let runs = runs(&hub, &key, &account).await;
+    let actions: Vec<&str> = runs.iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        ["front_list_knowledge_bases", "front_list_knowledge_bases"],
+        "{runs:?}"
+    );
+    for run in &runs {
+        assert_eq!(run["source"], "mcp", "{run}");
+        assert_ne!(run["outcome"], "forbidden", "{run}");
+        assert_ne!(run["outcome"], "invalid", "{run}");
+    }
 }
 
 #[tokio::test]

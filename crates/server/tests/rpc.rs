@@ -438,15 +438,16 @@ async fn every_action_runs_through_rpc_with_the_shape_front_documents() {
     .await;
     run("front_delete_conversation", json!({"path": conv})).await;
 
-    let all: std::collections::BTreeSet<String> = Catalog::builtin()
+    // The core actions (the seed's 52), which the simulator serves.
+    let core: std::collections::BTreeSet<String> = Catalog::builtin()
         .connector("front")
         .unwrap()
-        .actions()
+        .core_actions()
         .iter()
         .map(|a| a.id.clone())
         .collect();
-    assert_eq!(all.len(), 52);
-    let missing: Vec<_> = all.difference(&ran).collect();
+    assert_eq!(core.len(), 52);
+    let missing: Vec<_> = core.difference(&ran).collect();
     assert!(missing.is_empty(), "never ran: {missing:?}");
 }
 
@@ -947,7 +948,21 @@ async fn the_catalogue_and_search_speak_stackone() {
     assert_eq!(status, 200, "{meta}");
     let front = &meta["data"][0];
     assert_eq!(front["key"], "front");
-    assert_eq!(front["actions"].as_array().unwrap().len(), 52);
+    let catalogue = Catalog::builtin().connector("front").unwrap();
+    // The whole catalogue, core actions first.
+    let listed: Vec<&str> = front["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = catalogue.actions().iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(listed, expected);
+    assert!(listed.len() > 52);
+    assert_eq!(
+        front["scope_definitions"].as_array().unwrap().len(),
+        catalogue.scopes.len()
+    );
     let first = &front["actions"][0];
     assert!(first["required_scopes"].is_array());
     assert!(
@@ -976,6 +991,37 @@ async fn the_catalogue_and_search_speak_stackone() {
         (status, beyond["data"].as_array().map(Vec::len)),
         (StatusCode::OK, Some(0)),
         "{beyond}"
+    );
+
+    // Filters reach beyond the core actions.
+    let (status, one) = hub
+        .get("/actions?filter[action_key]=front_list_knowledge_bases&include=action_details")
+        .await;
+    assert_eq!(status, 200, "{one}");
+    let only = one["data"][0]["actions"].as_array().unwrap();
+    assert_eq!(only.len(), 1, "{one}");
+    assert_eq!(only[0]["required_scopes"], json!(["knowledge_bases:read"]));
+    assert_eq!(only[0]["action_details"]["path"], "/knowledge_bases");
+    let (_, small) = hub.get("/actions?page_size=1").await;
+    assert_eq!(small["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        small["data"][0]["actions"].as_array().unwrap().len(),
+        catalogue.actions().len(),
+        "a page holds connectors, each with all its actions"
+    );
+    assert!(small["next"].is_null(), "one connector: one page");
+    let (_, knowledge) = hub.get("/actions?search=knowledge%20base").await;
+    let found: Vec<&str> = knowledge["data"][0]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    assert!(
+        found[..3]
+            .iter()
+            .all(|id| catalogue.action(id).unwrap().group == "knowledge_bases"),
+        "{found:?}"
     );
 
     let (_, searched) = hub

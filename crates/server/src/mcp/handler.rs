@@ -89,7 +89,7 @@ impl McpHandler {
                 Ok(Arc::new(Target {
                     project_id: fixed.project_id.clone(),
                     account,
-                    options: fixed.options,
+                    options: fixed.options.clone(),
                 }))
             }
             None => context
@@ -267,8 +267,25 @@ fn instructions(target: &Target) -> String {
     };
     let usage = match target.options.mode {
         super::ToolMode::Individual => {
-            "Each tool is one action, named by its id; call it with arguments that match its inputSchema."
-                .to_owned()
+            let mut usage = "Each tool is one action, named by its id; call it with arguments that match its inputSchema.".to_owned();
+            if let Some(connector) = tools::connector(target) {
+                let allowed = connector
+                    .actions()
+                    .iter()
+                    .filter(|action| target.allows(&action.id))
+                    .count();
+                let listed = connector
+                    .actions()
+                    .iter()
+                    .filter(|action| target.lists(action))
+                    .count();
+                if listed < allowed {
+                    usage.push_str(&format!(
+                        " {listed} of the {allowed} actions this account may run are listed; the others can be called by id too, and toolset=all (or tool-mode=search_execute) offers them all."
+                    ));
+                }
+            }
+            usage
         }
         super::ToolMode::SearchExecute => format!(
             "Find actions with {provider}_search_actions, then run one with {provider}_execute_action.",

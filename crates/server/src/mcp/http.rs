@@ -7,7 +7,7 @@
 //! - authentication (HTTP Basic with an API key) and the account: `x-account-id` header, else
 //!   the `x-account-id` or `account_id` query parameter; it must belong to the key's project.
 //!   The resolved [`Target`] is put in the request's extensions, where the handler finds it.
-//! - `param-style` and `tool-mode` from the query string.
+//! - `param-style`, `tool-mode` and `toolset` from the query string.
 //! - JSON or SSE per `Accept`: `rmcp` fixes that per service and refuses a request that does not
 //!   accept both, so there are two services (JSON, SSE) and the choice is made here: SSE when
 //!   the client prefers `text/event-stream` (higher q, or listed first at equal q), else JSON.
@@ -79,10 +79,11 @@ pub fn route(state: &AppState) -> UtoipaMethodRouter<AppState> {
 /// MCP over streamable HTTP
 ///
 /// One JSON-RPC 2.0 message per POST (`initialize`, `tools/list`, `tools/call`, …), stateless:
-/// every request is authenticated and resolved on its own. The tools are the account's allowed
-/// actions (`tool-mode=individual`) or a search and an execute tool (`search_execute`). The
-/// answer is JSON or, when the client prefers `text/event-stream`, one SSE event. Refusals are
-/// JSON-RPC error bodies (`{"jsonrpc": "2.0", "id", "error": {"code", "message"}}`).
+/// every request is authenticated and resolved on its own. The tools are the account's core
+/// actions and its `toolset` (`tool-mode=individual`; a restricted account's allowed actions)
+/// or a search and an execute tool (`search_execute`). The answer is JSON or, when the client
+/// prefers `text/event-stream`, one SSE event. Refusals are JSON-RPC error bodies
+/// (`{"jsonrpc": "2.0", "id", "error": {"code", "message"}}`).
 #[utoipa::path(
     post,
     path = "/mcp",
@@ -94,7 +95,8 @@ pub fn route(state: &AppState) -> UtoipaMethodRouter<AppState> {
         ("x-account-id" = Option<String>, Query, description = "The account, if not in the header"),
         ("account_id" = Option<String>, Query, description = "The account, if in neither"),
         ("param-style" = inline(Option<ParamStyleName>), Query, description = "Tool input style: `nested` (default), `flat_prefixed` or `flat_smart`"),
-        ("tool-mode" = inline(Option<ToolModeName>), Query, description = "`individual` (default: one tool per action) or `search_execute`"),
+        ("tool-mode" = inline(Option<ToolModeName>), Query, description = "`individual` (default: one tool per listed action) or `search_execute`"),
+        ("toolset" = Option<String>, Query, description = "In `individual` mode, the actions listed besides the core ones: `all`, or a comma-separated list of groups and action ids (an account restricted to chosen actions always lists exactly those)", example = "knowledge_bases,front_reply_to_conversation"),
     ),
     request_body(
         content = Object,
@@ -399,6 +401,11 @@ async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError
         options.mode = mode
             .parse()
             .map_err(|message| ApiError::BadRequest(format!("`tool-mode`: {message}")))?;
+    }
+    if let Some(toolset) = query.single("toolset")? {
+        options.toolset = toolset
+            .parse()
+            .map_err(|message| ApiError::BadRequest(format!("`toolset`: {message}")))?;
     }
     let account = state
         .store

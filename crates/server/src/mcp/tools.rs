@@ -78,17 +78,22 @@ pub fn connector(target: &Target) -> Option<&'static Connector> {
     Catalog::builtin().connector(&target.account.provider)
 }
 
-/// Every tool the target may see, in catalogue order.
+/// Every tool the target lists, in catalogue order.
 pub fn list(target: &Target) -> Vec<Tool> {
-    let Some(tools) = style_tools(&target.account.provider, target.options.style) else {
+    let (Some(connector), Some(tools)) = (
+        connector(target),
+        style_tools(&target.account.provider, target.options.style),
+    ) else {
         return Vec::new();
     };
     match target.options.mode {
-        ToolMode::Individual => tools
-            .actions
+        // The tools were built from the connector's actions, in the same order.
+        ToolMode::Individual => connector
+            .actions()
             .iter()
-            .filter(|tool| target.allows(&tool.name))
-            .cloned()
+            .zip(&tools.actions)
+            .filter(|(action, _)| target.lists(action))
+            .map(|(_, tool)| tool.clone())
             .collect(),
         ToolMode::SearchExecute => vec![tools.search.clone(), tools.execute.clone()],
     }
@@ -156,7 +161,9 @@ pub fn known_action<'a>(
                 } else if target.options.mode == ToolMode::SearchExecute {
                     message.push_str(&format!("; find one with {}", search_name(connector)));
                 } else {
-                    message.push_str("; see tools/list for the available names");
+                    message.push_str(
+                        "; see tools/list for the listed names (toolset=all lists every one)",
+                    );
                 }
             } else {
                 message.push_str(&format!("; did you mean {}?", near.join(", ")));

@@ -180,7 +180,7 @@ pub async fn guide(
     };
     let selection = match &selection {
         Some(actions) => GuideSelection::Only(actions),
-        None => GuideSelection::Everything,
+        None => GuideSelection::Core,
     };
     page(
         StatusCode::OK,
