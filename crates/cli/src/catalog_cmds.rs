@@ -46,13 +46,13 @@ pub enum ActionsCommand {
 
 #[derive(Debug, Args)]
 pub struct ScopesArgs {
-    /// Comma-separated action ids (default: the core actions, as the guide without a
-    /// selection).
-    #[arg(long, value_delimiter = ',', conflicts_with = "all")]
+    /// Comma-separated action ids (default: every action of the catalogue).
+    #[arg(long, value_delimiter = ',', conflicts_with = "core")]
     actions: Vec<String>,
-    /// Every action of the catalogue, not only the core ones.
+    /// Only the core actions (the seed page's 52, which the guide selects when opened without
+    /// a selection).
     #[arg(long)]
-    all: bool,
+    core: bool,
     /// How to separate the scopes: space, comma, semicolon, pipe or newline.
     #[arg(long, default_value = "space", value_parser = parse_separator)]
     separator: Separator,
@@ -169,16 +169,17 @@ fn coverage(connector: &Connector) -> String {
 
 pub fn scopes(args: &ScopesArgs) -> Result<(), CliError> {
     let front = front();
-    let selected = if args.all {
-        front.actions().iter().collect()
-    } else if args.actions.is_empty() {
+    let selected = if args.core {
         front.core_actions()
+    } else if args.actions.is_empty() {
+        front.actions().iter().collect()
     } else {
         front.select(&args.actions)?
     };
     if args.url {
-        // No selection means the core actions, which the guide shows without a query.
-        let chosen = if args.actions.is_empty() && !args.all {
+        // Without a selection the guide opens on its default face: the core actions. A URL
+        // naming every action would say the same at a length no one can share.
+        let chosen = if args.actions.is_empty() {
             &[][..]
         } else {
             &selected[..]

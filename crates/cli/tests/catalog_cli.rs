@@ -151,13 +151,14 @@ fn scopes_for_a_selection_with_a_separator() {
         "comma",
     ]);
     assert_eq!(stdout(&output), "messages:send,tags:read\n");
-    // No selection: the core actions, as the guide opened without one.
-    let core = stdout(&actionhub(&["scopes", "--separator", "newline"]));
+    // --core: the core actions, as the guide opened without a selection.
+    let core = stdout(&actionhub(&["scopes", "--core", "--separator", "newline"]));
     assert_eq!(core.lines().count(), 24);
     let front = actionhub_catalog::Catalog::builtin()
         .connector("front")
         .unwrap();
-    let all = stdout(&actionhub(&["scopes", "--all", "--separator", "newline"]));
+    // No selection: every action.
+    let all = stdout(&actionhub(&["scopes", "--separator", "newline"]));
     let needed = front.scopes_for(&front.actions().iter().collect::<Vec<_>>());
     assert_eq!(all.lines().count(), needed.len());
     assert!(all.lines().count() > 24);
@@ -231,7 +232,7 @@ fn help_describes_every_command() {
         assert!(help.contains(command), "{help}");
     }
     let help = stdout(&actionhub(&["scopes", "--help"]));
-    for flag in ["--actions", "--all", "--separator", "--url"] {
+    for flag in ["--actions", "--core", "--separator", "--url"] {
         assert!(help.contains(flag), "{help}");
     }
     let help = stdout(&actionhub(&["mcp", "--help"]));
