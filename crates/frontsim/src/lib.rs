@@ -31,6 +31,7 @@ mod config;
 mod error;
 mod faults;
 mod handlers;
+mod kinds;
 mod limits;
 mod paging;
 mod render;
@@ -38,6 +39,7 @@ mod request;
 mod rng;
 mod routes;
 mod server;
+mod spec;
 mod world;
 
 pub use config::{

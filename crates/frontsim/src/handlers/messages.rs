@@ -36,7 +36,7 @@ fn check_signature(channel: &Channel, call: &Call<'_>) -> Result<(), ApiError> {
 }
 
 /// Plain text of an HTML body (tags dropped), for `text` and search.
-fn plain_text(html: &str) -> String {
+pub(super) fn plain_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {

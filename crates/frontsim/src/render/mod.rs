@@ -151,7 +151,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn contact_list(&self, list: &'a ContactList) -> ContactListView<'a> {
+    pub fn contact_list(&self, list: &'a ContactList) -> ContactListView<'a> {
         ContactListView {
             links: Links {
                 this: self.url("/contact_lists/", &list.id, ""),
@@ -335,9 +335,25 @@ impl<'a> View<'a> {
                 .collect(),
             body: &message.body,
             text: &message.text,
-            attachments: EmptyList,
+            attachments: self.attachments(id),
             metadata: EmptyObject,
         }
+    }
+
+    /// The attachments of a message, comment, template or article, downloadable at
+    /// `/download/{id}`.
+    pub fn attachments(&self, owner: &'a str) -> Vec<AttachmentView<'a>> {
+        self.world
+            .attachments_of(owner)
+            .map(|attachment| AttachmentView {
+                id: &attachment.id,
+                filename: &attachment.filename,
+                url: self.url("/download/", &attachment.id, ""),
+                content_type: &attachment.content_type,
+                size: attachment.bytes.len(),
+                metadata: AttachmentMetadata { is_inline: false },
+            })
+            .collect()
     }
 
     pub fn comment(&self, comment: &'a Comment) -> CommentView<'a> {
@@ -355,7 +371,7 @@ impl<'a> View<'a> {
             author: self.teammate_by_id(&comment.author_id),
             body: &comment.body,
             posted_at: comment.posted_at,
-            attachments: EmptyList,
+            attachments: self.attachments(id),
             is_pinned: comment.is_pinned,
         }
     }
@@ -401,7 +417,7 @@ impl<'a> View<'a> {
                 world
                     .comments
                     .get(id)
-                    .map(|c| EventData::Comment(self.comment(c))),
+                    .map(|c| EventData::Comment(Box::new(self.comment(c)))),
             )),
             EventTarget::Message(id) => Some(part(
                 "message",
