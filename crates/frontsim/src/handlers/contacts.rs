@@ -203,6 +203,8 @@ pub fn delete(world: &mut World, call: &Call<'_>) -> Outcome {
     for account in world.accounts.values_mut() {
         account.contact_ids.retain(|c| c != &id);
     }
+    world.notes.remove(&id);
+    world.store.forget(&id);
     Ok(Reply::NoContent)
 }
 

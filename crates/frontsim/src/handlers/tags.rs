@@ -147,6 +147,7 @@ pub fn delete(world: &mut World, call: &Call<'_>) -> Outcome {
     for conversation in world.conversations.values_mut() {
         conversation.tag_ids.retain(|t| t != &id);
     }
+    world.store.forget(&id);
     Ok(Reply::NoContent)
 }
 

@@ -574,6 +574,7 @@ impl World {
         for event_id in &conversation.event_ids {
             self.events.shift_remove(event_id);
         }
+        self.store.forget(id);
     }
 
     /// The attachments of a message, comment, template or article.
