@@ -4,7 +4,7 @@
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::messages::plain_text;
+use super::messages::{check_signature, plain_text};
 use super::{Outcome, Reply, conversations, ok, tag_ids, teammate_id};
 use crate::error::ApiError;
 use crate::paging::paginate;
@@ -143,6 +143,7 @@ fn author(world: &World, call: &Call<'_>) -> Result<Option<String>, ApiError> {
 pub fn reply(world: &mut World, call: &Call<'_>) -> Outcome {
     let conversation_id = conversations::find(world, call)?.id.clone();
     let channel = reply_channel(world, &conversation_id, call)?;
+    check_signature(world, &channel, call)?;
     let author_id = author(world, call)?;
     let options = call.body_field("options").and_then(Value::as_object);
     let tags = options
@@ -219,6 +220,7 @@ fn draft_mode(call: &Call<'_>) -> &'static str {
 pub fn create_draft(world: &mut World, call: &Call<'_>) -> Outcome {
     let conversation_id = conversations::find(world, call)?.id.clone();
     let channel = reply_channel(world, &conversation_id, call)?;
+    check_signature(world, &channel, call)?;
     let author_id = author(world, call)?.or_else(|| Some(world.api_teammate_id.clone()));
     let id = write_in(
         world,
