@@ -417,3 +417,73 @@ fn add_shared_attachment(world: &mut World, templates: &[String], articles: &[St
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_example_id_exists_and_is_linked_as_the_examples_expect() {
+        let world = generate::generate(1);
+        let front = actionhub_catalog::Catalog::builtin()
+            .connector("front")
+            .expect("the Front connector");
+        for (resource, definition) in &front.resources {
+            let kind = crate::kinds::kind(resource).expect("a known kind");
+            let id = &definition.example;
+            let exists = match kind.resource {
+                "teammate" => world.teammates.contains_key(id),
+                "inbox" => world.inboxes.contains_key(id),
+                "channel" => world.channels.contains_key(id),
+                "tag" => world.tags.contains_key(id),
+                "contact" => world.contacts.contains_key(id),
+                "contact_list" => world.contact_lists.contains_key(id),
+                "account" => world.accounts.contains_key(id),
+                "conversation" => world.conversations.contains_key(id),
+                "message" => world.messages.contains_key(id),
+                "comment" => world.comments.contains_key(id),
+                "event" => world.events.contains_key(id),
+                "attachment" => world.attachments.contains_key(id),
+                other => world.store.get(id, other).is_some(),
+            };
+            assert!(exists, "{resource} {id} is missing");
+        }
+        let conversation = &world.conversations["cnv_yo1kg5q"];
+        assert!(conversation.message_ids.iter().any(|m| m == "msg_1q15qmtq"));
+        assert!(conversation.comment_ids.iter().any(|c| c == "com_1r5v8"));
+        assert!(world.messages["msg_1q15qmtq"].draft_mode.is_some());
+        let owners = &world.attachments["fil_3q8rx1"].owners;
+        for owner in ["msg_1q15qmtq", "com_1r5v8", "rsp_2hd4", "kba_4f2n"] {
+            assert!(owners.iter().any(|o| o == owner), "{owner}");
+        }
+        assert!(
+            world
+                .store
+                .children("rsf_1xq8")
+                .iter()
+                .any(|c| c == "rsp_2hd4")
+        );
+        assert!(
+            world
+                .store
+                .children("kbc_2b7d")
+                .iter()
+                .any(|c| c == "kba_4f2n")
+        );
+        assert!(
+            world
+                .store
+                .children("knb_1k4p")
+                .iter()
+                .any(|c| c == "kbc_2b7d")
+        );
+        assert!(
+            world
+                .store
+                .children("tim_3kq")
+                .iter()
+                .any(|c| c == "tea_6r55a")
+        );
+        assert_eq!(world.teammates["tea_6r55a"].kind, "user");
+    }
+}
