@@ -414,3 +414,45 @@ pub fn create(world: &mut World, call: &Call<'_>) -> Outcome {
         None => Err(ApiError::not_found("Conversation", &id)),
     }
 }
+
+/// `POST /conversations/{id}/links`: links the conversation to existing links (`link_ids`, 404
+/// for an unknown one) and to the links of external URLs (`link_external_urls`), creating a
+/// link for a URL that has none yet, as Front does.
+pub fn add_links(world: &mut World, call: &Call<'_>) -> Outcome {
+    let id = find_id(world, call)?;
+    let mut links = Vec::new();
+    for reference in call.body_strings("link_ids").unwrap_or_default() {
+        if world.store.get(&reference, "link").is_none() {
+            return Err(ApiError::not_found("Link", &reference));
+        }
+        links.push(reference);
+    }
+    for url in call.body_strings("link_external_urls").unwrap_or_default() {
+        let known = world
+            .store
+            .objects
+            .values()
+            .find(|s| {
+                s.resource == "link"
+                    && s.fields.get("external_url") == Some(&Value::from(url.as_str()))
+            })
+            .map(|s| s.id.clone());
+        let link = match known {
+            Some(link) => link,
+            None => {
+                let link = world.new_stored_id("link");
+                let fields = serde_json::Map::from_iter([
+                    ("name".to_owned(), Value::from(url.as_str())),
+                    ("type".to_owned(), Value::from("web")),
+                    ("external_url".to_owned(), Value::from(url.as_str())),
+                ]);
+                world.put_object("link", link, call.now, fields)
+            }
+        };
+        links.push(link);
+    }
+    for link in links {
+        world.store.relate(&id, &link);
+    }
+    Ok(Reply::NoContent)
+}

@@ -162,6 +162,7 @@ fn own_handler(action_id: &str) -> Option<Handler> {
         "front_list_conversation_events" => Read(events::list_for_conversation),
         "front_get_token_identity" => Read(identity),
         "front_create_conversation" => Write(conversations::create),
+        "front_add_conversation_links" => Write(conversations::add_links),
         "front_reply_to_conversation" => Write(replies::reply),
         "front_create_draft_reply" => Write(replies::create_draft),
         "front_list_conversation_drafts" => Read(replies::list_drafts),

@@ -449,3 +449,46 @@ async fn attachments_download_as_files() {
         sim.url(&format!("/download/{ATTACHMENT}"))
     );
 }
+
+#[tokio::test]
+async fn conversations_link_to_known_links_and_to_new_external_urls() {
+    let sim = start_unlimited().await;
+    let conversation = sim.first_id("/conversations").await;
+    let url = "https://shop.example.com/orders/9001";
+    let linked = sim
+        .call(
+            Method::POST,
+            &format!("/conversations/{conversation}/links"),
+            Some(json!({"link_ids": ["top_3b7c"], "link_external_urls": [url]})),
+        )
+        .await;
+    assert_eq!(linked.status, 204, "{}", linked.body);
+    let links = sim.get("/links").await;
+    let created = links.body["_results"]
+        .as_array()
+        .and_then(|all| all.iter().find(|l| l["external_url"] == url))
+        .and_then(|l| l["id"].as_str())
+        .expect("a link for the URL")
+        .to_owned();
+    for link in ["top_3b7c", created.as_str()] {
+        let conversations = sim.get(&format!("/links/{link}/conversations")).await;
+        assert!(conversations.ids().contains(&conversation), "{link}");
+    }
+    sim.call(
+        Method::POST,
+        &format!("/conversations/{conversation}/links"),
+        Some(json!({"link_ids": ["top_nothere"]})),
+    )
+    .await
+    .expect_error(404);
+    let unlinked = sim
+        .call(
+            Method::DELETE,
+            &format!("/conversations/{conversation}/links"),
+            Some(json!({"link_ids": [created]})),
+        )
+        .await;
+    assert_eq!(unlinked.status, 204, "{}", unlinked.body);
+    let conversations = sim.get(&format!("/links/{created}/conversations")).await;
+    assert!(!conversations.ids().contains(&conversation));
+}
