@@ -834,3 +834,81 @@ pub fn answer_with(
         Body::List { .. } => Err(ApiError::internal("one object was planned as a list")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(action: &str) -> Op {
+        let action = actionhub_catalog::Catalog::builtin()
+            .action(action)
+            .expect("a catalogued action");
+        plan(action).expect("a plan").op
+    }
+
+    #[test]
+    fn paths_read_as_operations() {
+        assert!(matches!(
+            op("front_list_team_tags"),
+            Op::List { kind, owner: Owner::Param(Target { param: "team_id", .. }) }
+                if kind.resource == "tag"
+        ));
+        assert!(matches!(
+            op("front_list_company_tags"),
+            Op::List {
+                owner: Owner::Literal("company"),
+                ..
+            }
+        ));
+        assert!(matches!(
+            op("front_list_shifts"),
+            Op::List {
+                owner: Owner::Nobody,
+                ..
+            }
+        ));
+        assert!(matches!(
+            op("front_create_message_template_in_folder"),
+            Op::Create { kind, owner: Owner::Param(owner) }
+                if kind.resource == "message_template"
+                    && owner.kind.resource == "message_template_folder"
+        ));
+        assert!(matches!(
+            op("front_add_teammates_to_team"),
+            Op::Members {
+                field: "teammate_ids",
+                add: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            op("front_remove_contact_list_contacts"),
+            Op::Members {
+                field: "contact_ids",
+                add: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            op("front_get_knowledge_base_article_locale_content"),
+            Op::Show { target } if target.kind.resource == "knowledge_base_article"
+        ));
+        assert!(matches!(op("front_update_shift"), Op::Update { .. }));
+        assert!(matches!(op("front_delete_time_off"), Op::Delete { .. }));
+        assert!(matches!(op("front_validate_channel"), Op::Act { .. }));
+    }
+
+    #[test]
+    fn body_fields_name_the_kinds_they_refer_to() {
+        let resource = |field| referenced_kind(field).map(|k| k.resource);
+        assert_eq!(resource("folder_id"), Some("message_template_folder"));
+        assert_eq!(
+            resource("parent_category_id"),
+            Some("knowledge_base_category")
+        );
+        assert_eq!(resource("teammate_ids"), Some("teammate"));
+        assert_eq!(resource("author_id"), Some("teammate"));
+        assert_eq!(resource("external_id"), None);
+        assert_eq!(resource("name"), None);
+    }
+}
