@@ -211,8 +211,9 @@ pub fn created(body: impl Serialize) -> Outcome {
     json(StatusCode::CREATED, &body)
 }
 
-/// The simulated company has no ticketing, so ticket status filters and fields are refused
-/// as Front refuses them for such a company.
+/// The simulated company's conversations have no ticket statuses (the statuses themselves are
+/// listed), so ticket status filters and fields are refused as Front refuses them for a company
+/// without ticketing.
 fn ticketing_disabled(field: &str) -> ApiError {
     ApiError::invalid_field(field, "ticketing is not enabled for this company")
 }

@@ -284,7 +284,7 @@ impl<'a> View<'a> {
                 .filter_map(|tag_id| self.world.tags.get(tag_id))
                 .map(|tag| self.tag(tag))
                 .collect(),
-            link_objects: EmptyList,
+            link_objects: self.conversation_links(&conversation.id),
             custom_fields: &conversation.custom_fields,
             created_at: conversation.created_at,
             updated_at: conversation.updated_at,
@@ -293,6 +293,24 @@ impl<'a> View<'a> {
             scheduled_reminders: EmptyList,
             metadata: EmptyObject,
         }
+    }
+
+    /// The links (`top_…`, kept in the world's store) a conversation is linked to.
+    fn conversation_links(&self, conversation_id: &str) -> Vec<serde_json::Value> {
+        self.world
+            .store
+            .children(conversation_id)
+            .iter()
+            .filter_map(|id| self.world.store.get(id, "link"))
+            .map(|link| {
+                let mut fields = link.fields.clone();
+                fields.insert(
+                    "_links".into(),
+                    serde_json::json!({"self": format!("{}/links/{}", self.base, link.id)}),
+                );
+                serde_json::Value::Object(fields)
+            })
+            .collect()
     }
 
     pub fn message(&self, message: &'a Message) -> MessageView<'a> {

@@ -31,7 +31,7 @@ impl Serialize for Url<'_> {
     }
 }
 
-/// `[]`, for lists the simulator never fills (links, reminders, ticket ids).
+/// `[]`, for lists the simulator never fills (reminders, ticket ids).
 pub struct EmptyList;
 
 impl Serialize for EmptyList {
@@ -293,7 +293,7 @@ pub struct ConversationView<'a> {
     pub(super) recipient: Option<RecipientView<'a>>,
     pub(super) tags: Vec<TagView<'a>>,
     #[serde(rename = "links")]
-    pub(super) link_objects: EmptyList,
+    pub(super) link_objects: Vec<Value>,
     pub(super) custom_fields: &'a Map<String, Value>,
     pub(super) created_at: f64,
     pub(super) updated_at: f64,

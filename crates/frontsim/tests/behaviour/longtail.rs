@@ -470,6 +470,12 @@ async fn conversations_link_to_known_links_and_to_new_external_urls() {
         .and_then(|l| l["id"].as_str())
         .expect("a link for the URL")
         .to_owned();
+    let shown = sim.get(&format!("/conversations/{conversation}")).await;
+    assert!(
+        shown.body["links"].to_string().contains(&created),
+        "{}",
+        shown.body
+    );
     for link in ["top_3b7c", created.as_str()] {
         let conversations = sim.get(&format!("/links/{link}/conversations")).await;
         assert!(conversations.ids().contains(&conversation), "{link}");
