@@ -732,6 +732,15 @@ fn add_example_comment(world: &mut World, rng: &mut Rng) {
     }
     world.ids.expect(comment);
     add_comment(world, rng, conversation, &people, at);
+    // It mentions the example teammate, so that its mentions are not empty.
+    let username = people
+        .first()
+        .and_then(|id| world.teammates.get(id))
+        .map(|t| t.username.clone());
+    if let (Some(username), Some(posted)) = (username, world.comments.get_mut(comment)) {
+        posted.body =
+            format!("@{username} the customer sent the receipt; can you approve the refund?");
+    }
 }
 
 /// The example message: a reply draft in the example conversation, so that the examples of

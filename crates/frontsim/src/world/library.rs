@@ -46,6 +46,9 @@ fn add(world: &mut World, resource: &'static str, parents: &[&str], given: Value
     id
 }
 
+/// The phone handle of the example contact (in a range no generated contact uses).
+pub const EXAMPLE_CONTACT_PHONE: &str = "+442079460100";
+
 /// Templates: (name, subject, body).
 const TEMPLATES: &[(&str, &str, &str)] = &[
     (
@@ -373,6 +376,18 @@ pub fn add_library(world: &mut World, rng: &mut Rng) {
     );
 
     add_shared_attachment(world, &template_ids, &article_ids);
+    // A handle the example contact always has, whatever the seed (examples can remove it).
+    if let Some(contact) = example("contact").and_then(|id| world.contacts.get_mut(id)) {
+        let handle = Handle {
+            handle: EXAMPLE_CONTACT_PHONE.to_owned(),
+            source: "phone".to_owned(),
+        };
+        contact.handles.push(handle);
+        let id = contact.id.clone();
+        world
+            .contact_by_handle
+            .insert(handle_key("phone", EXAMPLE_CONTACT_PHONE), id);
+    }
     if let Some(contact) = example("contact") {
         let at = DATA_ENDS_AT - 2.0 * 86_400.0;
         let body = (*rng.pick(&[
@@ -485,5 +500,13 @@ mod tests {
                 .any(|c| c == "tea_6r55a")
         );
         assert_eq!(world.teammates["tea_6r55a"].kind, "user");
+        assert_eq!(
+            world
+                .contact(&format!("alt:phone:{EXAMPLE_CONTACT_PHONE}"))
+                .map(|c| c.id.as_str()),
+            Some("crd_3cgz4ge")
+        );
+        let mentioned = format!("@{}", world.teammates["tea_6r55a"].username);
+        assert!(world.comments["com_1r5v8"].body.starts_with(&mentioned));
     }
 }
