@@ -1,7 +1,7 @@
 //! `frontsim`: an offline simulator of Front's Core API.
 //!
-//! It serves, at its root, the 52 operations of the Front connector in `actionhub-catalog` plus
-//! `GET /me`, faithful to Front's OpenAPI spec (`core-api.json`, read by the tests through
+//! It serves, at its root, every operation of the Front connector in `actionhub-catalog`
+//! (`GET /me` included), faithful to Front's OpenAPI spec (`core-api.json`, read by the tests through
 //! `actionhub_testkit::front_spec`) and to what Front documents beyond it: the `_results` /
 //! `_pagination.next` / `_links` envelope with absolute `next` URLs and opaque page tokens, Front's
 //! `_error` body, 201/202/204 where Front uses them, bearer-token authentication with per-operation
@@ -9,8 +9,15 @@
 //! search's 40% share, resource aliases (`alt:email:`, `alt:uid:`, contact handles, …),
 //! conversation search, and the events that writes leave behind (and, with
 //! `activity_per_minute`, the events of the company's own simulated people). Its data — one company with
-//! teammates, inboxes, channels, tags, contacts, accounts and 2,000 conversations — is generated
-//! from a seed, so a run is repeatable. It can also inject latency, 503s and dropped connections.
+//! teammates, inboxes, channels, tags, contacts, accounts and 2,000 conversations, and its
+//! teams, templates, knowledge base, shifts and the like, with every example id of the
+//! connector's `resources` — is generated from a seed, so a run is repeatable. It can also
+//! inject latency, 503s and dropped connections.
+//!
+//! Operations with behaviour of their own (conversations, replies and drafts, comments,
+//! contacts, tags, events, analytics, downloads…) have hand-written handlers; the long tail
+//! (teams, shifts, time off, rules, views, templates, knowledge bases, custom fields…) is served
+//! generically from each operation's path and response schema (see `handlers::generic`).
 //!
 //! It is used in-process by tests and by `actionhub demo`, and alone by `actionhub sim`:
 //!
@@ -31,6 +38,7 @@ mod config;
 mod error;
 mod faults;
 mod handlers;
+mod kinds;
 mod limits;
 mod paging;
 mod render;
@@ -38,6 +46,7 @@ mod request;
 mod rng;
 mod routes;
 mod server;
+mod spec;
 mod world;
 
 pub use config::{

@@ -332,7 +332,7 @@ impl Sim {
                             raw_query: &raw_query,
                             now: unix_now(),
                         };
-                        self.run(route.handler, call)
+                        self.run(&route.handler, call)
                     })
                 } else {
                     Err(ApiError::missing_scopes(&missing))
@@ -345,18 +345,17 @@ impl Sim {
         }
     }
 
-    fn run(&self, handler: Handler, mut call: Call<'_>) -> Outcome {
-        match handler {
-            Handler::Read(read) => read(
+    fn run(&self, handler: &Handler, mut call: Call<'_>) -> Outcome {
+        if handler.writes() {
+            let mut world = self.world.write().unwrap_or_else(PoisonError::into_inner);
+            // Read under the lock: see `World::write_time`.
+            call.now = world.write_time(unix_now());
+            handler.write(&mut world, &call)
+        } else {
+            handler.read(
                 &self.world.read().unwrap_or_else(PoisonError::into_inner),
                 &call,
-            ),
-            Handler::Write(write) => {
-                let mut world = self.world.write().unwrap_or_else(PoisonError::into_inner);
-                // Read under the lock: see `World::write_time`.
-                call.now = world.write_time(unix_now());
-                write(&mut world, &call)
-            }
+            )
         }
     }
 
@@ -434,6 +433,25 @@ fn reply_response(reply: Reply, rate: Option<RateHeaders>) -> Response<Full<Byte
         Reply::NoContent => {
             with_rate_headers(Response::builder().status(StatusCode::NO_CONTENT), rate)
                 .body(Full::new(Bytes::new()))
+                .unwrap_or_default()
+        }
+        Reply::File {
+            content_type,
+            filename,
+            bytes,
+        } => {
+            // Quotes and backslashes would end the quoted file name early.
+            let filename: String = filename
+                .chars()
+                .filter(|c| !matches!(c, '"' | '\\') && !c.is_control())
+                .collect();
+            with_rate_headers(Response::builder().status(StatusCode::OK), rate)
+                .header(header::CONTENT_TYPE, content_type)
+                .header(
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                )
+                .body(Full::new(Bytes::from(bytes)))
                 .unwrap_or_default()
         }
     }

@@ -138,6 +138,7 @@ pub fn update(world: &mut World, call: &Call<'_>) -> Outcome {
 pub fn delete(world: &mut World, call: &Call<'_>) -> Outcome {
     let id = find(world, call)?.id.clone();
     world.accounts.shift_remove(&id);
+    world.store.forget(&id);
     Ok(Reply::NoContent)
 }
 

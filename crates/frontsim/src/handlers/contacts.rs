@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::{Outcome, Reply, conversation_page, created, custom_fields, ok, teammate_id};
 use crate::error::ApiError;
 use crate::paging::paginate;
-use crate::render::paged_list;
+use crate::render::{paged_list, plain_list};
 use crate::request::{Call, DEFAULT_LIMIT};
 use crate::world::{Contact, Handle, IdKind, Note, World, handle_key};
 
@@ -95,6 +95,15 @@ fn check_handle_free(
 }
 
 pub fn create(world: &mut World, call: &Call<'_>) -> Outcome {
+    let id = insert(world, call)?;
+    match world.contacts.get(&id) {
+        Some(contact) => created(call.view(world).contact(contact)),
+        None => Err(ApiError::not_found("Contact", &id)),
+    }
+}
+
+/// Creates the contact the body describes; returns its id.
+pub fn insert(world: &mut World, call: &Call<'_>) -> Result<String, ApiError> {
     let handles: Vec<Handle> = call
         .body_field("handles")
         .and_then(Value::as_array)
@@ -152,9 +161,8 @@ pub fn create(world: &mut World, call: &Call<'_>) -> Outcome {
         created_at: call.now,
         updated_at: call.now,
     };
-    let answer = created(call.view(world).contact(&contact));
-    world.contacts.insert(id, contact);
-    answer
+    world.contacts.insert(id.clone(), contact);
+    Ok(id)
 }
 
 pub fn update(world: &mut World, call: &Call<'_>) -> Outcome {
@@ -195,6 +203,8 @@ pub fn delete(world: &mut World, call: &Call<'_>) -> Outcome {
     for account in world.accounts.values_mut() {
         account.contact_ids.retain(|c| c != &id);
     }
+    world.notes.remove(&id);
+    world.store.forget(&id);
     Ok(Reply::NoContent)
 }
 
@@ -234,11 +244,139 @@ pub fn add_note(world: &mut World, call: &Call<'_>) -> Outcome {
         body: call.body_str("body").unwrap_or_default().to_owned(),
         created_at: call.now,
     };
-    // Notes are write-only among the 52 operations, so the simulator answers without
-    // keeping them.
+    world.notes.entry(id.clone()).or_default().push(note);
     let contact = world
         .contacts
         .get(&id)
         .ok_or_else(|| ApiError::not_found("Contact", &id))?;
-    created(call.view(world).note(contact, &note))
+    match world.notes.get(&id).and_then(|notes| notes.last()) {
+        Some(note) => created(call.view(world).note(contact, note)),
+        None => Err(ApiError::not_found("Contact note", &id)),
+    }
+}
+
+/// `GET /contacts/{id}/notes`: the contact's notes, oldest first (Front answers 202 here).
+pub fn list_notes(world: &World, call: &Call<'_>) -> Outcome {
+    let contact = find(world, call)?;
+    let view = call.view(world);
+    super::json(
+        hyper::StatusCode::ACCEPTED,
+        &plain_list(
+            call.self_url(),
+            world
+                .notes
+                .get(&contact.id)
+                .into_iter()
+                .flatten()
+                .map(|note| view.note(contact, note))
+                .collect(),
+        ),
+    )
+}
+
+/// `DELETE /contacts/{id}/handles`: removes one handle; a contact keeps at least one unless
+/// `force` is set.
+pub fn delete_handle(world: &mut World, call: &Call<'_>) -> Outcome {
+    let id = find(world, call)?.id.clone();
+    let handle = call.body_str("handle").unwrap_or_default().to_owned();
+    let source = call.body_str("source").unwrap_or_default().to_owned();
+    let force = call.body_bool("force").unwrap_or(false);
+    let contact = world
+        .contacts
+        .get_mut(&id)
+        .ok_or_else(|| ApiError::not_found("Contact", &id))?;
+    let position = contact
+        .handles
+        .iter()
+        .position(|h| h.source == source && h.handle.eq_ignore_ascii_case(&handle))
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "body.handle",
+                format!("contact {id} has no {source} handle `{handle}`"),
+            )
+        })?;
+    if contact.handles.len() == 1 && !force {
+        return Err(ApiError::invalid_field(
+            "body.handle",
+            "is the contact's last handle; set `force` to delete it (and the contact)",
+        ));
+    }
+    contact.handles.remove(position);
+    contact.updated_at = call.now;
+    let now_empty = contact.handles.is_empty();
+    world
+        .contact_by_handle
+        .remove(&handle_key(&source, &handle));
+    if now_empty {
+        world.contacts.shift_remove(&id);
+    }
+    Ok(Reply::NoContent)
+}
+
+/// `POST /contacts/merge`: the other contacts' handles, lists and notes move to the target
+/// (`target_contact_id`, else the first listed), and the others are deleted.
+pub fn merge(world: &mut World, call: &Call<'_>) -> Outcome {
+    let given = call.body_strings("contact_ids").unwrap_or_default();
+    let mut ids = Vec::new();
+    for (index, reference) in given.iter().enumerate() {
+        let id = world
+            .contact(reference)
+            .map(|c| c.id.clone())
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    &format!("body.contact_ids[{index}]"),
+                    format!("contact `{reference}` does not exist"),
+                )
+            })?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let target = match call.body_str("target_contact_id") {
+        Some(reference) => world
+            .contact(reference)
+            .map(|c| c.id.clone())
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "body.target_contact_id",
+                    format!("contact `{reference}` does not exist"),
+                )
+            })?,
+        None => ids.first().cloned().ok_or_else(|| {
+            ApiError::invalid_field("body.contact_ids", "must name at least one contact")
+        })?,
+    };
+    for other in ids.iter().filter(|id| **id != target) {
+        let Some(merged) = world.contacts.shift_remove(other) else {
+            continue;
+        };
+        for handle in &merged.handles {
+            world
+                .contact_by_handle
+                .insert(handle_key(&handle.source, &handle.handle), target.clone());
+        }
+        let notes = world.notes.remove(other).unwrap_or_default();
+        world.notes.entry(target.clone()).or_default().extend(notes);
+        for account in world.accounts.values_mut() {
+            if account.contact_ids.contains(other) {
+                account.contact_ids.retain(|c| c != other);
+                if !account.contact_ids.contains(&target) {
+                    account.contact_ids.push(target.clone());
+                }
+            }
+        }
+        if let Some(contact) = world.contacts.get_mut(&target) {
+            contact.handles.extend(merged.handles);
+            for list in merged.list_ids {
+                if !contact.list_ids.contains(&list) {
+                    contact.list_ids.push(list);
+                }
+            }
+            contact.updated_at = call.now;
+        }
+    }
+    match world.contacts.get(&target) {
+        Some(contact) => ok(call.view(world).contact(contact)),
+        None => Err(ApiError::not_found("Contact", &target)),
+    }
 }

@@ -210,6 +210,12 @@ pub fn list_comments(world: &World, call: &Call<'_>) -> Outcome {
 
 pub fn add_comment(world: &mut World, call: &Call<'_>) -> Outcome {
     let id = find_id(world, call)?;
+    comment_on(world, call, id)
+}
+
+/// Posts the body's comment on conversation `id` (201 with the comment), with Front's
+/// `comment` event. Shared with replies to a comment, which join the same conversation.
+pub fn comment_on(world: &mut World, call: &Call<'_>, id: String) -> Outcome {
     let author_id = match call.body_str("author_id") {
         Some(reference) => teammate_id(world, reference, "body.author_id")?,
         // "If omitted, will post as the API Token".
@@ -327,5 +333,126 @@ pub fn delete(world: &mut World, call: &Call<'_>) -> Outcome {
     }
     let id = conversation.id.clone();
     world.purge_conversation(&id);
+    Ok(Reply::NoContent)
+}
+
+/// `POST /conversations`: a discussion (a conversation without messages) among teammates,
+/// with an optional first comment. Answers 201 with the conversation.
+pub fn create(world: &mut World, call: &Call<'_>) -> Outcome {
+    if call.body_str("type") != Some("discussion") {
+        return Err(ApiError::invalid_field(
+            "body.type",
+            "only `discussion` conversations can be created this way",
+        ));
+    }
+    let inbox = match call.body_str("inbox_id") {
+        Some(reference) => inbox_id(world, reference, "body.inbox_id")?,
+        None => world.inboxes.keys().next().cloned().unwrap_or_default(),
+    };
+    let mut followers = Vec::new();
+    for (index, reference) in call
+        .body_strings("teammate_ids")
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        followers.push(teammate_id(
+            world,
+            reference,
+            &format!("body.teammate_ids[{index}]"),
+        )?);
+    }
+    let comment = call.body_field("comment").and_then(Value::as_object);
+    let comment_author = comment
+        .and_then(|c| c.get("author_id"))
+        .and_then(Value::as_str)
+        .map(|reference| teammate_id(world, reference, "body.comment.author_id"))
+        .transpose()?;
+    let fields = custom_fields(call, "custom_fields")?;
+    let id = world.open_conversation(
+        crate::world::NewConversation {
+            subject: call.body_str("subject").unwrap_or_default().to_owned(),
+            inbox_id: inbox,
+            recipient: None,
+            assignee_id: None,
+        },
+        call.now,
+    );
+    if let Some(conversation) = world.conversations.get_mut(&id) {
+        conversation.follower_ids = followers;
+        if let Some(fields) = fields {
+            conversation.custom_fields = fields;
+        }
+    }
+    if let Some(body) = comment.and_then(|c| c.get("body")).and_then(Value::as_str) {
+        let comment_id = world.ids.mint(IdKind::Comment);
+        let author_id = comment_author.unwrap_or_else(|| world.api_teammate_id.clone());
+        world.comments.insert(
+            comment_id.clone(),
+            Comment {
+                id: comment_id.clone(),
+                conversation_id: id.clone(),
+                author_id,
+                body: body.to_owned(),
+                posted_at: call.now,
+                is_pinned: false,
+            },
+        );
+        if let Some(conversation) = world.conversations.get_mut(&id) {
+            conversation.comment_ids.push(comment_id.clone());
+        }
+        world.emit(
+            "comment",
+            &id,
+            EventSource::Api,
+            EventTarget::Comment(comment_id),
+            call.now,
+        );
+    }
+    match world.conversations.get(&id) {
+        Some(conversation) => created(call.view(world).conversation(conversation)),
+        None => Err(ApiError::not_found("Conversation", &id)),
+    }
+}
+
+/// `POST /conversations/{id}/links`: links the conversation to existing links (`link_ids`, 404
+/// for an unknown one) and to the links of external URLs (`link_external_urls`), creating a
+/// link for a URL that has none yet, as Front does.
+pub fn add_links(world: &mut World, call: &Call<'_>) -> Outcome {
+    let id = find_id(world, call)?;
+    let mut links = Vec::new();
+    for reference in call.body_strings("link_ids").unwrap_or_default() {
+        if world.store.get(&reference, "link").is_none() {
+            return Err(ApiError::not_found("Link", &reference));
+        }
+        links.push(reference);
+    }
+    for url in call.body_strings("link_external_urls").unwrap_or_default() {
+        let known = world
+            .store
+            .objects
+            .values()
+            .find(|s| {
+                s.resource == "link"
+                    && s.fields.get("external_url") == Some(&Value::from(url.as_str()))
+            })
+            .map(|s| s.id.clone());
+        let link = match known {
+            Some(link) => link,
+            None => {
+                let link = world.new_stored_id("link");
+                let fields = serde_json::Map::from_iter([
+                    ("name".to_owned(), Value::from(url.as_str())),
+                    ("type".to_owned(), Value::from("web")),
+                    ("external_url".to_owned(), Value::from(url.as_str())),
+                ]);
+                world.put_object("link", link, call.now, fields)
+            }
+        };
+        links.push(link);
+    }
+    for link in links {
+        world.store.relate(&id, &link);
+    }
     Ok(Reply::NoContent)
 }

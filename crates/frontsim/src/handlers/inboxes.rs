@@ -47,6 +47,15 @@ pub fn list_channels(world: &World, call: &Call<'_>) -> Outcome {
 }
 
 pub fn create(world: &mut World, call: &Call<'_>) -> Outcome {
+    let id = insert(world, call)?;
+    match world.inboxes.get(&id) {
+        Some(inbox) => created(call.view(world).inbox(inbox)),
+        None => Err(ApiError::not_found("Inbox", &id)),
+    }
+}
+
+/// Creates the inbox the body describes; returns its id.
+pub fn insert(world: &mut World, call: &Call<'_>) -> Result<String, ApiError> {
     // Teammates are checked even though the simulator does not model inbox access.
     for (index, reference) in call
         .body_strings("teammate_ids")
@@ -66,7 +75,6 @@ pub fn create(world: &mut World, call: &Call<'_>) -> Outcome {
         is_public,
         custom_fields: fields,
     };
-    let answer = created(call.view(world).inbox(&inbox));
-    world.inboxes.insert(id, inbox);
-    answer
+    world.inboxes.insert(id.clone(), inbox);
+    Ok(id)
 }

@@ -19,24 +19,30 @@ pub fn get(world: &World, call: &Call<'_>) -> Outcome {
     ok(call.view(world).message(message))
 }
 
-/// Front refuses a signature on channels that cannot carry one (403) and the simulated
-/// company has no signatures, so any given id is unknown (400).
-fn check_signature(channel: &Channel, call: &Call<'_>) -> Result<(), ApiError> {
+/// Front refuses a signature on channels that cannot carry one (403), and one that does not
+/// exist (400).
+pub(super) fn check_signature(
+    world: &World,
+    channel: &Channel,
+    call: &Call<'_>,
+) -> Result<(), ApiError> {
     match call.body_str("signature_id") {
         Some(_) if !channel.is_email() => Err(ApiError::forbidden(format!(
             "signature_id can only be used on email channels; {} is a {} channel",
             channel.id, channel.kind
         ))),
-        Some(signature) => Err(ApiError::invalid_field(
-            "body.signature_id",
-            format!("signature `{signature}` does not exist"),
-        )),
-        None => Ok(()),
+        Some(signature) if world.store.get(signature, "signature").is_none() => {
+            Err(ApiError::invalid_field(
+                "body.signature_id",
+                format!("signature `{signature}` does not exist"),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
 /// Plain text of an HTML body (tags dropped), for `text` and search.
-fn plain_text(html: &str) -> String {
+pub(super) fn plain_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {
@@ -69,7 +75,7 @@ impl Outgoing {
         default_author: Option<&str>,
     ) -> Result<Outgoing, ApiError> {
         let channel = channels::find(world, call)?.clone();
-        check_signature(&channel, call)?;
+        check_signature(world, &channel, call)?;
         let author_id = match call.body_str("author_id") {
             Some(reference) => Some(teammate_id(world, reference, "body.author_id")?),
             None => default_author.map(str::to_owned),

@@ -1,4 +1,7 @@
-//! One function per catalogued operation, grouped by resource, and the helpers they share.
+//! The handlers of the catalogued operations: one function each where Front's behaviour is
+//! more than storing what it is given (conversations, messages, replies and drafts, contacts,
+//! tags, events, analytics, downloads…), grouped by resource, and the generic machinery of
+//! [`generic`] for the rest (teams, shifts, templates, knowledge bases, views…).
 //!
 //! Handlers see checked input (types, required fields and enums were validated against the
 //! spec before they run) and do what Front does beyond the schema: resolve ids and aliases,
@@ -6,15 +9,22 @@
 //! A handler that writes validates everything first, so a refused request changes nothing.
 
 mod accounts;
+mod analytics;
 mod channels;
+mod comments;
 mod contacts;
 mod conversations;
+mod downloads;
 mod events;
+mod generic;
 mod inboxes;
 mod messages;
+mod replies;
 mod search;
 mod tags;
 mod teammates;
+
+use actionhub_catalog::Action;
 
 use hyper::StatusCode;
 use serde::Serialize;
@@ -26,11 +36,17 @@ use crate::render::paged_list;
 use crate::request::{Call, DEFAULT_LIMIT};
 use crate::world::{Conversation, ConversationState, World};
 
-/// What a handler answers: a status and the serialised JSON body, or 204.
+/// What a handler answers: a status and the serialised JSON body, 204, or a file.
 #[derive(Debug)]
 pub enum Reply {
     Json(StatusCode, Vec<u8>),
     NoContent,
+    /// An attachment's bytes (200), sent with its media type and as a download of its name.
+    File {
+        content_type: String,
+        filename: String,
+        bytes: Vec<u8>,
+    },
 }
 
 pub type Outcome = Result<Reply, ApiError>;
@@ -42,19 +58,54 @@ type WriteFn = fn(&mut World, &Call<'_>) -> Outcome;
 pub enum Handler {
     Read(ReadFn),
     Write(WriteFn),
+    /// Served by [`generic`] from the operation's path and response schema.
+    Generic(generic::Plan),
 }
 
 impl std::fmt::Debug for Handler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Handler::Read(_) => "Handler::Read",
-            Handler::Write(_) => "Handler::Write",
-        })
+        match self {
+            Handler::Read(_) => f.write_str("Handler::Read"),
+            Handler::Write(_) => f.write_str("Handler::Write"),
+            Handler::Generic(plan) => write!(f, "Handler::Generic({plan:?})"),
+        }
     }
 }
 
-/// The handler of a catalogued action.
-pub fn for_action(action_id: &str) -> Option<Handler> {
+impl Handler {
+    /// Whether it needs the world's lock alone.
+    pub fn writes(&self) -> bool {
+        match self {
+            Handler::Read(_) => false,
+            Handler::Write(_) => true,
+            Handler::Generic(plan) => plan.writes(),
+        }
+    }
+
+    pub fn read(&self, world: &World, call: &Call<'_>) -> Outcome {
+        match self {
+            Handler::Read(read) => read(world, call),
+            Handler::Generic(plan) => generic::read(plan, world, call),
+            Handler::Write(_) => Err(ApiError::internal("a write was run as a read")),
+        }
+    }
+
+    pub fn write(&self, world: &mut World, call: &Call<'_>) -> Outcome {
+        match self {
+            Handler::Read(read) => read(world, call),
+            Handler::Write(write) => write(world, call),
+            Handler::Generic(plan) => generic::write(plan, world, call),
+        }
+    }
+}
+
+/// The handler of a catalogued action: its own function, else a generic plan; `None` (a bug
+/// the simulator refuses to start with) when neither fits.
+pub fn for_action(action: &'static Action) -> Option<Handler> {
+    own_handler(&action.id).or_else(|| generic::plan(action).map(Handler::Generic))
+}
+
+fn own_handler(action_id: &str) -> Option<Handler> {
     use Handler::{Read, Write};
     Some(match action_id {
         "front_list_conversations" => Read(conversations::list),
@@ -109,8 +160,40 @@ pub fn for_action(action_id: &str) -> Option<Handler> {
         "front_list_events" => Read(events::list),
         "front_get_event" => Read(events::get),
         "front_list_conversation_events" => Read(events::list_for_conversation),
+        "front_get_token_identity" => Read(identity),
+        "front_create_conversation" => Write(conversations::create),
+        "front_add_conversation_links" => Write(conversations::add_links),
+        "front_reply_to_conversation" => Write(replies::reply),
+        "front_create_draft_reply" => Write(replies::create_draft),
+        "front_list_conversation_drafts" => Read(replies::list_drafts),
+        "front_update_draft" => Write(replies::update_draft),
+        "front_delete_draft" => Write(replies::delete_draft),
+        "front_receive_custom_message" => Write(replies::receive),
+        "front_import_message" => Write(replies::import),
+        "front_get_message_seen_status" => Read(replies::seen_status),
+        "front_mark_message_seen" => Write(replies::mark_seen),
+        "front_update_comment" => Write(comments::update),
+        "front_add_comment_reply" => Write(comments::reply),
+        "front_list_comment_mentions" => Read(comments::mentions),
+        "front_list_contact_notes" => Read(contacts::list_notes),
+        "front_delete_contact_handle" => Write(contacts::delete_handle),
+        "front_merge_contacts" => Write(contacts::merge),
+        "front_create_analytics_export" => Write(analytics::create_export),
+        "front_get_analytics_export" => Write(analytics::get_export),
+        "front_create_analytics_report" => Write(analytics::create_report),
+        "front_get_analytics_report" => Write(analytics::get_report),
+        "front_download_attachment"
+        | "front_download_message_attachment"
+        | "front_download_comment_attachment"
+        | "front_download_message_template_attachment"
+        | "front_download_knowledge_base_article_attachment" => Read(downloads::download),
         _ => return None,
     })
+}
+
+/// `GET /me`: the company behind the token.
+fn identity(world: &World, call: &Call<'_>) -> Outcome {
+    ok(call.view(world).identity())
 }
 
 /// Serialises a body while the handler still holds the world (views borrow from it).
@@ -128,8 +211,9 @@ pub fn created(body: impl Serialize) -> Outcome {
     json(StatusCode::CREATED, &body)
 }
 
-/// The simulated company has no ticketing, so ticket status filters and fields are refused
-/// as Front refuses them for such a company.
+/// The simulated company's conversations have no ticket statuses (the statuses themselves are
+/// listed), so ticket status filters and fields are refused as Front refuses them for a company
+/// without ticketing.
 fn ticketing_disabled(field: &str) -> ApiError {
     ApiError::invalid_field(field, "ticketing is not enabled for this company")
 }

@@ -41,6 +41,15 @@ pub fn get(world: &World, call: &Call<'_>) -> Outcome {
 }
 
 fn new_tag(world: &mut World, call: &Call<'_>, parent_id: Option<String>) -> Outcome {
+    let id = insert(world, call, parent_id);
+    match world.tags.get(&id) {
+        Some(tag) => created(call.view(world).tag(tag)),
+        None => Err(ApiError::not_found("Tag", &id)),
+    }
+}
+
+/// Creates the tag the body describes; returns its id.
+pub fn insert(world: &mut World, call: &Call<'_>, parent_id: Option<String>) -> String {
     let id = world.ids.mint(IdKind::Tag);
     let tag = Tag {
         id: id.clone(),
@@ -56,10 +65,7 @@ fn new_tag(world: &mut World, call: &Call<'_>, parent_id: Option<String>) -> Out
         updated_at: call.now,
     };
     world.tags.insert(id.clone(), tag);
-    match world.tags.get(&id) {
-        Some(tag) => created(call.view(world).tag(tag)),
-        None => Err(ApiError::not_found("Tag", &id)),
-    }
+    id
 }
 
 pub fn create(world: &mut World, call: &Call<'_>) -> Outcome {
@@ -141,6 +147,7 @@ pub fn delete(world: &mut World, call: &Call<'_>) -> Outcome {
     for conversation in world.conversations.values_mut() {
         conversation.tag_ids.retain(|t| t != &id);
     }
+    world.store.forget(&id);
     Ok(Reply::NoContent)
 }
 

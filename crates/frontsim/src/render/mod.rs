@@ -151,7 +151,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn contact_list(&self, list: &'a ContactList) -> ContactListView<'a> {
+    pub fn contact_list(&self, list: &'a ContactList) -> ContactListView<'a> {
         ContactListView {
             links: Links {
                 this: self.url("/contact_lists/", &list.id, ""),
@@ -284,7 +284,7 @@ impl<'a> View<'a> {
                 .filter_map(|tag_id| self.world.tags.get(tag_id))
                 .map(|tag| self.tag(tag))
                 .collect(),
-            link_objects: EmptyList,
+            link_objects: self.conversation_links(&conversation.id),
             custom_fields: &conversation.custom_fields,
             created_at: conversation.created_at,
             updated_at: conversation.updated_at,
@@ -293,6 +293,24 @@ impl<'a> View<'a> {
             scheduled_reminders: EmptyList,
             metadata: EmptyObject,
         }
+    }
+
+    /// The links (`top_…`, kept in the world's store) a conversation is linked to.
+    fn conversation_links(&self, conversation_id: &str) -> Vec<serde_json::Value> {
+        self.world
+            .store
+            .children(conversation_id)
+            .iter()
+            .filter_map(|id| self.world.store.get(id, "link"))
+            .map(|link| {
+                let mut fields = link.fields.clone();
+                fields.insert(
+                    "_links".into(),
+                    serde_json::json!({"self": format!("{}/links/{}", self.base, link.id)}),
+                );
+                serde_json::Value::Object(fields)
+            })
+            .collect()
     }
 
     pub fn message(&self, message: &'a Message) -> MessageView<'a> {
@@ -335,9 +353,25 @@ impl<'a> View<'a> {
                 .collect(),
             body: &message.body,
             text: &message.text,
-            attachments: EmptyList,
+            attachments: self.attachments(id),
             metadata: EmptyObject,
         }
+    }
+
+    /// The attachments of a message, comment, template or article, downloadable at
+    /// `/download/{id}`.
+    pub fn attachments(&self, owner: &'a str) -> Vec<AttachmentView<'a>> {
+        self.world
+            .attachments_of(owner)
+            .map(|attachment| AttachmentView {
+                id: &attachment.id,
+                filename: &attachment.filename,
+                url: self.url("/download/", &attachment.id, ""),
+                content_type: &attachment.content_type,
+                size: attachment.bytes.len(),
+                metadata: AttachmentMetadata { is_inline: false },
+            })
+            .collect()
     }
 
     pub fn comment(&self, comment: &'a Comment) -> CommentView<'a> {
@@ -355,7 +389,7 @@ impl<'a> View<'a> {
             author: self.teammate_by_id(&comment.author_id),
             body: &comment.body,
             posted_at: comment.posted_at,
-            attachments: EmptyList,
+            attachments: self.attachments(id),
             is_pinned: comment.is_pinned,
         }
     }
@@ -401,7 +435,7 @@ impl<'a> View<'a> {
                 world
                     .comments
                     .get(id)
-                    .map(|c| EventData::Comment(self.comment(c))),
+                    .map(|c| EventData::Comment(Box::new(self.comment(c)))),
             )),
             EventTarget::Message(id) => Some(part(
                 "message",

@@ -31,7 +31,7 @@ impl Serialize for Url<'_> {
     }
 }
 
-/// `[]`, for lists the simulator never fills (links, reminders, attachments, ticket ids).
+/// `[]`, for lists the simulator never fills (reminders, ticket ids).
 pub struct EmptyList;
 
 impl Serialize for EmptyList {
@@ -293,7 +293,7 @@ pub struct ConversationView<'a> {
     pub(super) recipient: Option<RecipientView<'a>>,
     pub(super) tags: Vec<TagView<'a>>,
     #[serde(rename = "links")]
-    pub(super) link_objects: EmptyList,
+    pub(super) link_objects: Vec<Value>,
     pub(super) custom_fields: &'a Map<String, Value>,
     pub(super) created_at: f64,
     pub(super) updated_at: f64,
@@ -329,8 +329,24 @@ pub struct MessageView<'a> {
     pub(super) recipients: Vec<RecipientView<'a>>,
     pub(super) body: &'a str,
     pub(super) text: &'a str,
-    pub(super) attachments: EmptyList,
+    pub(super) attachments: Vec<AttachmentView<'a>>,
     pub(super) metadata: EmptyObject,
+}
+
+/// `Attachment`: a file and where to download it.
+#[derive(Serialize)]
+pub struct AttachmentView<'a> {
+    pub(super) id: &'a str,
+    pub(super) filename: &'a str,
+    pub(super) url: Url<'a>,
+    pub(super) content_type: &'a str,
+    pub(super) size: usize,
+    pub(super) metadata: AttachmentMetadata,
+}
+
+#[derive(Serialize)]
+pub struct AttachmentMetadata {
+    pub(super) is_inline: bool,
 }
 
 #[derive(Serialize)]
@@ -348,7 +364,7 @@ pub struct CommentView<'a> {
     pub(super) author: Option<TeammateView<'a>>,
     pub(super) body: &'a str,
     pub(super) posted_at: f64,
-    pub(super) attachments: EmptyList,
+    pub(super) attachments: Vec<AttachmentView<'a>>,
     pub(super) is_pinned: bool,
 }
 
@@ -366,7 +382,7 @@ pub enum EventData<'a> {
     Inbox(InboxView<'a>),
     Inboxes([InboxView<'a>; 1]),
     Tag(TagView<'a>),
-    Comment(CommentView<'a>),
+    Comment(Box<CommentView<'a>>),
     Message(Box<MessageView<'a>>),
 }
 

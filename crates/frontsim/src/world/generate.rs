@@ -130,8 +130,30 @@ pub fn generate(seed: u64) -> World {
         message_by_uid: HashMap::new(),
         comments: IndexMap::new(),
         events: IndexMap::new(),
+        notes: HashMap::new(),
+        attachments: IndexMap::new(),
+        seen: HashMap::new(),
+        store: Store::default(),
         ids,
     };
+    // The first object of each kind takes the connector's example id (the API identity was
+    // minted above, so the first person is the example teammate).
+    for resource in [
+        "teammate",
+        "inbox",
+        "channel",
+        "tag",
+        "contact_list",
+        "contact_group",
+        "contact",
+        "account",
+        "conversation",
+        "event",
+    ] {
+        if let Some(id) = library::example(resource) {
+            world.ids.expect(id);
+        }
+    }
     add_teammates(&mut world, &mut rng);
     add_inboxes_and_channels(&mut world, &mut rng, &short);
     add_tags(&mut world, &mut rng);
@@ -141,6 +163,9 @@ pub fn generate(seed: u64) -> World {
     add_accounts(&mut world, &mut rng);
     add_contacts(&mut world, &mut rng);
     add_conversations(&mut world, &mut rng);
+    add_example_comment(&mut world, &mut rng);
+    add_example_draft(&mut world);
+    library::add_library(&mut world, &mut rng);
     // Lists default to newest first; keeping storage in time order lets their sort run over
     // data that is already (nearly) sorted.
     world
@@ -688,6 +713,84 @@ fn add_comment(
         EventTarget::Comment(id),
         at,
     );
+}
+
+/// The example comment, on the example conversation (the first one generated).
+fn add_example_comment(world: &mut World, rng: &mut Rng) {
+    let (Some(comment), Some(conversation)) = (
+        library::example("comment"),
+        library::example("conversation"),
+    ) else {
+        return;
+    };
+    let Some(at) = world.conversations.get(conversation).map(|c| c.updated_at) else {
+        return;
+    };
+    let people = people(world);
+    if people.is_empty() {
+        return;
+    }
+    world.ids.expect(comment);
+    add_comment(world, rng, conversation, &people, at);
+    // It mentions the example teammate, so that its mentions are not empty.
+    let username = people
+        .first()
+        .and_then(|id| world.teammates.get(id))
+        .map(|t| t.username.clone());
+    if let (Some(username), Some(posted)) = (username, world.comments.get_mut(comment)) {
+        posted.body =
+            format!("@{username} the customer sent the receipt; can you approve the refund?");
+    }
+}
+
+/// The example message: a reply draft in the example conversation, so that the examples of
+/// the draft operations (edit, delete) have a draft to work on.
+fn add_example_draft(world: &mut World) {
+    let (Some(message), Some(conversation)) = (
+        library::example("message"),
+        library::example("conversation"),
+    ) else {
+        return;
+    };
+    let Some((at, subject, inbox)) = world
+        .conversations
+        .get(conversation)
+        .map(|c| (c.updated_at, c.subject.clone(), c.inbox_id.clone()))
+    else {
+        return;
+    };
+    let Some(channel) = world
+        .channels
+        .values()
+        .find(|c| c.inbox_id.as_deref() == Some(inbox.as_str()))
+        .cloned()
+    else {
+        return;
+    };
+    let author_id = people(world).first().cloned();
+    world.ids.expect(message);
+    let id = world.ids.mint(IdKind::Message);
+    let uid = world.ids.uid();
+    let text = "Thanks for your patience. Your refund has been approved; see the attached policy.";
+    world.add_message(Message {
+        id,
+        uid,
+        conversation_id: conversation.to_owned(),
+        kind: channel.message_type(),
+        is_inbound: false,
+        draft_mode: Some("shared"),
+        created_at: at,
+        subject: format!("Re: {subject}"),
+        author_id,
+        recipients: vec![Recipient {
+            name: Some(channel.name.clone()),
+            handle: channel.address.clone(),
+            role: "from",
+            contact_id: None,
+        }],
+        body: format!("<p>{text}</p>"),
+        text: text.to_owned(),
+    });
 }
 
 /// The ids of the human teammates (not the API identity).

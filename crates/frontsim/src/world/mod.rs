@@ -1,4 +1,5 @@
-//! The simulated company: every resource the 52 operations read and write, held in memory.
+//! The simulated company: every resource the catalogued operations read and write, held in
+//! memory.
 //!
 //! Resources refer to each other by id (a conversation keeps its tag ids, not tag copies), so a
 //! change to one resource is seen everywhere it is referenced, as in Front. Collections are
@@ -7,6 +8,8 @@
 
 mod activity;
 mod generate;
+mod library;
+mod store;
 mod words;
 mod writes;
 
@@ -19,6 +22,7 @@ use crate::rng::Rng;
 
 pub use activity::Activity;
 pub use generate::generate;
+pub use store::{Store, Stored};
 pub use writes::{Letter, NewConversation};
 
 /// A resource kind's id prefix and how many base-36 digits follow it.
@@ -62,6 +66,9 @@ impl IdKind {
 pub struct IdMint {
     rng: Rng,
     used: HashSet<String>,
+    /// Ids to hand out, in order, before random ones of the same prefix: the connector's
+    /// example ids, so that every documented example names an object that exists.
+    expected: Vec<String>,
 }
 
 impl IdMint {
@@ -69,11 +76,35 @@ impl IdMint {
         IdMint {
             rng,
             used: HashSet::new(),
+            expected: Vec::new(),
         }
+    }
+
+    /// The next id minted with `id`'s prefix will be `id` (unless it is taken already).
+    pub fn expect(&mut self, id: &str) {
+        if !self.used.contains(id) {
+            self.expected.push(id.to_owned());
+        }
+    }
+
+    /// Marks an id chosen elsewhere as taken.
+    pub fn claim(&mut self, id: &str) -> bool {
+        self.used.insert(id.to_owned())
     }
 
     pub fn mint(&mut self, kind: IdKind) -> String {
         let (prefix, width) = kind.prefix_and_width();
+        self.mint_prefixed(prefix, width)
+    }
+
+    /// An id of `width` base-36 digits after `prefix`, for kinds without an [`IdKind`].
+    pub fn mint_prefixed(&mut self, prefix: &str, width: u32) -> String {
+        if let Some(index) = self.expected.iter().position(|id| id.starts_with(prefix)) {
+            let id = self.expected.remove(index);
+            if self.used.insert(id.clone()) {
+                return id;
+            }
+        }
         let low = 36u64.pow(width - 1);
         let high = 36u64.pow(width) - 1;
         loop {
@@ -322,6 +353,18 @@ pub struct Message {
     pub text: String,
 }
 
+/// A file attached to messages, comments, templates or articles: Front shows one attachment
+/// link (`fil_…`) wherever the same file is attached.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub id: String,
+    /// The ids of what it is attached to.
+    pub owners: Vec<String>,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Comment {
     pub id: String,
@@ -388,6 +431,13 @@ pub struct World {
     pub comments: IndexMap<String, Comment>,
     /// In order of emission.
     pub events: IndexMap<String, Event>,
+    /// Contact notes by contact id, oldest first.
+    pub notes: HashMap<String, Vec<Note>>,
+    pub attachments: IndexMap<String, Attachment>,
+    /// When each message was first seen, by message id.
+    pub seen: HashMap<String, f64>,
+    /// Resources without behaviour of their own, and the relations between any two.
+    pub store: Store,
     pub ids: IdMint,
 }
 
@@ -524,6 +574,14 @@ impl World {
         for event_id in &conversation.event_ids {
             self.events.shift_remove(event_id);
         }
+        self.store.forget(id);
+    }
+
+    /// The attachments of a message, comment, template or article.
+    pub fn attachments_of<'a>(&'a self, owner: &'a str) -> impl Iterator<Item = &'a Attachment> {
+        self.attachments
+            .values()
+            .filter(move |a| a.owners.iter().any(|o| o == owner))
     }
 
     /// Adds a message to a conversation and indexes its uid.
@@ -546,13 +604,15 @@ impl World {
             .and_then(|(_, id)| self.contacts.get(id))
     }
 
-    /// Whether a conversation's last message came from the customer.
+    /// Whether a conversation's last message (drafts aside) came from the customer.
     pub fn is_unreplied(&self, conversation: &Conversation) -> bool {
         conversation
             .message_ids
-            .last()
-            .and_then(|id| self.messages.get(id))
-            .is_some_and(|m| m.is_inbound && m.draft_mode.is_none())
+            .iter()
+            .rev()
+            .filter_map(|id| self.messages.get(id))
+            .find(|m| m.draft_mode.is_none())
+            .is_some_and(|m| m.is_inbound)
     }
 }
 

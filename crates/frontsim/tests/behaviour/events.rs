@@ -281,8 +281,22 @@ async fn the_company_lives_on_its_own_with_activity() {
 #[tokio::test]
 async fn a_follower_misses_nothing_while_writes_run_concurrently() {
     let sim = std::sync::Arc::new(start_unlimited().await);
-    let conversations = sim.get("/conversations?limit=8").await.ids();
     let tags = sim.get("/tags?limit=3").await.ids();
+    // Conversations without any of the tags, so that each write changes every tag.
+    let page = sim.get("/conversations?limit=100").await;
+    let conversations: Vec<String> = page.body["_results"]
+        .as_array()
+        .expect("a page of conversations")
+        .iter()
+        .filter(|c| {
+            c["tags"]
+                .as_array()
+                .is_some_and(|has| has.iter().all(|t| !tags.iter().any(|tag| t["id"] == *tag)))
+        })
+        .filter_map(|c| c["id"].as_str().map(str::to_owned))
+        .take(8)
+        .collect();
+    assert_eq!(conversations.len(), 8);
     let writers: Vec<_> = conversations
         .into_iter()
         .map(|conversation| {

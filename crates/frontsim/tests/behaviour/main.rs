@@ -1,5 +1,7 @@
 //! Behaviour of the simulator beyond response shapes: pagination, rate limits, writes and
-//! their events, authentication, search, messages, robustness and faults. Each test starts
+//! their events, authentication, search, messages, the long tail of operations (replies,
+//! drafts, templates, knowledge bases, analytics, memberships, downloads), robustness and
+//! faults. Each test starts
 //! its own simulator on a free port, so tests run in parallel without sharing state.
 
 #[path = "../common/mod.rs"]
@@ -9,6 +11,7 @@ mod auth;
 mod events;
 mod faults;
 mod limits;
+mod longtail;
 mod messages;
 mod pagination;
 mod robustness;

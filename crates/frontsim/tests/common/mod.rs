@@ -116,7 +116,12 @@ impl Sim {
         let status = response.status();
         let headers = response.headers().clone();
         let raw = response.bytes().await.expect("a complete body").to_vec();
-        let body = if raw.is_empty() {
+        let is_json = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        // Downloads answer bytes; their body stays `Null` here and is read from `raw`.
+        let body = if raw.is_empty() || !is_json {
             Value::Null
         } else {
             serde_json::from_slice(&raw).unwrap_or_else(|e| {
@@ -188,6 +193,34 @@ impl Sim {
             .next()
             .unwrap_or_else(|| panic!("{path} is empty"))
     }
+}
+
+/// A nested query object in Front's bracket form: `{"limit": 5, "q": {"statuses": ["a"]}}`
+/// becomes `limit=5&q[statuses][]=a`.
+pub fn query_string(query: &Value) -> String {
+    fn add(key: &str, value: &Value, pairs: &mut Vec<String>) {
+        match value {
+            Value::Object(fields) => {
+                for (name, inner) in fields {
+                    add(&format!("{key}[{name}]"), inner, pairs);
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    add(&format!("{key}[]"), item, pairs);
+                }
+            }
+            Value::String(text) => pairs.push(format!("{}={}", encode(key), encode(text))),
+            other => pairs.push(format!("{}={other}", encode(key))),
+        }
+    }
+    let mut pairs = Vec::new();
+    if let Value::Object(fields) = query {
+        for (name, value) in fields {
+            add(name, value, &mut pairs);
+        }
+    }
+    pairs.join("&")
 }
 
 /// Percent-encodes one path segment or query value.
