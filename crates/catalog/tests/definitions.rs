@@ -208,7 +208,11 @@ fn a_text_left_as_the_drafting_script_wrote_it_is_named() {
     let error = load_with("front_create_tag", |a| {
         a["inputs"]["body"]["name"]["description"] = json!("TODO: describe.");
     });
-    assert_names(&error, Some("front_create_tag"), "inputs.body.name.description");
+    assert_names(
+        &error,
+        Some("front_create_tag"),
+        "inputs.body.name.description",
+    );
     let error = load_with("front_create_child_tag", |a| {
         a["description"] = json!("Creates a tag. TODO: say what comes back.");
     });

@@ -21,6 +21,18 @@ pub fn example(resource: &str) -> Option<&'static str> {
         .map(|r| r.example.as_str())
 }
 
+/// A value the example input of `action` holds at `pointer` (e.g. `/path/report_uid`): for the
+/// objects an example names that are not its resource's example (a finished report, a
+/// conversation already in the trash).
+pub fn example_input(action: &str, pointer: &str) -> Option<&'static str> {
+    actionhub_catalog::Catalog::builtin()
+        .action(action)
+        .ok()?
+        .example
+        .pointer(pointer)?
+        .as_str()
+}
+
 /// The example id of `resource` when no object has it yet, else a fresh id.
 fn id_for(world: &mut World, resource: &'static str) -> String {
     match example(resource) {
@@ -374,6 +386,17 @@ pub fn add_library(world: &mut World, rng: &mut Rng) {
                "filename": "messages-2025.csv", "size": 48_213,
                "created_at": DATA_ENDS_AT - 86_400.0, "filters": {"tag_ids": []}}),
     );
+
+    // The finished report the example of Get Analytics Report reads.
+    if let Some(uid) = example_input("front_get_analytics_report", "/path/report_uid") {
+        world.put_object(
+            "analytics_report",
+            uid.to_owned(),
+            DATA_ENDS_AT - 86_400.0,
+            object(json!({"status": "done", "progress": 100,
+                          "metrics": [{"id": "num_messages_received", "type": "number", "value": 412}]})),
+        );
+    }
 
     add_shared_attachment(world, &template_ids, &article_ids);
     // A handle the example contact always has, whatever the seed (examples can remove it).
