@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use actionhub_catalog::{Action, Catalog, Location, Method, NEXT_CURSOR_FIELD};
+use actionhub_catalog::{Action, Catalog, Location, Method, NEXT_CURSOR_FIELD, Returns};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::client::{FrontClient, MAX_ANSWER_SETTING, REQUEST_TIMEOUT, ReadError, bearer};
 use crate::cursor::{self, CursorError, IssuedFor};
+use crate::file::FileAnswer;
 use crate::pace::{Observation, SEARCH_ROUTE, unix_millis, wait_for_slot};
 use crate::request::{self, FrontRequest, UnsafePath};
 use crate::response::{Envelope, JsonText};
@@ -77,10 +78,28 @@ impl Stats {
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
-    /// The answer (a list's items), as Front wrote it.
-    pub data: JsonText,
+    pub data: Data,
     /// The cursor of the next page, if there is one.
     pub next: Option<String>,
+}
+
+/// What a successful answer carries, per the action's `returns`.
+#[derive(Debug)]
+pub enum Data {
+    /// The answer (a list's items), as Front wrote it.
+    Json(JsonText),
+    /// The file an action returning a file downloaded.
+    File(FileAnswer),
+}
+
+impl Data {
+    /// The answer's bytes as Front sent them: the JSON text, or the file.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Data::Json(text) => text.as_bytes(),
+            Data::File(file) => &file.bytes,
+        }
+    }
 }
 
 /// Why a call failed. No variant carries the token; Front's error body is kept as Front sent
@@ -110,12 +129,13 @@ pub enum CallError {
     #[error("{}", bad_answer_message(*status, *wrote))]
     BadAnswer { status: u16, wrote: bool },
     /// An answer larger than the configured bound, left unread past it. `wrote`: the request
-    /// was a write Front accepted.
-    #[error("{}", too_large_answer_message(*status, *limit_mb, *wrote))]
+    /// was a write Front accepted; `file`: the answer was a file to download.
+    #[error("{}", too_large_answer_message(*status, *limit_mb, *wrote, *file))]
     AnswerTooLarge {
         status: u16,
         limit_mb: u64,
         wrote: bool,
+        file: bool,
     },
     /// Front answered with a redirect, which is never followed (it would carry the token
     /// wherever it points).
@@ -140,11 +160,15 @@ fn bad_answer_message(status: u16, wrote: bool) -> String {
     }
 }
 
-fn too_large_answer_message(status: u16, limit_mb: u64, wrote: bool) -> String {
+fn too_large_answer_message(status: u16, limit_mb: u64, wrote: bool, file: bool) -> String {
     let exceeded = format!("larger than the {limit_mb} MiB limit ({MAX_ANSWER_SETTING})");
     if wrote {
         format!(
             "Front accepted the request (HTTP {status}) but its answer is {exceeded}; the write was made, do not repeat it"
+        )
+    } else if file {
+        format!(
+            "the file Front answered (HTTP {status}) is {exceeded}; raise the limit to download it"
         )
     } else {
         format!(
@@ -206,6 +230,14 @@ fn envelope() -> &'static Envelope {
     })
 }
 
+/// The media types asked of Front: JSON, or for an action returning a file, any.
+fn accepted_media(action: &Action) -> &'static str {
+    match action.returns {
+        Returns::Json => "application/json",
+        Returns::File => "*/*",
+    }
+}
+
 /// The resource type a request counts against for Front's per-route limits (its first path
 /// segment); search is in the conversations class, and has its own share of the budget too.
 fn route_of(action: &Action) -> &str {
@@ -263,7 +295,7 @@ impl FrontClient {
     ) -> Result<DryRun, PrepareError> {
         let request = self.prepare(action, account_id, input)?;
         let mut headers = serde_json::Map::new();
-        headers.insert("accept".into(), json!("application/json"));
+        headers.insert("accept".into(), json!(accepted_media(action)));
         headers.insert("authorization".into(), json!("Bearer [redacted]"));
         if request.body.is_some() {
             headers.insert("content-type".into(), json!("application/json"));
@@ -315,7 +347,7 @@ impl FrontClient {
             let mut builder = self
                 .http
                 .request(method.clone(), &request.url)
-                .header(ACCEPT, "application/json")
+                .header(ACCEPT, accepted_media(call.action))
                 .header(AUTHORIZATION, authorization.clone())
                 .timeout(left.min(REQUEST_TIMEOUT));
             if let Some(body) = &body {
@@ -348,6 +380,17 @@ impl FrontClient {
                 } => {
                     stats.front_status = Some(status);
                     match status {
+                        200..=299 if call.action.returns == Returns::File => {
+                            return Ok(Reply {
+                                status,
+                                data: Data::File(FileAnswer::from_answer(
+                                    &request.url,
+                                    &headers,
+                                    body,
+                                )),
+                                next: None,
+                            });
+                        }
                         200..=299 => {
                             let mapped =
                                 envelope().map(&body).map_err(|_| CallError::BadAnswer {
@@ -356,7 +399,7 @@ impl FrontClient {
                                 })?;
                             return Ok(Reply {
                                 status,
-                                data: mapped.data,
+                                data: Data::Json(mapped.data),
                                 next: mapped.next_url.as_deref().map(|url| {
                                     cursor::encode(
                                         url,
@@ -381,6 +424,7 @@ impl FrontClient {
                         status,
                         limit_mb,
                         wrote: accepted_write(request.method, status),
+                        file: call.action.returns == Returns::File,
                     });
                 }
                 Attempt::Unsendable => return Err(CallError::TooLarge),
