@@ -14,7 +14,7 @@ use crate::client::{FrontClient, MAX_ANSWER_SETTING, REQUEST_TIMEOUT, ReadError,
 use crate::cursor::{self, CursorError, IssuedFor};
 use crate::file::FileAnswer;
 use crate::pace::{Observation, SEARCH_ROUTE, unix_millis, wait_for_slot};
-use crate::request::{self, FrontRequest, UnsafePath};
+use crate::request::{self, BadFile, BuildError, FrontRequest, UnsafePath};
 use crate::response::{Envelope, JsonText};
 use crate::retry::{self, Failure, MAX_ATTEMPTS};
 
@@ -110,6 +110,8 @@ pub enum CallError {
     Cursor(#[from] CursorError),
     #[error(transparent)]
     Path(#[from] UnsafePath),
+    #[error(transparent)]
+    File(#[from] BadFile),
     #[error(
         "Front's rate limit for this account's company leaves no room before the call's deadline; retry in {retry_after_secs} s"
     )]
@@ -190,6 +192,17 @@ pub enum PrepareError {
     Cursor(#[from] CursorError),
     #[error(transparent)]
     Path(#[from] UnsafePath),
+    #[error(transparent)]
+    File(#[from] BadFile),
+}
+
+impl From<BuildError> for PrepareError {
+    fn from(error: BuildError) -> Self {
+        match error {
+            BuildError::Path(error) => PrepareError::Path(error),
+            BuildError::File(error) => PrepareError::File(error),
+        }
+    }
 }
 
 impl From<PrepareError> for CallError {
@@ -197,6 +210,7 @@ impl From<PrepareError> for CallError {
         match error {
             PrepareError::Cursor(error) => CallError::Cursor(error),
             PrepareError::Path(error) => CallError::Path(error),
+            PrepareError::File(error) => CallError::File(error),
         }
     }
 }
@@ -297,14 +311,14 @@ impl FrontClient {
         let mut headers = serde_json::Map::new();
         headers.insert("accept".into(), json!(accepted_media(action)));
         headers.insert("authorization".into(), json!("Bearer [redacted]"));
-        if request.body.is_some() {
-            headers.insert("content-type".into(), json!("application/json"));
+        if let Some(body) = &request.body {
+            headers.insert("content-type".into(), json!(body.content_type()));
         }
         Ok(DryRun {
             method: request.method,
             url: request.url,
             headers,
-            body: request.body,
+            body: request.body.as_ref().map(request::Body::shown),
         })
     }
 
@@ -319,10 +333,11 @@ impl FrontClient {
             Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
         };
+        // Encoded once: every attempt sends the same bytes.
         let body = request
             .body
             .as_ref()
-            .map(|body| bytes::Bytes::from(body.to_string()));
+            .map(|body| (body.content_type(), body.encode()));
         let route = route_of(call.action);
         let authorization = bearer(call.token);
         loop {
@@ -350,10 +365,10 @@ impl FrontClient {
                 .header(ACCEPT, accepted_media(call.action))
                 .header(AUTHORIZATION, authorization.clone())
                 .timeout(left.min(REQUEST_TIMEOUT));
-            if let Some(body) = &body {
+            if let Some((content_type, bytes)) = &body {
                 builder = builder
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
+                    .header(CONTENT_TYPE, content_type.as_str())
+                    .body(bytes.clone());
             }
             stats.attempts += 1;
             let sent_at = unix_millis();

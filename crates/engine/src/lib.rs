@@ -40,7 +40,7 @@ pub use file::FileAnswer;
 pub use pace::{
     FallbackPacer, LearntBudget, MemoryPacer, Pacer, PacerError, RedisPacer, SharedPacing,
 };
-pub use request::FrontRequest;
+pub use request::{Body, FrontRequest};
 pub use response::JsonText;
 pub use secrecy::SecretString;
 pub use verify::{FrontIdentity, VerifyError};

@@ -597,7 +597,7 @@ async fn respond(
     let text = error.to_string();
     note.error = Some(text.clone());
     match error {
-        CallError::Cursor(_) | CallError::Path(_) => {
+        CallError::Cursor(_) | CallError::Path(_) | CallError::File(_) => {
             note.outcome = "invalid";
             (Err(ApiError::BadRequest(text)), false)
         }
