@@ -42,7 +42,8 @@ pub struct RunArgs {
     /// read as JSON: --query 'q={"statuses":["assigned"]}'.
     #[arg(long = "query", value_name = "KEY=VALUE")]
     query: Vec<String>,
-    /// The JSON body, e.g. --body '{"name":"VIP"}'.
+    /// The JSON body, e.g. --body '{"name":"VIP"}'. Files (`attachments`, `avatar`) go in it
+    /// as {"filename", "content_type", "content_base64"} and are sent as a multipart upload.
     #[arg(long, value_name = "JSON")]
     body: Option<String>,
     /// Follow `next` to the end, streaming every item (JSON Lines with --json); a progress line

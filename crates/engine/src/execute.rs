@@ -334,10 +334,7 @@ impl FrontClient {
             Method::Delete => reqwest::Method::DELETE,
         };
         // Encoded once: every attempt sends the same bytes.
-        let body = request
-            .body
-            .as_ref()
-            .map(|body| (body.content_type(), body.encode()));
+        let body = request.body.as_ref().map(request::Body::encode);
         let route = route_of(call.action);
         let authorization = bearer(call.token);
         loop {

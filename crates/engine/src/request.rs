@@ -92,11 +92,17 @@ impl Body {
         }
     }
 
-    /// The bytes sent.
-    pub fn encode(&self) -> Bytes {
+    /// The bytes sent, with their `content-type` (the boundary is worked out once).
+    pub fn encode(&self) -> (String, Bytes) {
         match self {
-            Body::Json(value) => Bytes::from(value.to_string()),
-            Body::Form(parts) => encode_form(parts, &boundary(parts)),
+            Body::Json(value) => (self.content_type(), Bytes::from(value.to_string())),
+            Body::Form(parts) => {
+                let boundary = boundary(parts);
+                (
+                    format!("multipart/form-data; boundary={boundary}"),
+                    encode_form(parts, &boundary),
+                )
+            }
         }
     }
 

@@ -364,12 +364,8 @@ fn form_part(part: &[u8]) -> Result<Part<'_>, String> {
         };
         match header.trim().to_ascii_lowercase().as_str() {
             "content-disposition" => {
-                for parameter in value.split(';').skip(1) {
-                    let Some((key, quoted)) = parameter.split_once('=') else {
-                        continue;
-                    };
-                    let text = quoted.trim().trim_matches('"').replace("%22", "\"");
-                    match key.trim() {
+                for (key, text) in disposition_parameters(value) {
+                    match key.as_str() {
                         "name" => name = Some(text),
                         "filename" => filename = Some(text),
                         _ => {}
@@ -386,6 +382,34 @@ fn form_part(part: &[u8]) -> Result<Part<'_>, String> {
         content_type,
         content: &part[head_end + 4..],
     })
+}
+
+/// The `key=value` parameters of a `content-disposition` value (after its type), quoted values
+/// unquoted (a `;` inside quotes is part of the value) and `%22` read back as `"`, as browsers
+/// and the hub write them.
+fn disposition_parameters(value: &str) -> Vec<(String, String)> {
+    let mut parameters = Vec::new();
+    let mut rest = value.split_once(';').map_or("", |(_, rest)| rest);
+    while let Some((key, after)) = rest.split_once('=') {
+        let after = after.trim_start();
+        // The value, and what follows it: the next `;` and the parameters after it.
+        let (text, remainder) = match after.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted.find('"').unwrap_or(quoted.len());
+                (&quoted[..end], quoted.get(end + 1..).unwrap_or_default())
+            }
+            None => after.split_at(after.find(';').unwrap_or(after.len())),
+        };
+        parameters.push((
+            key.trim().to_ascii_lowercase(),
+            text.trim().replace("%22", "\""),
+        ));
+        let Some((_, next)) = remainder.split_once(';') else {
+            break;
+        };
+        rest = next;
+    }
+    parameters
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -635,6 +659,26 @@ mod tests {
         assert!(
             problems(&form(&[("colour", None, b"red")])).contains("body.colour"),
             "undeclared fields are refused by name"
+        );
+    }
+
+    #[test]
+    fn disposition_parameters_keep_what_is_quoted() {
+        assert_eq!(
+            disposition_parameters(
+                r#"form-data; name="attachments[0]"; filename="a; b %22c%22.txt""#
+            ),
+            [
+                ("name".to_owned(), "attachments[0]".to_owned()),
+                ("filename".to_owned(), "a; b \"c\".txt".to_owned())
+            ]
+        );
+        assert_eq!(
+            disposition_parameters("form-data; NAME=body;x=1"),
+            [
+                ("name".to_owned(), "body".to_owned()),
+                ("x".to_owned(), "1".to_owned())
+            ]
         );
     }
 
