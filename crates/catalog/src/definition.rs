@@ -271,6 +271,10 @@ pub enum FieldType {
     Boolean,
     Array,
     Object,
+    /// A file given inline (`{filename, content_type, content_base64}`; see
+    /// [`crate::FileInput`]), which the provider takes as a `multipart/form-data` part. Only a
+    /// body field, or the items of one, of a write.
+    File,
 }
 
 impl FieldType {
@@ -282,6 +286,7 @@ impl FieldType {
             FieldType::Boolean => "boolean",
             FieldType::Array => "array",
             FieldType::Object => "object",
+            FieldType::File => "file",
         }
     }
 
@@ -293,8 +298,21 @@ impl FieldType {
             FieldType::Number => value.is_number(),
             FieldType::Boolean => value.is_boolean(),
             FieldType::Array => value.is_array(),
-            FieldType::Object => value.is_object(),
+            FieldType::Object | FieldType::File => value.is_object(),
         }
+    }
+}
+
+impl Field {
+    /// Whether the field holds a file or a list of files, which go to the provider as
+    /// `multipart/form-data` parts rather than JSON.
+    pub fn takes_files(&self) -> bool {
+        self.ty == FieldType::File
+            || (self.ty == FieldType::Array
+                && self
+                    .items
+                    .as_ref()
+                    .is_some_and(|items| items.ty == FieldType::File))
     }
 }
 

@@ -10,6 +10,7 @@
 
 mod definition;
 mod echo;
+mod file_input;
 mod guide;
 mod load;
 mod path_value;
@@ -25,6 +26,7 @@ pub use definition::{
     Returns, ScopeDefinition, Style, Verification,
 };
 pub use echo::{ECHO_MAX_CHARS, echo};
+pub use file_input::{DEFAULT_CONTENT_TYPE, FileInput, MAX_FILE_BYTES, MAX_FILENAME_CHARS};
 pub use guide::{Separator, UnknownAction, parse_guide_selection};
 pub use load::{ConnectorSource, DefinitionError, SourceFile};
 pub use path_value::{ALIAS_MAX_CHARS, ID_MAX_CHARS};

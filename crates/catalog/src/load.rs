@@ -355,6 +355,14 @@ fn check_action(connector: &Connector, action: &Action) -> Result<(), Problem> {
     if !action.example.is_object() {
         return problem("example", "must be an object in nested style");
     }
+    if !matches!(action.method, Method::Post | Method::Put | Method::Patch)
+        && let Some((name, _)) = action.inputs.body.iter().find(|(_, f)| f.takes_files())
+    {
+        return problem(
+            &format!("inputs.body.{name}"),
+            "only a POST, PUT or PATCH operation takes files",
+        );
+    }
     for (location, fields) in [
         ("path", &action.inputs.path),
         ("query", &action.inputs.query),
@@ -392,7 +400,30 @@ fn check_action(connector: &Connector, action: &Action) -> Result<(), Problem> {
 
 fn check_field(at: &str, field: &Field) -> Result<(), Problem> {
     let problem = |key: &str, reason: &str| Err((format!("{at}.{key}"), reason.to_owned()));
-    let nested = at.matches('.').count() > 2;
+    let depth = at.matches('.').count();
+    let nested = depth > 2;
+    if field.ty == FieldType::File {
+        // A body field or the items of one: each becomes one part of a multipart body.
+        let placed = at.starts_with("inputs.body.")
+            && (depth == 2 || (depth == 3 && at.ends_with(".items")));
+        if !placed {
+            return Err((
+                at.to_owned(),
+                "a file is a body field, or the items of one, only".to_owned(),
+            ));
+        }
+        if field.nullable
+            || field.format.is_some()
+            || field.allowed.is_some()
+            || field.default.is_some()
+            || field.example.is_some()
+        {
+            return Err((
+                at.to_owned(),
+                "a file takes no nullable, format, enum, default or example".to_owned(),
+            ));
+        }
+    }
     if nested && (field.id_of.is_some() || field.free_text) {
         return problem("id_of", "only a path parameter has `id_of` or `free_text`");
     }

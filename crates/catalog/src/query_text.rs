@@ -130,6 +130,14 @@ fn add_value(
     }
 }
 
+impl Field {
+    /// `raw` text (a query value, a form field) as a value of this field's type when it reads
+    /// as one; otherwise the text, for the schema to refuse with a precise reason.
+    pub fn value_from_text(&self, raw: &str) -> Value {
+        coerce(Some(self), raw)
+    }
+}
+
 /// Text to the declared type when it reads as one; otherwise left as text for the schema to
 /// refuse with a precise reason ("must be an integer, got a string").
 fn coerce(field: Option<&Field>, raw: &str) -> Value {

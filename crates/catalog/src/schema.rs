@@ -196,6 +196,29 @@ impl Action {
                 violations.push(violation);
             }
         }
+        // A file's base64 must decode (its length is bounded by the schema).
+        if let Some(body) = location_object(&complete, Location::Body) {
+            for (name, field) in self.fields(Location::Body) {
+                let files: Vec<(String, &Value)> = match (field.ty, body.get(name)) {
+                    (FieldType::File, Some(file)) => vec![(String::new(), file)],
+                    (FieldType::Array, Some(Value::Array(items))) if field.takes_files() => items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| (format!("/{i}"), item))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for (index, file) in files {
+                    let pointer = format!("/body/{}{index}", escape_pointer(name));
+                    if violations.iter().any(|v| v.pointer.starts_with(&pointer)) {
+                        continue;
+                    }
+                    if let Err(reason) = crate::FileInput::from_value(file) {
+                        violations.push(Violation { pointer, reason });
+                    }
+                }
+            }
+        }
         if let Some(path) = location_object(&complete, Location::Path) {
             for (name, rule) in &self.compiled.path_rules {
                 let pointer = format!("/path/{}", escape_pointer(name));
@@ -408,6 +431,9 @@ fn object_schema(properties: &IndexMap<String, Value>, required: &[String]) -> V
 
 /// The JSON Schema of one declared field.
 fn field_schema(field: &Field) -> Value {
+    if field.ty == FieldType::File {
+        return crate::file_input::schema(field.description.as_deref());
+    }
     let mut schema = Map::new();
     let ty = field.ty.as_str();
     schema.insert(

@@ -218,3 +218,35 @@ fn a_text_left_as_the_drafting_script_wrote_it_is_named() {
     });
     assert_names(&error, Some("front_create_child_tag"), "description");
 }
+
+#[test]
+fn a_file_is_a_body_field_of_a_write_only() {
+    let file = json!({"type": "file", "description": "A file."});
+    let files = json!({"type": "array", "description": "Files.", "items": file});
+    // In the query, or deeper than the items of a body field.
+    let error = load_with("front_list_tags", |a| {
+        a["inputs"]["query"]["attachment"] = file.clone();
+    });
+    assert_names(&error, Some("front_list_tags"), "inputs.query.attachment");
+    let error = load_with("front_create_tag", |a| {
+        a["inputs"]["body"]["nested"] = json!({
+            "type": "object", "description": "x", "properties": {"file": file.clone()}
+        });
+    });
+    assert_names(
+        &error,
+        Some("front_create_tag"),
+        "inputs.body.nested.properties.file",
+    );
+    // On an operation that does not write.
+    let error = load_with("front_delete_tag", |a| {
+        a["inputs"]["body"] = json!({"attachments": files.clone()});
+    });
+    assert_names(&error, Some("front_delete_tag"), "inputs.body.attachments");
+    assert!(error.reason.contains("POST, PUT or PATCH"), "{error}");
+    // With a default (what could it be?).
+    let error = load_with("front_create_tag", |a| {
+        a["inputs"]["body"]["logo"] = json!({"type": "file", "description": "x", "default": {}});
+    });
+    assert_names(&error, Some("front_create_tag"), "inputs.body.logo");
+}

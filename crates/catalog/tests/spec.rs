@@ -9,9 +9,31 @@ use std::sync::OnceLock;
 use actionhub_catalog::{Action, Catalog, Field, FieldType, Location};
 use serde_json::Value;
 
-/// Body fields the catalogue leaves out on purpose: Front takes them only as
-/// `multipart/form-data` uploads, and actions send JSON.
+/// Body fields Front takes only as `multipart/form-data` uploads: declared as files
+/// (`"type": "file"`, or a list of them), which the engine sends in a form.
 const MULTIPART_ONLY: [&str; 2] = ["attachments", "avatar"];
+
+/// A file field: one of [`MULTIPART_ONLY`], a file where the spec has a binary string and a
+/// list of files where it has a list of them.
+fn assert_file_matches(at: &str, name: &str, ours: &Field, theirs: &'static Value) {
+    assert!(
+        MULTIPART_ONLY.contains(&name),
+        "{at}: only {MULTIPART_ONLY:?} are files"
+    );
+    let binary = |schema: &'static Value| {
+        let schema = resolve(schema);
+        schema["type"] == "string" && schema["format"] == "binary"
+    };
+    let theirs = resolve(theirs);
+    let matches = match ours.ty {
+        FieldType::File => binary(theirs),
+        _ => theirs["type"] == "array" && theirs.get("items").is_some_and(binary),
+    };
+    assert!(
+        matches,
+        "{at}: the spec's field is not a binary string or a list of them"
+    );
+}
 
 fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
@@ -285,11 +307,15 @@ fn body_fields_exist_in_the_spec_with_the_same_type_and_required_ones_are_requir
                 .iter()
                 .find(|(n, _)| n == name)
                 .unwrap_or_else(|| panic!("{at}: not in the spec's request body"));
-            assert_field_matches(&at, field, schema);
+            if field.takes_files() {
+                assert_file_matches(&at, name, field, schema);
+            } else {
+                assert_field_matches(&at, field, schema);
+            }
         }
         for (name, _) in &spec_properties {
             assert!(
-                action.inputs.body.contains_key(*name) || MULTIPART_ONLY.contains(name),
+                action.inputs.body.contains_key(*name),
                 "{}: the spec's body field {name} is not declared",
                 action.id
             );

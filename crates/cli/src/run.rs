@@ -3,8 +3,11 @@
 
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
-use actionhub_catalog::{Action, Catalog, FieldType, Location, NEXT_CURSOR_FIELD, ParamStyle};
+use actionhub_catalog::{
+    Action, Catalog, FieldType, Location, NEXT_CURSOR_FIELD, ParamStyle, Returns,
+};
 use actionhub_server::AppState;
 use actionhub_server::execution::{ActionRequest, ActionResponse, RunSource, run_action};
 use actionhub_store::RunFilter;
@@ -22,7 +25,9 @@ use crate::output::{emit, table};
 /// paced per Front company (shared through ACTIONHUB_REDIS_URL when set) and recorded in the
 /// run log. Prints `data` (pretty JSON), or with --json the whole answer on one line
 /// (`{"data": …, "next": …}`). A next-page cursor is announced on stderr; pass it back with
-/// --query next=CURSOR, or use --all-pages.
+/// --query next=CURSOR, or use --all-pages. An action that returns a file (the
+/// front_download_* actions) writes it to --output FILE, or without --output prints it as
+/// `/actions/rpc` answers it: `{"filename", "content_type", "size", "content_base64"}`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The action id, e.g. front_list_conversations (see `actionhub actions list`).
@@ -37,7 +42,8 @@ pub struct RunArgs {
     /// read as JSON: --query 'q={"statuses":["assigned"]}'.
     #[arg(long = "query", value_name = "KEY=VALUE")]
     query: Vec<String>,
-    /// The JSON body, e.g. --body '{"name":"VIP"}'.
+    /// The JSON body, e.g. --body '{"name":"VIP"}'. Files (`attachments`, `avatar`) go in it
+    /// as {"filename", "content_type", "content_base64"} and are sent as a multipart upload.
     #[arg(long, value_name = "JSON")]
     body: Option<String>,
     /// Follow `next` to the end, streaming every item (JSON Lines with --json); a progress line
@@ -50,6 +56,10 @@ pub struct RunArgs {
     /// Print machine-readable JSON on one line.
     #[arg(long)]
     json: bool,
+    /// For an action that returns a file: write the file's bytes to FILE (replacing it if it
+    /// exists); its path, name, media type and size go to stderr.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Make a retried write safe: a repeat with the same key gets the first result.
     #[arg(long, value_name = "KEY")]
     idempotency_key: Option<String>,
@@ -82,6 +92,12 @@ pub struct RunsArgs {
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     config::init_logging("warn");
     let action = Catalog::builtin().action(&args.action)?;
+    if args.output.is_some() && action.returns != Returns::File {
+        return Err(CliError::Config(format!(
+            "--output is for actions that return a file (front_download_*); {} returns JSON",
+            action.id
+        )));
+    }
     let mut input = input(action, args)?;
     config::runtime()?.block_on(async {
         let store = config::open_store(&args.database).await?;
@@ -121,13 +137,13 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
                         })?;
                 let next = response.next().map(str::to_owned);
                 if !args.all_pages {
-                    print_one(&response, args.json)?;
+                    print_one(&response, args)?;
                     if let Some(next) = next {
                         eprintln!("more: --query next={next}  (or --all-pages)");
                     }
                     return Ok(());
                 }
-                progress.page(&response, args.json)?;
+                progress.page(&response, args)?;
                 let Some(next) = next else {
                     return Ok(());
                 };
@@ -202,13 +218,31 @@ fn set_cursor(input: &mut Value, next: String) {
     }
 }
 
-fn print_one(response: &ActionResponse, json: bool) -> Result<(), CliError> {
-    let text = if json {
+fn print_one(response: &ActionResponse, args: &RunArgs) -> Result<(), CliError> {
+    if let (ActionResponse::File(file), Some(path)) = (response, &args.output) {
+        std::fs::write(path, &file.bytes).map_err(|error| {
+            CliError::Config(format!("cannot write {}: {error}", path.display()))
+        })?;
+        eprintln!(
+            "wrote {} ({}, {}, {} bytes)",
+            path.display(),
+            file.filename,
+            file.content_type,
+            file.size()
+        );
+        return Ok(());
+    }
+    let text = if args.json {
         response.json_text()
     } else {
         match response {
             ActionResponse::Data { data, .. } => serde_json::from_slice::<Value>(data.as_bytes())
                 .and_then(|value| serde_json::to_string_pretty(&value)),
+            // `data` as `/actions/rpc` writes it: the file's name, type, size and base64.
+            ActionResponse::File(_) => response
+                .json_text()
+                .and_then(|text| serde_json::from_str::<Value>(&text))
+                .and_then(|answer| serde_json::to_string_pretty(&answer["data"])),
             ActionResponse::DryRun(shown) => serde_json::to_string_pretty(shown),
         }
     };
@@ -243,9 +277,10 @@ impl Progress {
         }
     }
 
-    fn page(&mut self, response: &ActionResponse, json: bool) -> Result<(), CliError> {
+    fn page(&mut self, response: &ActionResponse, args: &RunArgs) -> Result<(), CliError> {
+        let json = args.json;
         let ActionResponse::Data { data, .. } = response else {
-            return print_one(response, json);
+            return print_one(response, args);
         };
         let items = match serde_json::from_slice::<Value>(data.as_bytes()) {
             Ok(Value::Array(items)) => items,

@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use actionhub_catalog::{Action, Catalog, Location, Method, NEXT_CURSOR_FIELD};
+use actionhub_catalog::{Action, Catalog, Location, Method, NEXT_CURSOR_FIELD, Returns};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 
 use crate::client::{FrontClient, MAX_ANSWER_SETTING, REQUEST_TIMEOUT, ReadError, bearer};
 use crate::cursor::{self, CursorError, IssuedFor};
+use crate::file::FileAnswer;
 use crate::pace::{Observation, SEARCH_ROUTE, unix_millis, wait_for_slot};
-use crate::request::{self, FrontRequest, UnsafePath};
+use crate::request::{self, BadFile, BuildError, FrontRequest, UnsafePath};
 use crate::response::{Envelope, JsonText};
 use crate::retry::{self, Failure, MAX_ATTEMPTS};
 
@@ -77,10 +78,28 @@ impl Stats {
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
-    /// The answer (a list's items), as Front wrote it.
-    pub data: JsonText,
+    pub data: Data,
     /// The cursor of the next page, if there is one.
     pub next: Option<String>,
+}
+
+/// What a successful answer carries, per the action's `returns`.
+#[derive(Debug)]
+pub enum Data {
+    /// The answer (a list's items), as Front wrote it.
+    Json(JsonText),
+    /// The file an action returning a file downloaded.
+    File(FileAnswer),
+}
+
+impl Data {
+    /// The answer's bytes as Front sent them: the JSON text, or the file.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Data::Json(text) => text.as_bytes(),
+            Data::File(file) => &file.bytes,
+        }
+    }
 }
 
 /// Why a call failed. No variant carries the token; Front's error body is kept as Front sent
@@ -91,6 +110,8 @@ pub enum CallError {
     Cursor(#[from] CursorError),
     #[error(transparent)]
     Path(#[from] UnsafePath),
+    #[error(transparent)]
+    File(#[from] BadFile),
     #[error(
         "Front's rate limit for this account's company leaves no room before the call's deadline; retry in {retry_after_secs} s"
     )]
@@ -110,12 +131,13 @@ pub enum CallError {
     #[error("{}", bad_answer_message(*status, *wrote))]
     BadAnswer { status: u16, wrote: bool },
     /// An answer larger than the configured bound, left unread past it. `wrote`: the request
-    /// was a write Front accepted.
-    #[error("{}", too_large_answer_message(*status, *limit_mb, *wrote))]
+    /// was a write Front accepted; `file`: the answer was a file to download.
+    #[error("{}", too_large_answer_message(*status, *limit_mb, *wrote, *file))]
     AnswerTooLarge {
         status: u16,
         limit_mb: u64,
         wrote: bool,
+        file: bool,
     },
     /// Front answered with a redirect, which is never followed (it would carry the token
     /// wherever it points).
@@ -140,11 +162,15 @@ fn bad_answer_message(status: u16, wrote: bool) -> String {
     }
 }
 
-fn too_large_answer_message(status: u16, limit_mb: u64, wrote: bool) -> String {
+fn too_large_answer_message(status: u16, limit_mb: u64, wrote: bool, file: bool) -> String {
     let exceeded = format!("larger than the {limit_mb} MiB limit ({MAX_ANSWER_SETTING})");
     if wrote {
         format!(
             "Front accepted the request (HTTP {status}) but its answer is {exceeded}; the write was made, do not repeat it"
+        )
+    } else if file {
+        format!(
+            "the file Front answered (HTTP {status}) is {exceeded}; raise the limit to download it"
         )
     } else {
         format!(
@@ -166,6 +192,17 @@ pub enum PrepareError {
     Cursor(#[from] CursorError),
     #[error(transparent)]
     Path(#[from] UnsafePath),
+    #[error(transparent)]
+    File(#[from] BadFile),
+}
+
+impl From<BuildError> for PrepareError {
+    fn from(error: BuildError) -> Self {
+        match error {
+            BuildError::Path(error) => PrepareError::Path(error),
+            BuildError::File(error) => PrepareError::File(error),
+        }
+    }
 }
 
 impl From<PrepareError> for CallError {
@@ -173,6 +210,7 @@ impl From<PrepareError> for CallError {
         match error {
             PrepareError::Cursor(error) => CallError::Cursor(error),
             PrepareError::Path(error) => CallError::Path(error),
+            PrepareError::File(error) => CallError::File(error),
         }
     }
 }
@@ -204,6 +242,14 @@ fn envelope() -> &'static Envelope {
             .connector("front")
             .map_or_else(Envelope::front, |front| Envelope::new(&front.list_envelope))
     })
+}
+
+/// The media types asked of Front: JSON, or for an action returning a file, any.
+fn accepted_media(action: &Action) -> &'static str {
+    match action.returns {
+        Returns::Json => "application/json",
+        Returns::File => "*/*",
+    }
 }
 
 /// The resource type a request counts against for Front's per-route limits (its first path
@@ -263,16 +309,16 @@ impl FrontClient {
     ) -> Result<DryRun, PrepareError> {
         let request = self.prepare(action, account_id, input)?;
         let mut headers = serde_json::Map::new();
-        headers.insert("accept".into(), json!("application/json"));
+        headers.insert("accept".into(), json!(accepted_media(action)));
         headers.insert("authorization".into(), json!("Bearer [redacted]"));
-        if request.body.is_some() {
-            headers.insert("content-type".into(), json!("application/json"));
+        if let Some(body) = &request.body {
+            headers.insert("content-type".into(), json!(body.content_type()));
         }
         Ok(DryRun {
             method: request.method,
             url: request.url,
             headers,
-            body: request.body,
+            body: request.body.as_ref().map(request::Body::shown),
         })
     }
 
@@ -287,10 +333,8 @@ impl FrontClient {
             Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
         };
-        let body = request
-            .body
-            .as_ref()
-            .map(|body| bytes::Bytes::from(body.to_string()));
+        // Encoded once: every attempt sends the same bytes.
+        let body = request.body.as_ref().map(request::Body::encode);
         let route = route_of(call.action);
         let authorization = bearer(call.token);
         loop {
@@ -315,13 +359,13 @@ impl FrontClient {
             let mut builder = self
                 .http
                 .request(method.clone(), &request.url)
-                .header(ACCEPT, "application/json")
+                .header(ACCEPT, accepted_media(call.action))
                 .header(AUTHORIZATION, authorization.clone())
                 .timeout(left.min(REQUEST_TIMEOUT));
-            if let Some(body) = &body {
+            if let Some((content_type, bytes)) = &body {
                 builder = builder
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
+                    .header(CONTENT_TYPE, content_type.as_str())
+                    .body(bytes.clone());
             }
             stats.attempts += 1;
             let sent_at = unix_millis();
@@ -348,6 +392,17 @@ impl FrontClient {
                 } => {
                     stats.front_status = Some(status);
                     match status {
+                        200..=299 if call.action.returns == Returns::File => {
+                            return Ok(Reply {
+                                status,
+                                data: Data::File(FileAnswer::from_answer(
+                                    &request.url,
+                                    &headers,
+                                    body,
+                                )),
+                                next: None,
+                            });
+                        }
                         200..=299 => {
                             let mapped =
                                 envelope().map(&body).map_err(|_| CallError::BadAnswer {
@@ -356,7 +411,7 @@ impl FrontClient {
                                 })?;
                             return Ok(Reply {
                                 status,
-                                data: mapped.data,
+                                data: Data::Json(mapped.data),
                                 next: mapped.next_url.as_deref().map(|url| {
                                     cursor::encode(
                                         url,
@@ -381,6 +436,7 @@ impl FrontClient {
                         status,
                         limit_mb,
                         wrote: accepted_write(request.method, status),
+                        file: call.action.returns == Returns::File,
                     });
                 }
                 Attempt::Unsendable => return Err(CallError::TooLarge),

@@ -8,7 +8,8 @@
 //!   what it was issued for (action, account, path values) and where it leads ([`cursor`]);
 //!   the call waits for its Front company's budget ([`pace`]),
 //!   is sent with the account's token, retried when that is safe ([`retry`]), and Front's
-//!   answer is mapped to StackOne's `data` and `next`.
+//!   answer is mapped to StackOne's `data` and `next`, or, for an action returning a file,
+//!   kept as the file's bytes with its name and media type ([`FileAnswer`]).
 //! - [`FrontClient::dry_run`]: the exact request, token redacted, without sending it.
 //!
 //! One pooled HTTP client per process (rustls, connect and total timeouts, no redirects), so
@@ -23,6 +24,7 @@
 mod client;
 pub mod cursor;
 mod execute;
+mod file;
 pub mod pace;
 pub mod request;
 mod response;
@@ -32,12 +34,13 @@ mod verify;
 pub use client::{ClientError, DEFAULT_MAX_ANSWER_MB, FrontClient};
 pub use cursor::CursorError;
 pub use execute::{
-    Call, CallError, DEFAULT_DEADLINE, DryRun, PrepareError, ProviderError, Reply, Stats,
+    Call, CallError, DEFAULT_DEADLINE, Data, DryRun, PrepareError, ProviderError, Reply, Stats,
 };
+pub use file::FileAnswer;
 pub use pace::{
     FallbackPacer, LearntBudget, MemoryPacer, Pacer, PacerError, RedisPacer, SharedPacing,
 };
-pub use request::FrontRequest;
+pub use request::{Body, FrontRequest};
 pub use response::JsonText;
 pub use secrecy::SecretString;
 pub use verify::{FrontIdentity, VerifyError};

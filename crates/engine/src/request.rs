@@ -1,12 +1,15 @@
 //! Building the Front request of an action from its checked, nested input: the URL (path
-//! parameters percent-encoded exactly once, query fields in Front's syntax), and the JSON body.
+//! parameters percent-encoded exactly once, query fields in Front's syntax), and the body:
+//! JSON, or `multipart/form-data` when the input carries files (Front takes attachments only
+//! that way), its other fields then written as form fields in Front's bracket notation.
 
 use std::fmt::Write as _;
 
-use actionhub_catalog::{Action, Location, Method, NEXT_CURSOR_FIELD, Style};
+use actionhub_catalog::{Action, FileInput, Location, Method, NEXT_CURSOR_FIELD, Style};
+use bytes::{BufMut, Bytes, BytesMut};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 
 /// Characters escaped in a path segment: everything but RFC 3986's unreserved characters and
 /// `:` and `@`, which Front's aliases use (`alt:email:a@b.c`) and a path segment may carry
@@ -48,14 +51,156 @@ const QUERY_KEY: &AsciiSet = &QUERY_VALUE.remove(b'[').remove(b']');
 
 /// The HTTP request an action turns into, before authentication: what a dry run shows and
 /// what is sent.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FrontRequest {
     pub method: Method,
     /// Absolute URL, query included.
     pub url: String,
-    /// The JSON body, when the operation takes one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
+    /// The body, when the operation takes one.
+    pub body: Option<Body>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// A JSON object.
+    Json(Value),
+    /// `multipart/form-data`: the parts in order.
+    Form(Vec<FormPart>),
+}
+
+/// One part of a multipart body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormPart {
+    /// The field's name in Front's bracket notation (`to[0]`, `options[archive]`).
+    pub name: String,
+    pub value: PartValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartValue {
+    Text(String),
+    File(FileInput),
+}
+
+impl Body {
+    /// The `content-type` the body is sent with.
+    pub fn content_type(&self) -> String {
+        match self {
+            Body::Json(_) => "application/json".to_owned(),
+            Body::Form(parts) => format!("multipart/form-data; boundary={}", boundary(parts)),
+        }
+    }
+
+    /// The bytes sent, with their `content-type` (the boundary is worked out once).
+    pub fn encode(&self) -> (String, Bytes) {
+        match self {
+            Body::Json(value) => (self.content_type(), Bytes::from(value.to_string())),
+            Body::Form(parts) => {
+                let boundary = boundary(parts);
+                (
+                    format!("multipart/form-data; boundary={boundary}"),
+                    encode_form(parts, &boundary),
+                )
+            }
+        }
+    }
+
+    /// What a dry run shows: the JSON, or each part by name, a file as its name, media type
+    /// and size (never its bytes).
+    pub fn shown(&self) -> Value {
+        match self {
+            Body::Json(value) => value.clone(),
+            Body::Form(parts) => Value::Object(
+                parts
+                    .iter()
+                    .map(|part| {
+                        let value = match &part.value {
+                            PartValue::Text(text) => json!(text),
+                            PartValue::File(file) => json!({
+                                "filename": file.filename,
+                                "content_type": file.content_type,
+                                "size": file.bytes.len(),
+                            }),
+                        };
+                        (part.name.clone(), value)
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// A boundary that no part contains: derived from a hash of every part, so the same request
+/// is always written the same way (and a dry run's `content-type` is the one sent).
+fn boundary(parts: &[FormPart]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.name.as_bytes());
+        hasher.update([0]);
+        match &part.value {
+            PartValue::Text(text) => hasher.update(text.as_bytes()),
+            PartValue::File(file) => {
+                hasher.update(file.filename.as_bytes());
+                hasher.update([0]);
+                hasher.update(file.content_type.as_bytes());
+                hasher.update([0]);
+                hasher.update(&file.bytes);
+            }
+        }
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize();
+    let mut boundary = String::from("actionhub-");
+    for byte in &digest[..16] {
+        let _ = write!(boundary, "{byte:02x}");
+    }
+    boundary
+}
+
+/// A name or file name inside a quoted `content-disposition` parameter: `"`, CR and LF
+/// percent-encoded, as browsers write them.
+fn quoted_parameter(text: &str) -> String {
+    text.replace('"', "%22")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn encode_form(parts: &[FormPart], boundary: &str) -> Bytes {
+    let size: usize = parts
+        .iter()
+        .map(|part| match &part.value {
+            PartValue::Text(text) => text.len(),
+            PartValue::File(file) => file.bytes.len(),
+        })
+        .sum();
+    let mut out = BytesMut::with_capacity(size + parts.len() * 160 + 64);
+    for part in parts {
+        out.put_slice(format!("--{boundary}\r\n").as_bytes());
+        let name = quoted_parameter(&part.name);
+        match &part.value {
+            PartValue::Text(text) => {
+                out.put_slice(
+                    format!("content-disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+                );
+                out.put_slice(text.as_bytes());
+            }
+            PartValue::File(file) => {
+                out.put_slice(
+                    format!(
+                        "content-disposition: form-data; name=\"{name}\"; filename=\"{}\"\r\ncontent-type: {}\r\n\r\n",
+                        quoted_parameter(&file.filename),
+                        file.content_type
+                    )
+                    .as_bytes(),
+                );
+                out.put_slice(&file.bytes);
+            }
+        }
+        out.put_slice(b"\r\n");
+    }
+    out.put_slice(format!("--{boundary}--\r\n").as_bytes());
+    out.freeze()
 }
 
 /// A path parameter that would not stay one segment of the action's route. Validation refuses
@@ -67,13 +212,32 @@ pub struct UnsafePath {
     pub parameter: String,
 }
 
+/// A file in the input that cannot be sent (validation refuses it first; this is the builder's
+/// own guard).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`body.{field}`: {reason}")]
+pub struct BadFile {
+    /// The field in Front's bracket notation, e.g. `attachments[0]`.
+    pub field: String,
+    pub reason: String,
+}
+
+/// Why no request could be built from an input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Path(#[from] UnsafePath),
+    #[error(transparent)]
+    File(#[from] BadFile),
+}
+
 /// Builds the request for `action` from its validated nested `input`, against `base_url`
 /// (no trailing slash). The `next` cursor is not handled here (see [`crate::cursor`]).
 ///
 /// Each path parameter fills exactly one segment: `/` is escaped, and a missing, empty, `.` or
 /// `..` value (which a URL parser would drop or use to climb the path, escaped or not) is
 /// refused rather than sent.
-pub fn build(base_url: &str, action: &Action, input: &Value) -> Result<FrontRequest, UnsafePath> {
+pub fn build(base_url: &str, action: &Action, input: &Value) -> Result<FrontRequest, BuildError> {
     let mut url = String::with_capacity(base_url.len() + action.path.len() + 64);
     url.push_str(base_url);
     let path_input = location(input, Location::Path);
@@ -121,13 +285,20 @@ pub fn build(base_url: &str, action: &Action, input: &Value) -> Result<FrontRequ
     }
 
     let given_body = location(input, Location::Body);
+    let files_given = given_body.is_some_and(|body| {
+        action
+            .fields(Location::Body)
+            .iter()
+            .any(|(name, field)| field.takes_files() && body.contains_key(name))
+    });
     let body = match (action.method, given_body) {
-        (_, Some(body)) => Some(Value::Object(body.clone())),
+        (_, Some(body)) if files_given => Some(Body::Form(form_parts(action, body)?)),
+        (_, Some(body)) => Some(Body::Json(Value::Object(body.clone()))),
         // Front's writes take a JSON object even when every field is optional.
         (Method::Post | Method::Put | Method::Patch, None)
             if !action.fields(Location::Body).is_empty() =>
         {
-            Some(Value::Object(Map::new()))
+            Some(Body::Json(Value::Object(Map::new())))
         }
         _ => None,
     };
@@ -136,6 +307,62 @@ pub fn build(base_url: &str, action: &Action, input: &Value) -> Result<FrontRequ
         url,
         body,
     })
+}
+
+/// The body as form parts, in the input's order: each file (or each item of a list of files)
+/// one file part, every other value a text part per scalar, named in Front's bracket notation
+/// (`to[0]`, `options[archive]`); `null` is left out, as a form cannot say it.
+fn form_parts(action: &Action, body: &Map<String, Value>) -> Result<Vec<FormPart>, BadFile> {
+    let mut parts = Vec::new();
+    for (name, value) in body {
+        let takes_files = action
+            .fields(Location::Body)
+            .get(name)
+            .is_some_and(|field| field.takes_files());
+        if !takes_files {
+            push_text_parts(&mut parts, name.clone(), value);
+            continue;
+        }
+        let files: Vec<(String, &Value)> = match value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (format!("{name}[{i}]"), item))
+                .collect(),
+            file => vec![(name.clone(), file)],
+        };
+        for (field, file) in files {
+            let file = FileInput::from_value(file).map_err(|reason| BadFile {
+                field: field.clone(),
+                reason,
+            })?;
+            parts.push(FormPart {
+                name: field,
+                value: PartValue::File(file),
+            });
+        }
+    }
+    Ok(parts)
+}
+
+fn push_text_parts(parts: &mut Vec<FormPart>, name: String, value: &Value) {
+    match value {
+        Value::Null => {}
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                push_text_parts(parts, format!("{name}[{i}]"), item);
+            }
+        }
+        Value::Object(properties) => {
+            for (key, item) in properties {
+                push_text_parts(parts, format!("{name}[{key}]"), item);
+            }
+        }
+        scalar => parts.push(FormPart {
+            name,
+            value: PartValue::Text(scalar_text(scalar)),
+        }),
+    }
 }
 
 fn location(input: &Value, location: Location) -> Option<&Map<String, Value>> {
@@ -229,6 +456,6 @@ mod tests {
             json!({"path": {"conversation_id": "cnv_1"}, "body": {"tag_ids": ["tag_1"]}}),
         );
         assert_eq!(r.method, Method::Delete);
-        assert_eq!(r.body, Some(json!({"tag_ids": ["tag_1"]})));
+        assert_eq!(r.body, Some(Body::Json(json!({"tag_ids": ["tag_1"]}))));
     }
 }

@@ -1,13 +1,14 @@
 //! How `FrontClient::execute` reports Front's answers that are not results: redirects, and
-//! refusals of a request as too large, answers larger than the configured bound, and 2xx answers
-//! that are not JSON (against a stand-in Front that gives every request the same answer).
+//! refusals of a request as too large, answers larger than the configured bound, 2xx answers
+//! that are not JSON, and files (against a stand-in Front that gives every request the same
+//! answer).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use actionhub_catalog::Catalog;
-use actionhub_engine::{Call, CallError, FrontClient, SecretString, Stats};
+use actionhub_engine::{Call, CallError, Data, FrontClient, Reply, SecretString, Stats};
 use actionhub_testkit::read_http_request;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -67,6 +68,15 @@ async fn run_with(
     action_id: &str,
     input: Value,
 ) -> (Result<(), CallError>, Stats) {
+    let (outcome, stats) = reply_of(client, action_id, input).await;
+    (outcome.map(|_| ()), stats)
+}
+
+async fn reply_of(
+    client: FrontClient,
+    action_id: &str,
+    input: Value,
+) -> (Result<Reply, CallError>, Stats) {
     let action = Catalog::builtin().action(action_id).unwrap();
     let token = SecretString::from("token");
     let call = Call {
@@ -79,7 +89,7 @@ async fn run_with(
         deadline: Instant::now() + Duration::from_secs(20),
     };
     let mut stats = Stats::default();
-    let outcome = client.execute(&call, &mut stats).await.map(|_| ());
+    let outcome = client.execute(&call, &mut stats).await;
     (outcome, stats)
 }
 
@@ -168,7 +178,8 @@ async fn an_answer_over_the_bound_is_refused_with_or_without_its_length() {
                 CallError::AnswerTooLarge {
                     status: 200,
                     limit_mb: 1,
-                    wrote: false
+                    wrote: false,
+                    file: false
                 }
             ),
             "{announced}: {error:?}"
@@ -243,4 +254,100 @@ async fn a_write_accepted_with_an_answer_that_is_not_json_says_it_was_made() {
         "{error:?}"
     );
     assert_eq!(error.to_string(), "Front's answer (HTTP 200) is not JSON");
+}
+
+/// Bytes that are no JSON (nor UTF-8): a file's.
+fn file_bytes(size: usize) -> Vec<u8> {
+    (0..size).map(|i| (i * 7 % 256) as u8).collect()
+}
+
+/// A stand-in Front serving `bytes` as a PDF named `name`, announcing its length.
+async fn front_serving_file(name: &str, bytes: Vec<u8>) -> (String, Arc<AtomicUsize>) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/pdf\r\ncontent-disposition: attachment; filename=\"{name}\"\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        bytes.len()
+    );
+    stand_in(head, bytes).await
+}
+
+const DOWNLOAD: &str = "front_download_attachment";
+
+fn download_input() -> Value {
+    json!({"path": {"attachment_link_id": "fil_3q8rx1"}})
+}
+
+#[tokio::test]
+async fn a_file_answer_is_kept_as_bytes_with_its_name_and_media_type() {
+    let sent = file_bytes(100_000);
+    let (base, requests) = front_serving_file("Q3 report.pdf", sent.clone()).await;
+    let client = FrontClient::new(Some(&base)).unwrap();
+    let (outcome, stats) = reply_of(client, DOWNLOAD, download_input()).await;
+    let reply = outcome.unwrap();
+    assert_eq!((reply.status, reply.next), (200, None));
+    let Data::File(file) = reply.data else {
+        panic!("not a file: {:?}", reply.data);
+    };
+    assert_eq!(file.filename, "Q3 report.pdf");
+    assert_eq!(file.content_type, "application/pdf");
+    assert_eq!(file.bytes.as_ref(), sent.as_slice());
+    assert_eq!((stats.attempts, requests.load(Ordering::SeqCst)), (1, 1));
+
+    // The same bytes answered to an action returning JSON are refused as not JSON.
+    let (base, _) = front_serving_file("x.pdf", sent).await;
+    let (outcome, _) = run(&base, "front_list_tags", json!({})).await;
+    assert!(
+        matches!(outcome, Err(CallError::BadAnswer { status: 200, .. })),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_file_over_the_bound_is_refused_and_an_error_is_fronts_json() {
+    const MIB: usize = 1024 * 1024;
+    let (base, requests) = front_serving_file("big.pdf", file_bytes(2 * MIB)).await;
+    let client = FrontClient::new(Some(&base)).unwrap().with_max_answer_mb(1);
+    let (outcome, _) = reply_of(client, DOWNLOAD, download_input()).await;
+    let error = outcome.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CallError::AnswerTooLarge {
+                status: 200,
+                limit_mb: 1,
+                wrote: false,
+                file: true
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "the file Front answered (HTTP 200) is larger than the 1 MiB limit (`--max-answer-mb` / ACTIONHUB_MAX_ANSWER_MB); raise the limit to download it"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+
+    let (base, _) = front_answering(404).await;
+    let (outcome, _) = run(&base, DOWNLOAD, download_input()).await;
+    match outcome.unwrap_err() {
+        CallError::Front { message, error } => {
+            assert_eq!((message.as_str(), error.status), ("no", 404));
+            assert_eq!(error.raw["_error"]["message"], "no");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_download_asks_for_any_media_type_and_its_dry_run_says_so() {
+    let client = FrontClient::new(Some("https://api2.frontapp.com")).unwrap();
+    let action = Catalog::builtin().action(DOWNLOAD).unwrap();
+    let shown = client
+        .dry_run(action, "acc_answers", &download_input())
+        .unwrap();
+    assert_eq!(shown.url, "https://api2.frontapp.com/download/fil_3q8rx1");
+    assert_eq!(shown.headers["accept"], "*/*");
+    assert_eq!(shown.body, None);
+    let tags = Catalog::builtin().action("front_list_tags").unwrap();
+    let shown = client.dry_run(tags, "acc_answers", &json!({})).unwrap();
+    assert_eq!(shown.headers["accept"], "application/json");
 }

@@ -3,7 +3,7 @@
 //! one path segment, and no accepted value names a literal segment of any route.
 
 use actionhub_catalog::{Action, Catalog, Location, ParamStyle};
-use actionhub_engine::request::{UnsafePath, build};
+use actionhub_engine::request::{BuildError, UnsafePath, build};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use reqwest::Url;
@@ -298,9 +298,9 @@ fn the_builder_itself_refuses_what_a_url_parser_would_collapse() {
             let input = json!({"path": {name: value}});
             assert_eq!(
                 build(BASE, action, &input),
-                Err(UnsafePath {
+                Err(BuildError::Path(UnsafePath {
                     parameter: name.to_owned()
-                }),
+                })),
                 "{id} `{value}`"
             );
         }

@@ -4,8 +4,14 @@
 //! becomes 25, `q[statuses][]=a&q[statuses][]=b` becomes `{"statuses": ["a", "b"]}`), then
 //! the whole input is validated against the action's schema from the catalogue, which is
 //! derived from Front's spec. Every problem becomes a detail naming its field.
+//!
+//! A body is JSON, or `multipart/form-data` (how Front takes attachments): its fields, named in
+//! Front's bracket notation (`to[0]`, `options[archive]`), become the same JSON object a JSON
+//! body would be, and each file the catalogue's file value, so handlers read either alike.
 
-use actionhub_catalog::{Action, Location, ParamStyle, QueryTextError};
+use actionhub_catalog::{
+    Action, Field, FieldType, FileInput, Location, ParamStyle, QueryTextError,
+};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -163,7 +169,7 @@ pub fn check_input(
 ) -> Result<CheckedInput, ApiError> {
     let mut problems = Vec::new();
     let query = coerce_query(action, query_pairs, &mut problems);
-    let body = parse_body(body, &mut problems);
+    let body = parse_body(action, body, &mut problems);
     // The schema reads a `null` location as absent; as a body, Front refuses it like any other
     // body that is not an object.
     if body.as_ref().is_some_and(Value::is_null) {
@@ -255,18 +261,230 @@ fn unknown_parameter(action: &Action, key: &str, name: &str) -> String {
     }
 }
 
-/// The JSON body, if any. Empty (or whitespace-only) bodies count as no body.
-fn parse_body(body: &[u8], problems: &mut Vec<String>) -> Option<Value> {
+/// The body, if any, as JSON. Empty (or whitespace-only) bodies count as no body. A body that
+/// opens with a multipart delimiter (`--boundary`, which no JSON text starts with) is read as
+/// `multipart/form-data`; files in a JSON body are refused, as Front takes them only in a form.
+fn parse_body(action: &Action, body: &[u8], problems: &mut Vec<String>) -> Option<Value> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
+    if body.starts_with(b"--") {
+        return match form_body(action, body) {
+            Ok(form) => Some(Value::Object(form)),
+            Err(problem) => {
+                problems.push(format!("body: {problem}"));
+                None
+            }
+        };
+    }
     match serde_json::from_slice::<Value>(body) {
-        Ok(value) => Some(value),
+        Ok(value) => {
+            for (name, field) in action.fields(Location::Body) {
+                if field.takes_files() && value.get(name).is_some() {
+                    problems.push(format!(
+                        "body.{name}: files are sent as multipart/form-data, not JSON"
+                    ));
+                }
+            }
+            Some(value)
+        }
         Err(error) => {
             problems.push(format!("body: is not valid JSON ({error})"));
             None
         }
     }
+}
+
+/// One part of a multipart body.
+struct Part<'b> {
+    name: String,
+    /// Present for a file part.
+    filename: Option<String>,
+    content_type: Option<String>,
+    content: &'b [u8],
+}
+
+/// A `multipart/form-data` body as the JSON object its fields stand for.
+fn form_body(action: &Action, body: &[u8]) -> Result<Map<String, Value>, String> {
+    let mut form = Map::new();
+    for part in form_parts(body)? {
+        let value = match part.filename {
+            Some(filename) => FileInput {
+                filename,
+                content_type: part
+                    .content_type
+                    .unwrap_or_else(|| actionhub_catalog::DEFAULT_CONTENT_TYPE.to_owned()),
+                bytes: part.content.to_vec(),
+            }
+            .to_value(),
+            None => Value::String(
+                String::from_utf8(part.content.to_vec())
+                    .map_err(|_| format!("the form field `{}` is not UTF-8 text", part.name))?,
+            ),
+        };
+        place(&mut form, action.fields(Location::Body), &part.name, value)?;
+    }
+    Ok(form)
+}
+
+/// Splits a multipart body at its delimiters (the first line names the boundary).
+fn form_parts(body: &[u8]) -> Result<Vec<Part<'_>>, String> {
+    let malformed = |what: &str| format!("is not a well-formed multipart/form-data body ({what})");
+    let first_line = find(body, b"\r\n").ok_or_else(|| malformed("no delimiter line"))?;
+    let boundary = &body[2..first_line];
+    if boundary.is_empty() || boundary.len() > 70 {
+        return Err(malformed("a boundary must be 1 to 70 characters"));
+    }
+    let delimiter = [b"\r\n--", boundary].concat();
+    let mut rest = &body[first_line + 2..];
+    let mut parts = Vec::new();
+    loop {
+        let end = find(rest, &delimiter).ok_or_else(|| malformed("a part is not closed"))?;
+        parts.push(form_part(&rest[..end]).map_err(|what| malformed(&what))?);
+        let after = &rest[end + delimiter.len()..];
+        if after.starts_with(b"--") {
+            return Ok(parts);
+        }
+        rest = after
+            .strip_prefix(b"\r\n")
+            .ok_or_else(|| malformed("a delimiter is not followed by a line break"))?;
+    }
+}
+
+fn form_part(part: &[u8]) -> Result<Part<'_>, String> {
+    let head_end = find(part, b"\r\n\r\n").ok_or("a part has no header block")?;
+    let head =
+        std::str::from_utf8(&part[..head_end]).map_err(|_| "a part's headers are not UTF-8")?;
+    let mut name = None;
+    let mut filename = None;
+    let mut content_type = None;
+    for line in head.split("\r\n") {
+        let Some((header, value)) = line.split_once(':') else {
+            return Err(format!("a part's header line `{line}` has no `:`"));
+        };
+        match header.trim().to_ascii_lowercase().as_str() {
+            "content-disposition" => {
+                for (key, text) in disposition_parameters(value) {
+                    match key.as_str() {
+                        "name" => name = Some(text),
+                        "filename" => filename = Some(text),
+                        _ => {}
+                    }
+                }
+            }
+            "content-type" => content_type = Some(value.trim().to_owned()),
+            _ => {}
+        }
+    }
+    Ok(Part {
+        name: name.ok_or("a part's content-disposition has no name")?,
+        filename,
+        content_type,
+        content: &part[head_end + 4..],
+    })
+}
+
+/// The `key=value` parameters of a `content-disposition` value (after its type), quoted values
+/// unquoted (a `;` inside quotes is part of the value) and `%22` read back as `"`, as browsers
+/// and the hub write them.
+fn disposition_parameters(value: &str) -> Vec<(String, String)> {
+    let mut parameters = Vec::new();
+    let mut rest = value.split_once(';').map_or("", |(_, rest)| rest);
+    while let Some((key, after)) = rest.split_once('=') {
+        let after = after.trim_start();
+        // The value, and what follows it: the next `;` and the parameters after it.
+        let (text, remainder) = match after.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted.find('"').unwrap_or(quoted.len());
+                (&quoted[..end], quoted.get(end + 1..).unwrap_or_default())
+            }
+            None => after.split_at(after.find(';').unwrap_or(after.len())),
+        };
+        parameters.push((
+            key.trim().to_ascii_lowercase(),
+            text.trim().replace("%22", "\""),
+        ));
+        let Some((_, next)) = remainder.split_once(';') else {
+            break;
+        };
+        rest = next;
+    }
+    parameters
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// Puts `value` at `name` (`to[0]`, `options[archive]`, `attachments[1]`) in `form`, following
+/// the declared fields: an array takes its items in index order, text is read as the declared
+/// type. Undeclared names are placed as given, for validation to refuse by name.
+fn place(
+    form: &mut Map<String, Value>,
+    fields: &indexmap::IndexMap<String, Field>,
+    name: &str,
+    value: Value,
+) -> Result<(), String> {
+    let (first, mut rest) = name.split_at(name.find('[').unwrap_or(name.len()));
+    let mut keys = Vec::new();
+    while let Some(inner) = rest.strip_prefix('[') {
+        let close = inner
+            .find(']')
+            .ok_or_else(|| format!("the form field `{name}` has an unclosed `[`"))?;
+        keys.push(&inner[..close]);
+        rest = &inner[close + 1..];
+    }
+    if first.is_empty() || !rest.is_empty() {
+        return Err(format!(
+            "the form field name `{name}` is not in bracket notation"
+        ));
+    }
+    let mut field = fields.get(first);
+    let mut slot = form.entry(first.to_owned()).or_insert(Value::Null);
+    for key in keys {
+        let is_array = field.is_some_and(|f| f.ty == FieldType::Array);
+        if is_array {
+            if slot.is_null() {
+                *slot = Value::Array(Vec::new());
+            }
+            let Value::Array(items) = slot else {
+                return Err(format!("the form field `{name}` mixes a list and a value"));
+            };
+            let index: usize = key
+                .parse()
+                .map_err(|_| format!("the form field `{name}` needs a list index, got `{key}`"))?;
+            if index == items.len() {
+                items.push(Value::Null);
+            } else if index > items.len() {
+                return Err(format!("the form field `{name}` skips list indexes"));
+            }
+            field = field.and_then(|f| f.items.as_deref());
+            slot = &mut items[index];
+        } else {
+            if slot.is_null() {
+                *slot = Value::Object(Map::new());
+            }
+            let Value::Object(properties) = slot else {
+                return Err(format!(
+                    "the form field `{name}` mixes an object and a value"
+                ));
+            };
+            field = field
+                .and_then(|f| f.properties.as_ref())
+                .and_then(|properties| properties.get(key));
+            slot = properties.entry(key.to_owned()).or_insert(Value::Null);
+        }
+    }
+    if !slot.is_null() {
+        return Err(format!("the form field `{name}` is given more than once"));
+    }
+    *slot = match (value, field) {
+        (Value::String(text), Some(field)) => field.value_from_text(&text),
+        (value, _) => value,
+    };
+    Ok(())
 }
 
 /// `/body/tag_ids/0` → `body.tag_ids[0]`.
@@ -388,6 +606,79 @@ mod tests {
         assert!(
             details("front_list_conversations", "q[statuses][]=snoozed", b"")[0]
                 .starts_with("query.q.statuses[0]: must be one of")
+        );
+    }
+
+    /// A multipart body of `(name, filename, content)` parts, as the hub writes one.
+    fn form(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (name, filename, content) in parts {
+            body.extend_from_slice(b"--b0undary\r\ncontent-disposition: form-data; name=\"");
+            body.extend_from_slice(name.as_bytes());
+            body.push(b'"');
+            if let Some(filename) = filename {
+                body.extend_from_slice(
+                    format!("; filename=\"{filename}\"\r\ncontent-type: image/png").as_bytes(),
+                );
+            }
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(b"--b0undary--\r\n");
+        body
+    }
+
+    #[test]
+    fn a_form_body_reads_as_the_json_body_it_stands_for() {
+        let action = action("front_reply_to_conversation");
+        let params = [("conversation_id", "cnv_1".to_owned())];
+        let body = form(&[
+            ("body", None, b"Hello\r\nthere"),
+            ("to[0]", None, b"a@example.com"),
+            ("to[1]", None, b"b@example.com"),
+            ("options[archive]", None, b"false"),
+        ]);
+        let checked = check_input(action, &params, &[], &body).unwrap();
+        assert_eq!(
+            Value::Object(checked.body),
+            serde_json::json!({
+                "body": "Hello\r\nthere",
+                "to": ["a@example.com", "b@example.com"],
+                "options": {"archive": false},
+            })
+        );
+        let problems = |body: &[u8]| match check_input(action, &params, &[], body) {
+            Err(error) => error.details.join("; "),
+            Ok(input) => panic!("accepted: {input:?}"),
+        };
+        assert!(
+            problems(&form(&[("to[1]", None, b"a@example.com")])).contains("skips list indexes")
+        );
+        assert!(problems(b"--b0undary\r\nno end").contains("not a well-formed multipart"));
+        assert!(
+            problems(&form(&[("colour", None, b"red")])).contains("body.colour"),
+            "undeclared fields are refused by name"
+        );
+    }
+
+    #[test]
+    fn disposition_parameters_keep_what_is_quoted() {
+        assert_eq!(
+            disposition_parameters(
+                r#"form-data; name="attachments[0]"; filename="a; b %22c%22.txt""#
+            ),
+            [
+                ("name".to_owned(), "attachments[0]".to_owned()),
+                ("filename".to_owned(), "a; b \"c\".txt".to_owned())
+            ]
+        );
+        assert_eq!(
+            disposition_parameters("form-data; NAME=body;x=1"),
+            [
+                ("name".to_owned(), "body".to_owned()),
+                ("x".to_owned(), "1".to_owned())
+            ]
         );
     }
 

@@ -15,10 +15,14 @@
 
 use std::time::{Duration, Instant};
 
-use actionhub_catalog::{Action, Catalog, ParamStyle};
-use actionhub_engine::{Call, CallError, DEFAULT_DEADLINE, DryRun, JsonText, Stats};
+use actionhub_catalog::{Action, Catalog, ParamStyle, Returns};
+use actionhub_engine::{
+    Call, CallError, DEFAULT_DEADLINE, Data, DryRun, FileAnswer, JsonText, Stats,
+};
 use actionhub_store::{IdempotencyBegin, Run, RunAccount, Status, StoreError, Timestamp};
 use axum::http::StatusCode;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -80,8 +84,10 @@ pub struct ActionRequest<'a> {
     pub source: RunSource,
 }
 
-/// What a run answers: StackOne's RPC response `{"data": …, "next": …}`, or for a dry run the
-/// Front request that would have been sent (`{"method", "url", "headers", "body"}`).
+/// What a run answers: StackOne's RPC response `{"data": …, "next": …}`, a file an action
+/// returning one downloaded (written as `{"data": {"filename", "content_type", "size",
+/// "content_base64"}, "next": null}`), or for a dry run the Front request that would have been
+/// sent (`{"method", "url", "headers", "body"}`).
 #[derive(Debug)]
 pub enum ActionResponse {
     Data {
@@ -90,6 +96,7 @@ pub enum ActionResponse {
         /// The cursor of the next page: pass it back as `query.next`.
         next: Option<String>,
     },
+    File(FileAnswer),
     DryRun(DryRun),
 }
 
@@ -98,9 +105,18 @@ impl ActionResponse {
     pub fn next(&self) -> Option<&str> {
         match self {
             ActionResponse::Data { next, .. } => next.as_deref(),
-            ActionResponse::DryRun(_) => None,
+            ActionResponse::File(_) | ActionResponse::DryRun(_) => None,
         }
     }
+}
+
+/// A file's `data` as it is written in JSON, and read back from an idempotency record.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FileData {
+    filename: String,
+    content_type: String,
+    size: usize,
+    content_base64: String,
 }
 
 impl ActionResponse {
@@ -114,6 +130,23 @@ impl ActionResponse {
                 data.clone().into_bytes(),
                 Bytes::from(format!(",\"next\":{}}}", serde_json::to_string(next)?)),
             ],
+            // The base64 text goes in as its own piece: a large file is not copied again.
+            ActionResponse::File(file) => {
+                let described = serde_json::to_string(&FileData {
+                    filename: file.filename.clone(),
+                    content_type: file.content_type.clone(),
+                    size: file.size(),
+                    content_base64: String::new(),
+                })?;
+                let open = described.strip_suffix("\"}").ok_or_else(|| {
+                    serde::ser::Error::custom("a file's description does not end in its base64")
+                })?;
+                vec![
+                    Bytes::from(format!("{{\"data\":{open}")),
+                    Bytes::from(BASE64.encode(&file.bytes)),
+                    Bytes::from_static(b"\"},\"next\":null}"),
+                ]
+            }
             ActionResponse::DryRun(shown) => vec![Bytes::from(serde_json::to_vec(shown)?)],
         })
     }
@@ -398,7 +431,9 @@ async fn claim(
         .await?;
     match begun {
         IdempotencyBegin::Fresh => Ok(Claim::Held),
-        IdempotencyBegin::Replay { status, response } => Ok(Claim::Replay(replay(status, &response))),
+        IdempotencyBegin::Replay { status, response } => {
+            Ok(Claim::Replay(replay(action.returns, status, &response)))
+        }
         IdempotencyBegin::Mismatch => Err(ApiError::Unprocessable(
             "`Idempotency-Key` was already used for a different request (another action, account or input); use a new key".to_owned(),
         )),
@@ -452,12 +487,16 @@ fn request_hash(account_id: &str, action_id: &str, input: &Value) -> Vec<u8> {
     hasher.finalize().to_vec()
 }
 
-/// A stored result, as it was first answered.
-fn replay(status: u16, response: &str) -> Result<ActionResponse, ApiError> {
+/// A stored result, as it was first answered (a file as a file, for an action `returns` one).
+fn replay(returns: Returns, status: u16, response: &str) -> Result<ActionResponse, ApiError> {
     #[derive(serde::Deserialize)]
     struct StoredData {
         data: Box<RawValue>,
         next: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct StoredFile {
+        data: FileData,
     }
     #[derive(serde::Deserialize)]
     struct StoredError {
@@ -469,6 +508,17 @@ fn replay(status: u16, response: &str) -> Result<ActionResponse, ApiError> {
         tracing::error!("a stored idempotent result is unreadable");
         ApiError::Internal
     };
+    if (200..300).contains(&status) && returns == Returns::File {
+        let stored: StoredFile = serde_json::from_str(response).map_err(|_| corrupt())?;
+        let bytes = BASE64
+            .decode(stored.data.content_base64)
+            .map_err(|_| corrupt())?;
+        return Ok(ActionResponse::File(FileAnswer {
+            filename: stored.data.filename,
+            content_type: stored.data.content_type,
+            bytes: bytes.into(),
+        }));
+    }
     if (200..300).contains(&status) {
         let stored: StoredData = serde_json::from_str(response).map_err(|_| corrupt())?;
         let data = Box::<str>::from(stored.data).into_boxed_bytes();
@@ -533,20 +583,21 @@ async fn respond(
     let error = match outcome {
         Ok(reply) => {
             note.outcome = "ok";
-            return (
-                Ok(ActionResponse::Data {
-                    data: reply.data,
+            let response = match reply.data {
+                Data::Json(data) => ActionResponse::Data {
+                    data,
                     next: reply.next,
-                }),
-                true,
-            );
+                },
+                Data::File(file) => ActionResponse::File(file),
+            };
+            return (Ok(response), true);
         }
         Err(error) => error,
     };
     let text = error.to_string();
     note.error = Some(text.clone());
     match error {
-        CallError::Cursor(_) | CallError::Path(_) => {
+        CallError::Cursor(_) | CallError::Path(_) | CallError::File(_) => {
             note.outcome = "invalid";
             (Err(ApiError::BadRequest(text)), false)
         }
@@ -689,5 +740,23 @@ mod tests {
             response.json_text().unwrap(),
             r#"{"data":[{"id":1}],"next":null}"#
         );
+    }
+
+    #[test]
+    fn a_file_is_written_as_base64_and_replayed_as_the_same_file() {
+        let file = FileAnswer {
+            filename: "a \"b\".bin".to_owned(),
+            content_type: "application/octet-stream".to_owned(),
+            bytes: Bytes::from_static(&[0, 159, 146, 150, 255]),
+        };
+        let text = ActionResponse::File(file.clone()).json_text().unwrap();
+        assert_eq!(
+            text,
+            r#"{"data":{"filename":"a \"b\".bin","content_type":"application/octet-stream","size":5,"content_base64":"AJ+Slv8="},"next":null}"#
+        );
+        match replay(Returns::File, 200, &text) {
+            Ok(ActionResponse::File(replayed)) => assert_eq!(replayed, file),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -7,15 +7,19 @@
 use std::sync::Arc;
 
 use actionhub_catalog::{Action, Connector};
+use actionhub_engine::FileAnswer;
 use actionhub_store::StoreError;
 use axum::http::request::Parts;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use rmcp::model::{
     CallToolRequestMethod, CallToolRequestParams, CallToolResponse, CallToolResult,
     CompleteRequestMethod, ConstString, ContentBlock, CustomRequest, CustomResult, ErrorCode,
     ErrorData, GetPromptRequestMethod, Implementation, InitializeRequestParams, InitializeResult,
     InitializeResultMethod, JsonObject, ListPromptsRequestMethod, ListResourcesRequestMethod,
     ListToolsRequestMethod, ListToolsResult, PaginatedRequestParams, PingRequestMethod,
-    ReadResourceRequestMethod, ServerCapabilities, ServerConfig, SetLevelRequestMethod,
+    ReadResourceRequestMethod, ResourceContents, ServerCapabilities, ServerConfig,
+    SetLevelRequestMethod,
 };
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ServerHandler, ServiceExt};
@@ -25,7 +29,7 @@ use super::tools::{self, Called, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
 use super::{McpOptions, Target};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::execution::{ActionRequest, RunSource, run_action};
+use crate::execution::{ActionRequest, ActionResponse, RunSource, run_action};
 
 /// The HTTP header, and the `_meta` key of a `tools/call`, that carry an idempotency key.
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
@@ -168,6 +172,7 @@ impl McpHandler {
             source: RunSource::Mcp,
         };
         match run_action(&self.state, request).await {
+            Ok(ActionResponse::File(file)) => file_result(action, &file),
             // The text is written straight from Front's JSON; only the structured copy is
             // parsed into a tree.
             Ok(response) => match response
@@ -302,6 +307,41 @@ fn instructions(target: &Target) -> String {
         company = account.provider_account_name,
         style = target.options.style,
     )
+}
+
+/// A downloaded file as a tool result: a line naming it, then the file itself, as image content
+/// when it is an image (which agents can look at), else as an embedded resource with a base64
+/// blob. The structured copy describes the file without its bytes, as `{"data": …, "next"}`
+/// (what `<connector>_execute_action`'s output schema promises).
+fn file_result(action: &Action, file: &FileAnswer) -> CallToolResult {
+    let summary = format!(
+        "{}: the file {} ({}, {} bytes) follows",
+        action.id,
+        file.filename,
+        file.content_type,
+        file.size()
+    );
+    let blob = BASE64.encode(&file.bytes);
+    let content = if file.content_type.starts_with("image/") {
+        ContentBlock::image(blob, file.content_type.as_str())
+    } else {
+        // The name is a URI path segment: every reserved character escaped, spaces as `%20`.
+        let segment = form_urlencoded::byte_serialize(file.filename.as_bytes()).collect::<String>();
+        let uri = format!("actionhub://files/{}", segment.replace('+', "%20"));
+        ContentBlock::resource(
+            ResourceContents::blob(blob, uri).with_mime_type(file.content_type.as_str()),
+        )
+    };
+    let mut result = CallToolResult::success(vec![ContentBlock::text(summary), content]);
+    result.structured_content = Some(json!({
+        "data": {
+            "filename": file.filename,
+            "content_type": file.content_type,
+            "size": file.size(),
+        },
+        "next": null,
+    }));
+    result
 }
 
 /// A tool result with `isError: true` and one text block.

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use actionhub_catalog::{Action, Catalog, Connector, DRAFT_2020_12, ParamStyle};
+use actionhub_catalog::{Action, Catalog, Connector, DRAFT_2020_12, ParamStyle, Returns};
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
@@ -196,7 +196,7 @@ fn output_schema() -> Arc<JsonObject> {
         "type": "object",
         "properties": {
             "data": {
-                "description": "Front's answer: one object, a list of objects, or null for an action without a body in return"
+                "description": "Front's answer: one object, a list of objects, or null for an action without a body in return; for an action that returns a file, its filename, content_type and size (the file itself is in the content)"
             },
             "next": {
                 "type": ["string", "null"],
@@ -215,16 +215,20 @@ fn action_tool(action: &'static Action, style: ParamStyle) -> Tool {
     if schema.get("description").and_then(Value::as_str) == Some(action.description.as_str()) {
         Arc::make_mut(&mut schema).remove("description");
     }
-    Tool::new(action.id.as_str(), action.description.as_str(), schema)
+    let tool = Tool::new(action.id.as_str(), action.description.as_str(), schema)
         .with_title(action.label.as_str())
-        .with_raw_output_schema(output_schema())
         .with_annotations(
             ToolAnnotations::with_title(action.label.as_str())
                 .read_only(hints.read_only)
                 .destructive(hints.destructive)
                 .idempotent(hints.idempotent)
                 .open_world(true),
-        )
+        );
+    // A file comes back as content (an image or an embedded resource), not as a JSON answer.
+    match action.returns {
+        Returns::Json => tool.with_raw_output_schema(output_schema()),
+        Returns::File => tool,
+    }
 }
 
 fn search_tool(connector: &Connector, style: ParamStyle) -> Tool {

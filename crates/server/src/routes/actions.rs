@@ -177,7 +177,7 @@ impl utoipa::PartialSchema for RpcResult {
                 ObjectBuilder::new()
                     .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
                     .description(Some(
-                        "Front's answer: a list's items (an array), an object, or null (204). A dry run answers the Front request: `method`, `url`, `headers`, `body`.",
+                        "Front's answer: a list's items (an array), an object, or null (204). An action that returns a file (`returns: file`) answers `{filename, content_type, size, content_base64}`. A dry run answers the Front request: `method`, `url`, `headers`, `body`.",
                     )),
             )
             .required("data")

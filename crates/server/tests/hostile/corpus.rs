@@ -1546,6 +1546,7 @@ fn wrong_type(field: &Field) -> Value {
         FieldType::Boolean => json!("yes"),
         FieldType::Array => json!("a,b"),
         FieldType::Object => json!([["k", "v"]]),
+        FieldType::File => json!("raw bytes"),
     }
 }
 
