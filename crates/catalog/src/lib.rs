@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 pub use definition::{
     Action, Connector, CredentialField, EventStream, Exclusion, Field, FieldType, Guide,
     GuideSection, GuideStep, Hints, IdentityFields, Inputs, ListEnvelope, Method, Resource,
-    Returns, ScopeDefinition, Style, Verification,
+    Returns, ScopeDefinition, SearchVocabulary, Style, Verification,
 };
 pub use echo::{ECHO_MAX_CHARS, echo};
 pub use guide::{Separator, UnknownAction, parse_guide_selection};
