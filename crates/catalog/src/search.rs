@@ -413,6 +413,7 @@ pub fn search_actions<'c>(connector: &'c Connector, query: &str) -> Vec<SearchHi
 mod tests {
     use super::*;
     use crate::Catalog;
+    use serde_json::json;
 
     fn top(query: &str) -> Vec<String> {
         let front = Catalog::builtin().connector("front").unwrap();
@@ -442,6 +443,64 @@ mod tests {
         assert!(!hits.is_empty());
         assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
         assert!(hits.iter().all(|h| h.score > 0.0 && h.score <= 1.0));
+    }
+
+    /// Loads the built-in connectors with Front's `search.synonyms` replaced.
+    fn load_with_synonyms(synonyms: serde_json::Value) -> Result<Catalog, String> {
+        let builtin = &crate::BUILTIN[0];
+        let mut connector: serde_json::Value =
+            serde_json::from_str(builtin.connector.text).unwrap();
+        connector["search"]["synonyms"] = synonyms;
+        let text = connector.to_string();
+        let source = crate::ConnectorSource {
+            connector: crate::SourceFile {
+                path: builtin.connector.path,
+                text: &text,
+            },
+            actions: builtin.actions,
+        };
+        Catalog::load(&[source]).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn broken_synonyms_are_refused_with_the_field() {
+        for (synonyms, field, reason) in [
+            (json!({"inbx": ["mailbox"]}), "search.synonyms.inbx", "no action's id or label"),
+            (json!({"inbox": []}), "search.synonyms.inbox", "at least one phrase"),
+            (json!({"inbox": ["Mailbox"]}), "search.synonyms.inbox[0]", "lower-case"),
+            (json!({"inbox": ["mailbox", "mailboxes"]}), "search.synonyms.inbox[1]", "repeats"),
+            (json!({"inbox": ["inboxes"]}), "search.synonyms.inbox[0]", "repeats"),
+            (json!({"Inbox": ["mailbox"]}), "search.synonyms.Inbox", "lower-case"),
+            (json!({"inbox": ["x"]}), "search.synonyms.inbox[0]", "two letters"),
+            (json!({"inbox": 3}), "search.synonyms.inbox", "invalid type"),
+        ] {
+            let error = load_with_synonyms(synonyms).expect_err(field);
+            assert!(error.contains(&format!("field `{field}`")), "{error}");
+            assert!(error.contains(reason), "{error}");
+        }
+        let with_unknown_key = {
+            let builtin = &crate::BUILTIN[0];
+            let mut connector: serde_json::Value =
+                serde_json::from_str(builtin.connector.text).unwrap();
+            connector["search"]["synonym"] = json!({});
+            connector.to_string()
+        };
+        let source = crate::ConnectorSource {
+            connector: crate::SourceFile {
+                path: "connector.json",
+                text: &with_unknown_key,
+            },
+            actions: crate::BUILTIN[0].actions,
+        };
+        let error = Catalog::load(&[source]).unwrap_err().to_string();
+        assert!(error.contains("unknown field `synonym`"), "{error}");
+    }
+
+    #[test]
+    fn a_synonym_phrase_may_span_stop_words_but_a_stop_word_alone_is_no_synonym() {
+        // "out of office" holds "of"; "can" must not be taken for "canned".
+        assert!(top("who is out of office").iter().any(|id| id.contains("time_off")));
+        assert!(!top("what inboxes can this agent see")[0].contains("template"));
     }
 
     #[test]
