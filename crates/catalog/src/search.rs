@@ -28,8 +28,8 @@ const STOP_WORDS: &[&str] = &[
     "a", "an", "the", "to", "of", "for", "in", "on", "by", "with", "and", "or", "my", "our", "all",
     "some", "any", "from", "into", "me", "i", "want", "please", "how", "do", "can", "is", "are",
     "be", "that", "this", "it", "its", "their", "front", "using", "via", "not", "we", "us", "you",
-    "your", "did", "does", "has", "have", "was", "were", "will", "would", "should", "could", "just",
-    "so", "as", "at", "about", "there", "them", "they", "one",
+    "your", "did", "does", "has", "have", "was", "were", "will", "would", "should", "could",
+    "just", "so", "as", "at", "about", "there", "them", "they", "one",
 ];
 
 /// Field weights: id, label, description.
@@ -61,10 +61,13 @@ pub(crate) struct SearchIndex {
 /// One action's words.
 #[derive(Debug, Clone)]
 struct Document {
-    /// The stems of its id, label and description.
+    /// The stems of its id, label and description. A name (id, label) says what an action does
+    /// once: its stems are kept once each, so that "List Contact List Contacts" is no more about
+    /// contacts, nor longer, than "List Contacts" is.
     fields: [Vec<String>; 3],
-    /// The stems of its label, each with whether the label has it in the plural.
-    label_plurals: HashMap<String, bool>,
+    /// The stems of its label, each with the numbers (false: singular, true: plural) the label
+    /// uses it in.
+    label_numbers: HashSet<(String, bool)>,
 }
 
 /// Whether a lower-case word looks like a plural (`tags`, `statuses`; not `status`).
@@ -77,7 +80,9 @@ fn is_plural(word: &str) -> bool {
 fn stem(word: &str) -> String {
     let mut word = word.to_owned();
     let long_enough = |stripped: &str| stripped.chars().count() >= 3;
-    if let Some(stripped) = word.strip_suffix("ies").or_else(|| word.strip_suffix("ied"))
+    if let Some(stripped) = word
+        .strip_suffix("ies")
+        .or_else(|| word.strip_suffix("ied"))
         && long_enough(stripped)
     {
         return format!("{stripped}y");
@@ -88,7 +93,10 @@ fn stem(word: &str) -> String {
             return word;
         }
     }
-    if word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") && !word.ends_with("is")
+    if word.ends_with('s')
+        && !word.ends_with("ss")
+        && !word.ends_with("us")
+        && !word.ends_with("is")
     {
         word.pop();
     }
@@ -124,6 +132,15 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_lowercase)
 }
 
+/// `terms` without repeats, in first-seen order.
+fn distinct(terms: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    terms
+        .into_iter()
+        .filter(|term| seen.insert(term.clone()))
+        .collect()
+}
+
 /// The stems of the meaningful words of `text`.
 fn terms(text: &str) -> Vec<String> {
     words(text)
@@ -156,18 +173,22 @@ impl SearchIndex {
             .iter()
             .map(|action| Document {
                 fields: [
-                    terms(&action.id.replace('_', " ")),
-                    terms(&action.label),
+                    distinct(terms(&action.id.replace('_', " "))),
+                    distinct(terms(&action.label)),
                     terms(&action.description),
                 ],
-                label_plurals: words(&action.label)
+                label_numbers: words(&action.label)
                     .map(|word| (stem(&word), is_plural(&word)))
                     .collect(),
             })
             .collect();
         let count = documents.len().max(1) as f64;
         let average = std::array::from_fn(|field| {
-            documents.iter().map(|d| d.fields[field].len() as f64).sum::<f64>() / count
+            documents
+                .iter()
+                .map(|d| d.fields[field].len() as f64)
+                .sum::<f64>()
+                / count
         });
         let mut document_frequency: HashMap<String, usize> = HashMap::new();
         for document in &documents {
@@ -202,7 +223,10 @@ impl SearchIndex {
                 return Err(problem(meaning.clone(), "has only stop words".into()));
             }
             if phrases.is_empty() {
-                return Err(problem(meaning.clone(), "must list at least one phrase".into()));
+                return Err(problem(
+                    meaning.clone(),
+                    "must list at least one phrase".into(),
+                ));
             }
             let mut seen = HashSet::new();
             for (i, phrase) in phrases.iter().enumerate() {
@@ -321,13 +345,7 @@ impl SearchIndex {
         } else {
             terms.iter().filter(|t| t.starts_with(term)).count() as f64
         };
-        // A name says what an action does once: "List Contact List Contacts" is not more about
-        // lists or contacts than "List Contacts".
-        let frequency = if field == DESCRIPTION {
-            exact + prefix * PREFIX_WEIGHT
-        } else {
-            (exact + prefix * PREFIX_WEIGHT).min(1.0)
-        };
+        let frequency = exact + prefix * PREFIX_WEIGHT;
         if frequency == 0.0 {
             return 0.0;
         }
@@ -392,7 +410,7 @@ pub fn search_actions<'c>(connector: &'c Connector, query: &str) -> Vec<SearchHi
                                     WEIGHTS[f] * index.field_score(f, &document.fields[f], term)
                                 })
                                 .sum::<f64>();
-                            let agrees = document.label_plurals.get(term) == Some(&w.plural);
+                            let agrees = document.label_numbers.contains(&(term.clone(), w.plural));
                             strength * if agrees { 1.0 + NUMBER_AGREEMENT } else { 1.0 }
                         })
                         .fold(0.0, f64::max);
@@ -465,13 +483,41 @@ mod tests {
     #[test]
     fn broken_synonyms_are_refused_with_the_field() {
         for (synonyms, field, reason) in [
-            (json!({"inbx": ["mailbox"]}), "search.synonyms.inbx", "no action's id or label"),
-            (json!({"inbox": []}), "search.synonyms.inbox", "at least one phrase"),
-            (json!({"inbox": ["Mailbox"]}), "search.synonyms.inbox[0]", "lower-case"),
-            (json!({"inbox": ["mailbox", "mailboxes"]}), "search.synonyms.inbox[1]", "repeats"),
-            (json!({"inbox": ["inboxes"]}), "search.synonyms.inbox[0]", "repeats"),
-            (json!({"Inbox": ["mailbox"]}), "search.synonyms.Inbox", "lower-case"),
-            (json!({"inbox": ["x"]}), "search.synonyms.inbox[0]", "two letters"),
+            (
+                json!({"inbx": ["mailbox"]}),
+                "search.synonyms.inbx",
+                "no action's id or label",
+            ),
+            (
+                json!({"inbox": []}),
+                "search.synonyms.inbox",
+                "at least one phrase",
+            ),
+            (
+                json!({"inbox": ["Mailbox"]}),
+                "search.synonyms.inbox[0]",
+                "lower-case",
+            ),
+            (
+                json!({"inbox": ["mailbox", "mailboxes"]}),
+                "search.synonyms.inbox[1]",
+                "repeats",
+            ),
+            (
+                json!({"inbox": ["inboxes"]}),
+                "search.synonyms.inbox[0]",
+                "repeats",
+            ),
+            (
+                json!({"Inbox": ["mailbox"]}),
+                "search.synonyms.Inbox",
+                "lower-case",
+            ),
+            (
+                json!({"inbox": ["x"]}),
+                "search.synonyms.inbox[0]",
+                "two letters",
+            ),
             (json!({"inbox": 3}), "search.synonyms.inbox", "invalid type"),
         ] {
             let error = load_with_synonyms(synonyms).expect_err(field);
@@ -499,7 +545,11 @@ mod tests {
     #[test]
     fn a_synonym_phrase_may_span_stop_words_but_a_stop_word_alone_is_no_synonym() {
         // "out of office" holds "of"; "can" must not be taken for "canned".
-        assert!(top("who is out of office").iter().any(|id| id.contains("time_off")));
+        assert!(
+            top("who is out of office")
+                .iter()
+                .any(|id| id.contains("time_off"))
+        );
         assert!(!top("what inboxes can this agent see")[0].contains("template"));
     }
 
