@@ -41,6 +41,9 @@ const K1: f64 = 1.2;
 const B: f64 = 0.5;
 /// How much a match on the start of a word counts, against a whole-word match.
 const PREFIX_WEIGHT: f64 = 0.5;
+/// The words of a query that are read: a request says what it wants in far fewer, and this
+/// bounds the work a hostile query can cause.
+const MAX_QUERY_WORDS: usize = 64;
 /// The bonus of a word whose number agrees with the label's: "teammates" is rather "List
 /// Teammates" than "Get Teammate", and "a teammate" the other way round.
 const NUMBER_AGREEMENT: f64 = 0.1;
@@ -93,11 +96,7 @@ fn stem(word: &str) -> String {
             return word;
         }
     }
-    if word.ends_with('s')
-        && !word.ends_with("ss")
-        && !word.ends_with("us")
-        && !word.ends_with("is")
-    {
+    if is_plural(&word) {
         word.pop();
     }
     for suffix in ["ing", "ed"] {
@@ -277,7 +276,7 @@ impl SearchIndex {
     /// ("note" means a comment, but contacts have notes too). A meaning of several words
     /// ("time off" for "vacation") counts as much as one word of the query, shared among them.
     fn wanted(&self, query: &str) -> Vec<Wanted> {
-        let raw: Vec<String> = words(query).collect();
+        let raw: Vec<String> = words(query).take(MAX_QUERY_WORDS).collect();
         let stems: Vec<String> = raw.iter().map(|word| stem(word)).collect();
         let mut wanted: Vec<Wanted> = Vec::new();
         let mut at = 0;
@@ -551,6 +550,25 @@ mod tests {
                 .any(|id| id.contains("time_off"))
         );
         assert!(!top("what inboxes can this agent see")[0].contains("template"));
+    }
+
+    #[test]
+    fn hostile_queries_are_answered_within_bounds() {
+        let front = Catalog::builtin().connector("front").unwrap();
+        let many_words = "list tags ".repeat(100_000);
+        for query in [
+            "a".repeat(200_000).as_str(),
+            many_words.as_str(),
+            "ééés ßßed 日本語 ✓✓ing ﬁﬁed İİs",
+            "tags\u{0}\u{202e}",
+        ] {
+            let hits = search_actions(front, query);
+            assert!(hits.iter().all(|h| h.score > 0.0 && h.score <= 1.0));
+        }
+        assert_eq!(
+            search_actions(front, &many_words)[0].action.id,
+            "front_list_tags"
+        );
     }
 
     #[test]
