@@ -30,7 +30,7 @@ run_eval() {
 
 if [[ -n "${BASELINE_COMMIT:-}" ]]; then
   BASELINE_TREE="$(mktemp -d)/baseline"
-  trap 'git worktree remove --force "$BASELINE_TREE" >/dev/null 2>&1 || true' EXIT
+  trap 'git worktree remove --force "$BASELINE_TREE" >/dev/null 2>&1 || true; rm -rf "$(dirname "$BASELINE_TREE")"' EXIT
   note "re-measuring ${BASELINE_COMMIT}'s ranking on today's requests"
   git worktree add --quiet --detach "$BASELINE_TREE" "$BASELINE_COMMIT"
   cp crates/catalog/tests/search_eval.rs "$BASELINE_TREE/crates/catalog/tests/"
@@ -39,7 +39,8 @@ if [[ -n "${BASELINE_COMMIT:-}" ]]; then
   # A target directory of its own: cargo names a workspace crate's artifacts by its path inside
   # the workspace, so the two trees would otherwise overwrite each other's test binary and each
   # take the other's for fresh.
-  (cd "$BASELINE_TREE" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}/bench-search-baseline" run_eval) | sed -n 's/^  now:/  measured at '"$BASELINE_COMMIT"':/p;/^search latency/p' || true
+  BASELINE_TARGET="${CARGO_TARGET_DIR:-$PWD/target}/bench-search-baseline"
+  (cd "$BASELINE_TREE" && CARGO_TARGET_DIR="$BASELINE_TARGET" run_eval) | sed -n 's/^  now:/  measured at '"$BASELINE_COMMIT"':/p;/^search latency/p' || true
   echo
 fi
 
