@@ -32,9 +32,31 @@ pub struct Connector {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<EventStream>,
     pub guide: Guide,
+    /// The words people use for the provider's things, for action search.
+    #[serde(default, skip_serializing_if = "SearchVocabulary::is_empty")]
+    pub search: SearchVocabulary,
     /// Filled by the loader from the `actions/` files.
     #[serde(skip)]
     pub(crate) actions: Vec<Action>,
+    /// The actions tokenised for search, with `search`'s synonyms; built by the loader.
+    #[serde(skip)]
+    pub(crate) search_index: crate::search::SearchIndex,
+}
+
+/// What action search needs to know beyond the actions' own words.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchVocabulary {
+    /// Words of the catalogue (as action ids and labels use them: `inbox`, `message template`),
+    /// each with the words and phrases people use for it (`mailbox`, `canned response`). A
+    /// phrase may appear under several meanings; it then stands for any of them.
+    pub synonyms: IndexMap<String, Vec<String>>,
+}
+
+impl SearchVocabulary {
+    pub fn is_empty(&self) -> bool {
+        self.synonyms.is_empty()
+    }
 }
 
 /// The provider's activity stream: the action that lists a company's events, and the input

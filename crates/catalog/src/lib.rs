@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 pub use definition::{
     Action, Connector, CredentialField, EventStream, Exclusion, Field, FieldType, Guide,
     GuideSection, GuideStep, Hints, IdentityFields, Inputs, ListEnvelope, Method, Resource,
-    Returns, ScopeDefinition, Style, Verification,
+    Returns, ScopeDefinition, SearchVocabulary, Style, Verification,
 };
 pub use echo::{ECHO_MAX_CHARS, echo};
 pub use file_input::{DEFAULT_CONTENT_TYPE, FileInput, MAX_FILE_BYTES, MAX_FILENAME_CHARS};

@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 use crate::definition::{Action, Connector, EventStream, Field, FieldType, Method};
 use crate::path_value::{self, PathRule};
 use crate::schema::{self, ParamStyle};
+use crate::search::SearchIndex;
 
 /// One definition file: its path (for messages) and its text.
 #[derive(Debug, Clone, Copy)]
@@ -130,6 +131,12 @@ pub(crate) fn load_connector(source: &ConnectorSource<'_>) -> Result<Connector, 
     // The default face first, in declaration order, then the rest in declaration order.
     actions.sort_by_key(|action| !action.core);
     connector.actions = actions;
+    connector.search_index = SearchIndex::build(&connector).map_err(|problem| {
+        fail(
+            &format!("search.synonyms.{}", problem.field),
+            problem.reason,
+        )
+    })?;
     if let Some(events) = &connector.events {
         let types = event_types(&connector, events).map_err(|reason| fail("events", reason))?;
         if let Some(events) = &mut connector.events {
