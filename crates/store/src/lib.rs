@@ -38,10 +38,12 @@
 //! tenant query without its project id, and never call out over the network.
 
 mod accounts;
+mod approvals;
 mod cache;
 mod db;
 mod keys;
 mod model;
+mod policies;
 mod retention;
 mod rotate;
 mod runs;
@@ -54,11 +56,20 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use accounts::RunAccount;
+pub use approvals::{
+    APPROVAL_EVENT_PREFIX, Approval, ApprovalFilter, ApprovalRequest, ApprovalResult,
+    ApprovalStatus, ApprovalVerdict, MAX_APPROVALS_LISTED, MAX_RESULT_BODY_BYTES, NewApproval,
+    approval_input_hash,
+};
 pub use cache::TTL as CACHE_TTL;
 pub use db::{Backend, backend_of, sqlite_file, sqlite_holds_sealed_data};
 pub use model::{
     Account, AccountFilter, AccountPatch, ApiKey, ConnectSession, LinkTarget, NewAccount,
     NewSession, Principal, Project, RotationReport, Status, StatusReason, Timestamp,
+};
+pub use policies::{
+    ActionFacts, DecidingRule, Decision, Hint, MAX_POLICY_RULES, Policies, Policy, PolicyLevel,
+    PolicyParseError, PolicyRule, Selector, Verdict, decide,
 };
 pub use retention::Purged;
 pub use runs::{IdempotencyBegin, Run, RunFilter, new_run_id};
@@ -107,6 +118,22 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the operating system's random number generator failed")]
     Entropy,
+    /// A policy that cannot be stored (the message names the rule at fault).
+    #[error(transparent)]
+    Policy(#[from] PolicyParseError),
+    /// A decision came after another: the approval is no longer pending.
+    #[error("the approval is already {0}")]
+    ApprovalDecided(ApprovalStatus),
+    /// A decision came after the approval's expiry.
+    #[error("the approval has expired")]
+    ApprovalExpired,
+    /// An approval was not in the state a step needs (it runs only once approved, and is
+    /// finished only while running).
+    #[error("the approval is {status}, not {expected}")]
+    ApprovalState {
+        status: ApprovalStatus,
+        expected: ApprovalStatus,
+    },
     /// Another hub took over the event stream this hub was following.
     #[error("another hub now follows this event stream")]
     LeaseLost,
