@@ -1,6 +1,6 @@
-//! actionhub's storage: projects (tenants), API keys, linked accounts, connect sessions and the
-//! credential vault, on SQLite (the embedded default) or Postgres (several hubs sharing one
-//! database).
+//! actionhub's storage: projects (tenants), API keys, linked accounts, connect sessions, the
+//! credential vault, the run log, webhooks, policies and approvals, on SQLite (the embedded
+//! default) or Postgres (several hubs sharing one database).
 //!
 //! # One interface, two backends
 //!
@@ -25,12 +25,22 @@
 //! - Webhook endpoints' signing secrets are sealed like credentials; an event is stored with
 //!   its deliveries in the transaction that makes it known (a page of Front's events with the
 //!   cursor past it, an account event with the account change).
+//! - Policies are kept per project and per account (an account's goes with the account); the
+//!   decision itself is [`decide`], a pure function, so every caller decides alike.
+//! - An approval's exact input and its result are sealed like credentials (bound to the project,
+//!   the approval and the field); its `approval.*` events never carry them. Every move of an
+//!   approval is a compare-and-set on the status it leaves: of several deciders, on any number
+//!   of hubs, exactly one wins; nothing late (past `expires_at`) is approved; a rejected or
+//!   expired approval never starts running; an approved one starts once, and one left
+//!   `running` by a dead hub is never started again. One call (same account and input hash) has
+//!   at most one pending approval.
 //! - The run log keeps what happened to each execution of an action, never its bodies or
 //!   secrets; idempotency records keep a keyed request's hash and result for a day.
-//!   [`Store::purge`] deletes runs past their retention and long-expired connect sessions.
-//! - The two reads of every action execution (an API key's project; an account with its opened
-//!   token) are cached for [`CACHE_TTL`]: this process forgets an entry as soon as it changes
-//!   the row, other hubs see a change within the TTL.
+//!   [`Store::purge`] deletes runs past their retention (with old webhook events and settled
+//!   approvals) and long-expired connect sessions.
+//! - The reads of every action execution (an API key's project; an account with its opened
+//!   token; the policies deciding the call) are cached for [`CACHE_TTL`]: this process forgets
+//!   an entry as soon as it changes the row, other hubs see a change within the TTL.
 //! - A write either happens completely or not at all (one transaction per operation); a failed
 //!   operation changes nothing.
 //!
@@ -153,6 +163,9 @@ struct Inner {
     principals: cache::TtlCache<Vec<u8>, Principal>,
     /// `project \0 account \0 field` → what running an action needs, token opened.
     run_accounts: cache::TtlCache<String, std::sync::Arc<RunAccount>>,
+    /// `project \0 account \0` (no account: `project \0 \0`) → the policies deciding its
+    /// calls.
+    policies: cache::TtlCache<String, Arc<Policies>>,
     /// When this process last wrote each API key's `last_used_at` (see `authenticate`).
     last_used_written: Mutex<HashMap<String, i64>>,
 }
@@ -181,6 +194,7 @@ impl Store {
                 pepper,
                 principals: cache::TtlCache::new(),
                 run_accounts: cache::TtlCache::new(),
+                policies: cache::TtlCache::new(),
                 last_used_written: Mutex::new(HashMap::new()),
             }),
         })
@@ -205,11 +219,12 @@ impl Store {
         &self.inner.db
     }
 
-    /// Forgets cached reads of an account after this process changed it.
+    /// Forgets cached reads of an account (with its policy) after this process changed it.
     pub(crate) fn forget_account(&self, project_id: &str, account_id: &str) {
         let prefix = format!("{project_id}\0{account_id}\0");
         self.inner
             .run_accounts
             .retain(|key| !key.starts_with(&prefix));
+        self.inner.policies.retain(|key| !key.starts_with(&prefix));
     }
 }

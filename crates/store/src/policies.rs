@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -377,7 +378,7 @@ fn policy_of(row: &PolicyRow) -> Result<Policy, StoreError> {
 impl Store {
     /// The project's own policy (`None` when it has none).
     pub async fn project_policy(&self, project_id: &str) -> Result<Option<Policy>, StoreError> {
-        Ok(self.policies(project_id, None).await?.project)
+        Ok(self.policies(project_id, None).await?.project.clone())
     }
 
     /// An account's own policy (`None` when it has none and the project's applies);
@@ -388,16 +389,26 @@ impl Store {
         account_id: &str,
     ) -> Result<Option<Policy>, StoreError> {
         self.account(project_id, account_id).await?;
-        Ok(self.policies(project_id, Some(account_id)).await?.account)
+        Ok(self
+            .policies(project_id, Some(account_id))
+            .await?
+            .account
+            .clone())
     }
 
     /// The policies that decide calls through `account_id` (or the project's alone), read
     /// together. An account id the project does not have simply has no policy of its own.
+    /// Read on every call, so cached like the other reads of an execution ([`crate::CACHE_TTL`]:
+    /// another hub's change is seen within it, this process's at once).
     pub async fn policies(
         &self,
         project_id: &str,
         account_id: Option<&str>,
-    ) -> Result<Policies, StoreError> {
+    ) -> Result<Arc<Policies>, StoreError> {
+        let key = format!("{project_id}\0{}\0", account_id.unwrap_or_default());
+        if let Some(cached) = self.inner.policies.get(key.as_str()) {
+            return Ok(cached);
+        }
         let rows: Vec<PolicyRow> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT account_id, rules FROM policies \
              WHERE project_id = $1 AND (account_id IS NULL OR account_id = $2)",
@@ -413,6 +424,8 @@ impl Store {
                 Some(_) => policies.account = Some(policy_of(row)?),
             }
         }
+        let policies = Arc::new(policies);
+        self.inner.policies.insert(key, policies.clone());
         Ok(policies)
     }
 
@@ -436,6 +449,7 @@ impl Store {
         .execute(pool)
         .await?
         .rows_affected());
+        self.forget_project_policies(project_id);
         Ok(())
     }
 
@@ -466,6 +480,7 @@ impl Store {
         if written == 0 {
             return Err(StoreError::NotFound);
         }
+        self.forget_account(project_id, account_id);
         Ok(())
     }
 
@@ -479,6 +494,7 @@ impl Store {
         .execute(pool)
         .await?
         .rows_affected());
+        self.forget_project_policies(project_id);
         Ok(deleted > 0)
     }
 
@@ -498,7 +514,14 @@ impl Store {
         .execute(pool)
         .await?
         .rows_affected());
+        self.forget_account(project_id, account_id);
         Ok(deleted > 0)
+    }
+
+    /// Forgets every cached read of a project's policies after this process changed its own.
+    fn forget_project_policies(&self, project_id: &str) {
+        let prefix = format!("{project_id}\0");
+        self.inner.policies.retain(|key| !key.starts_with(&prefix));
     }
 }
 

@@ -215,7 +215,8 @@ async fn purging_forgets_old_runs_and_long_expired_sessions_only(db: &TestDataba
         Purged {
             runs: 0,
             sessions: 1,
-            events: 0
+            events: 0,
+            approvals: 0
         }
     );
     let purged = store
@@ -227,7 +228,8 @@ async fn purging_forgets_old_runs_and_long_expired_sessions_only(db: &TestDataba
         Purged {
             runs: 30,
             sessions: 0,
-            events: 0
+            events: 0,
+            approvals: 0
         }
     );
 
@@ -1776,6 +1778,30 @@ async fn only_an_approved_call_runs_and_only_once(db: &TestDatabase) {
     assert_eq!(
         (count("approval.requested"), count("approval.decided")),
         (4, 4)
+    );
+
+    // Settled approvals are purged with old runs; a pending one stays.
+    let waiting = store
+        .request_approval(&project.id, &hold(5, 900))
+        .await
+        .unwrap()
+        .approval;
+    let purged = store
+        .purge(Some(Timestamp::now().plus_seconds(1)), Timestamp(0))
+        .await
+        .unwrap();
+    assert_eq!(purged.approvals, 4);
+    assert!(matches!(
+        store.approval(&project.id, &rejected.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .approval(&project.id, &waiting.id)
+            .await
+            .unwrap()
+            .status,
+        ApprovalStatus::Pending
     );
 }
 
