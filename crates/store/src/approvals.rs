@@ -422,54 +422,71 @@ impl Store {
             "SELECT {APPROVAL_COLUMNS} FROM approvals \
              WHERE project_id = $1 AND account_id = $2 AND input_hash = $3 AND status = 'pending'"
         );
-        let (row, created) = on_pool!(self.db(), pool => {
-            let mut tx = pool.begin().await?;
-            // The unique index allows one pending approval per call: a stale one gives way.
-            let stale: Vec<ApprovalRow> = sqlx::query_as(&expire_sql)
+        // The pending approval that kept the insert out can be decided before it is read; the
+        // request is then tried again (a few times: each miss needs a decision in between).
+        let mut attempts = 0;
+        let (row, created) = loop {
+            attempts += 1;
+            let settled = on_pool!(self.db(), pool => {
+                let mut tx = pool.begin().await?;
+                // The unique index allows one pending approval per call: a stale one gives way.
+                let stale: Vec<ApprovalRow> = sqlx::query_as(&expire_sql)
+                    .bind(now)
+                    .bind(project_id)
+                    .bind(&new.account_id)
+                    .bind(&input_hash)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for row in &stale {
+                    record_approval_event!(tx, row, "decided", now);
+                }
+                // Another hub inserting the same call at once makes this wait for its commit, then
+                // do nothing; the pending approval read next is then that hub's.
+                let inserted = sqlx::query(
+                    "INSERT INTO approvals (id, project_id, account_id, action_id, \
+                       input_key_version, input_sealed, input_hash, requested_by, status, \
+                       expires_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $10) \
+                     ON CONFLICT (project_id, account_id, input_hash) WHERE status = 'pending' \
+                     DO NOTHING",
+                )
+                .bind(&id)
+                .bind(project_id)
+                .bind(&new.account_id)
+                .bind(&new.action_id)
+                .bind(i64::from(sealed.key_version))
+                .bind(&sealed.bytes)
+                .bind(&input_hash)
+                .bind(note(&new.requested_by))
+                .bind(new.expires_at.millis())
                 .bind(now)
-                .bind(project_id)
-                .bind(&new.account_id)
-                .bind(&input_hash)
-                .fetch_all(&mut *tx)
-                .await?;
-            for row in &stale {
-                record_approval_event!(tx, row, "decided", now);
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                let row: Option<ApprovalRow> = sqlx::query_as(&pending_sql)
+                    .bind(project_id)
+                    .bind(&new.account_id)
+                    .bind(&input_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match row {
+                    Some(row) => {
+                        if inserted == 1 {
+                            record_approval_event!(tx, &row, "requested", now);
+                        }
+                        tx.commit().await?;
+                        Some((row, inserted == 1))
+                    }
+                    // Dropping the transaction rolls the stale expiries back with it.
+                    None => None,
+                }
+            });
+            match settled {
+                Some(settled) => break settled,
+                None if attempts < 3 => continue,
+                None => return Err(StoreError::Database(sqlx::Error::RowNotFound)),
             }
-            // Another hub inserting the same call at once makes this wait for its commit, then
-            // do nothing; the pending approval read next is then that hub's.
-            let inserted = sqlx::query(
-                "INSERT INTO approvals (id, project_id, account_id, action_id, input_key_version, \
-                   input_sealed, input_hash, requested_by, status, expires_at, created_at, \
-                   updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $10) \
-                 ON CONFLICT (project_id, account_id, input_hash) WHERE status = 'pending' \
-                 DO NOTHING",
-            )
-            .bind(&id)
-            .bind(project_id)
-            .bind(&new.account_id)
-            .bind(&new.action_id)
-            .bind(i64::from(sealed.key_version))
-            .bind(&sealed.bytes)
-            .bind(&input_hash)
-            .bind(note(&new.requested_by))
-            .bind(new.expires_at.millis())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let row: ApprovalRow = sqlx::query_as(&pending_sql)
-                .bind(project_id)
-                .bind(&new.account_id)
-                .bind(&input_hash)
-                .fetch_one(&mut *tx)
-                .await?;
-            if inserted == 1 {
-                record_approval_event!(tx, &row, "requested", now);
-            }
-            tx.commit().await?;
-            (row, inserted == 1)
-        });
+        };
         Ok(ApprovalRequest {
             approval: self.open_approval(row)?,
             created,
@@ -598,7 +615,8 @@ impl Store {
         let body = if result.body.len() > MAX_RESULT_BODY_BYTES {
             note_body = to_json(&json!({
                 "message": format!(
-                    "the answer ({} bytes) was larger than the hub keeps ({MAX_RESULT_BODY_BYTES} bytes)",
+                    "the answer ({} bytes) was larger than the hub keeps \
+                     ({MAX_RESULT_BODY_BYTES} bytes)",
                     result.body.len()
                 )
             }));

@@ -590,7 +590,10 @@ mod tests {
             serde_json::json!({"match": "hint:destructive", "decision": "approve"})
         );
         let read: Policy = serde_json::from_value(serde_json::json!({
-            "rules": [{"match": "group:tags", "decision": "deny"}, {"match": "*", "decision": "allow"}]
+            "rules": [
+                {"match": "group:tags", "decision": "deny"},
+                {"match": "*", "decision": "allow"}
+            ]
         }))
         .unwrap();
         assert_eq!(read, policy(&["group:tags=deny", "*=allow"]));

@@ -25,8 +25,9 @@ pub struct Purged {
 impl Store {
     /// Deletes the runs that started before `runs_before` (none when it is `None`), the webhook
     /// events that happened before it (unless a delivery of theirs is pending) with their
-    /// deliveries, the approvals settled before it, and the connect sessions that expired before `sessions_expired_before`. Safe to run from several
-    /// hubs at once: a row another hub deleted is simply not there.
+    /// deliveries, the approvals settled before it, and the connect sessions that expired before
+    /// `sessions_expired_before`. Safe to run from several hubs at once: a row another hub
+    /// deleted is simply not there.
     pub async fn purge(
         &self,
         runs_before: Option<Timestamp>,
