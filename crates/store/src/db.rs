@@ -245,6 +245,11 @@ const SQLITE_MIGRATIONS: &[EmbeddedMigration] = &[
         "webhooks",
         include_str!("../migrations/sqlite/0005_webhooks.sql"),
     ),
+    (
+        6,
+        "policies and approvals",
+        include_str!("../migrations/sqlite/0006_policies_approvals.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
     (
@@ -271,6 +276,11 @@ const POSTGRES_MIGRATIONS: &[EmbeddedMigration] = &[
         5,
         "webhooks",
         include_str!("../migrations/postgres/0005_webhooks.sql"),
+    ),
+    (
+        6,
+        "policies and approvals",
+        include_str!("../migrations/postgres/0006_policies_approvals.sql"),
     ),
 ];
 

@@ -1,6 +1,6 @@
-//! actionhub's storage: projects (tenants), API keys, linked accounts, connect sessions and the
-//! credential vault, on SQLite (the embedded default) or Postgres (several hubs sharing one
-//! database).
+//! actionhub's storage: projects (tenants), API keys, linked accounts, connect sessions, the
+//! credential vault, the run log, webhooks, policies and approvals, on SQLite (the embedded
+//! default) or Postgres (several hubs sharing one database).
 //!
 //! # One interface, two backends
 //!
@@ -25,12 +25,22 @@
 //! - Webhook endpoints' signing secrets are sealed like credentials; an event is stored with
 //!   its deliveries in the transaction that makes it known (a page of Front's events with the
 //!   cursor past it, an account event with the account change).
+//! - Policies are kept per project and per account (an account's goes with the account); the
+//!   decision itself is [`decide`], a pure function, so every caller decides alike.
+//! - An approval's exact input and its result are sealed like credentials (bound to the project,
+//!   the approval and the field); its `approval.*` events never carry them. Every move of an
+//!   approval is a compare-and-set on the status it leaves: of several deciders, on any number
+//!   of hubs, exactly one wins; nothing late (past `expires_at`) is approved; a rejected or
+//!   expired approval never starts running; an approved one starts once, and one left
+//!   `running` by a dead hub is never started again. One call (same account and input hash) has
+//!   at most one pending approval.
 //! - The run log keeps what happened to each execution of an action, never its bodies or
 //!   secrets; idempotency records keep a keyed request's hash and result for a day.
-//!   [`Store::purge`] deletes runs past their retention and long-expired connect sessions.
-//! - The two reads of every action execution (an API key's project; an account with its opened
-//!   token) are cached for [`CACHE_TTL`]: this process forgets an entry as soon as it changes
-//!   the row, other hubs see a change within the TTL.
+//!   [`Store::purge`] deletes runs past their retention (with old webhook events and settled
+//!   approvals) and long-expired connect sessions.
+//! - The reads of every action execution (an API key's project; an account with its opened
+//!   token; the policies deciding the call) are cached for [`CACHE_TTL`]: this process forgets
+//!   an entry as soon as it changes the row, other hubs see a change within the TTL.
 //! - A write either happens completely or not at all (one transaction per operation); a failed
 //!   operation changes nothing.
 //!
@@ -38,10 +48,12 @@
 //! tenant query without its project id, and never call out over the network.
 
 mod accounts;
+mod approvals;
 mod cache;
 mod db;
 mod keys;
 mod model;
+mod policies;
 mod retention;
 mod rotate;
 mod runs;
@@ -54,11 +66,20 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use accounts::RunAccount;
+pub use approvals::{
+    APPROVAL_EVENT_PREFIX, Approval, ApprovalFilter, ApprovalRequest, ApprovalResult,
+    ApprovalStatus, ApprovalVerdict, MAX_APPROVALS_LISTED, MAX_RESULT_BODY_BYTES, NewApproval,
+    approval_input_hash,
+};
 pub use cache::TTL as CACHE_TTL;
 pub use db::{Backend, backend_of, sqlite_file, sqlite_holds_sealed_data};
 pub use model::{
     Account, AccountFilter, AccountPatch, ApiKey, ConnectSession, LinkTarget, NewAccount,
     NewSession, Principal, Project, RotationReport, Status, StatusReason, Timestamp,
+};
+pub use policies::{
+    ActionFacts, DecidingRule, Decision, Hint, MAX_POLICY_RULES, Policies, Policy, PolicyLevel,
+    PolicyParseError, PolicyRule, Selector, Verdict, decide,
 };
 pub use retention::Purged;
 pub use runs::{IdempotencyBegin, Run, RunFilter, new_run_id};
@@ -107,6 +128,22 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the operating system's random number generator failed")]
     Entropy,
+    /// A policy that cannot be stored (the message names the rule at fault).
+    #[error(transparent)]
+    Policy(#[from] PolicyParseError),
+    /// A decision came after another: the approval is no longer pending.
+    #[error("the approval is already {0}")]
+    ApprovalDecided(ApprovalStatus),
+    /// A decision came after the approval's expiry.
+    #[error("the approval has expired")]
+    ApprovalExpired,
+    /// An approval was not in the state a step needs (it runs only once approved, and is
+    /// finished only while running).
+    #[error("the approval is {status}, not {expected}")]
+    ApprovalState {
+        status: ApprovalStatus,
+        expected: ApprovalStatus,
+    },
     /// Another hub took over the event stream this hub was following.
     #[error("another hub now follows this event stream")]
     LeaseLost,
@@ -126,6 +163,9 @@ struct Inner {
     principals: cache::TtlCache<Vec<u8>, Principal>,
     /// `project \0 account \0 field` → what running an action needs, token opened.
     run_accounts: cache::TtlCache<String, std::sync::Arc<RunAccount>>,
+    /// `project \0 account \0` (no account: `project \0 \0`) → the policies deciding its
+    /// calls.
+    policies: cache::TtlCache<String, Arc<Policies>>,
     /// When this process last wrote each API key's `last_used_at` (see `authenticate`).
     last_used_written: Mutex<HashMap<String, i64>>,
 }
@@ -154,6 +194,7 @@ impl Store {
                 pepper,
                 principals: cache::TtlCache::new(),
                 run_accounts: cache::TtlCache::new(),
+                policies: cache::TtlCache::new(),
                 last_used_written: Mutex::new(HashMap::new()),
             }),
         })
@@ -178,11 +219,12 @@ impl Store {
         &self.inner.db
     }
 
-    /// Forgets cached reads of an account after this process changed it.
+    /// Forgets cached reads of an account (with its policy) after this process changed it.
     pub(crate) fn forget_account(&self, project_id: &str, account_id: &str) {
         let prefix = format!("{project_id}\0{account_id}\0");
         self.inner
             .run_accounts
             .retain(|key| !key.starts_with(&prefix));
+        self.inner.policies.retain(|key| !key.starts_with(&prefix));
     }
 }

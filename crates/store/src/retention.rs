@@ -1,7 +1,7 @@
 //! Forgetting what is no longer needed, so that a long-running hub's database stays bounded:
 //! runs older than the retention period, webhook events as old (with their settled deliveries
-//! and attempts; an event with a delivery still pending stays), and connect sessions long past
-//! their expiry.
+//! and attempts; an event with a delivery still pending stays), approvals settled as long ago
+//! (pending, approved and running ones stay), and connect sessions long past their expiry.
 //! (Idempotency records need nothing here: `idempotency_begin` drops the expired ones.)
 
 use crate::db::on_pool;
@@ -18,19 +18,22 @@ pub struct Purged {
     pub sessions: u64,
     /// Webhook events (their settled deliveries and attempts went with them).
     pub events: u64,
+    /// Approvals that succeeded, failed, were rejected or expired.
+    pub approvals: u64,
 }
 
 impl Store {
     /// Deletes the runs that started before `runs_before` (none when it is `None`), the webhook
     /// events that happened before it (unless a delivery of theirs is pending) with their
-    /// deliveries, and the connect sessions that expired before `sessions_expired_before`. Safe to run from several
-    /// hubs at once: a row another hub deleted is simply not there.
+    /// deliveries, the approvals settled before it, and the connect sessions that expired before
+    /// `sessions_expired_before`. Safe to run from several hubs at once: a row another hub
+    /// deleted is simply not there.
     pub async fn purge(
         &self,
         runs_before: Option<Timestamp>,
         sessions_expired_before: Timestamp,
     ) -> Result<Purged, StoreError> {
-        let (runs, events) = match runs_before {
+        let (runs, events, approvals) = match runs_before {
             Some(before) => {
                 let runs = self
                     .delete_in_batches(
@@ -56,9 +59,17 @@ impl Store {
                         before,
                     )
                     .await?;
-                (runs, events)
+                let approvals = self
+                    .delete_in_batches(
+                        "DELETE FROM approvals WHERE id IN \
+                         (SELECT id FROM approvals WHERE updated_at < $1 \
+                          AND status IN ('succeeded', 'failed', 'rejected', 'expired') LIMIT $2)",
+                        before,
+                    )
+                    .await?;
+                (runs, events, approvals)
             }
-            None => (0, 0),
+            None => (0, 0, 0),
         };
         let sessions = self
             .delete_in_batches(
@@ -71,6 +82,7 @@ impl Store {
             runs,
             sessions,
             events,
+            approvals,
         })
     }
 

@@ -1,5 +1,6 @@
 //! `vault rotate`: re-encrypting every sealed value (credentials, hub secrets, stored idempotent
-//! answers, webhook signing secrets) under the newest master key while hubs keep serving.
+//! answers, webhook signing secrets, approvals' inputs and results) under the newest master key
+//! while hubs keep serving.
 //!
 //! Rows are rotated one at a time, each in its own statement (hence its own transaction), with
 //! a compare-and-swap on the old ciphertext: if a hub relinks the account meanwhile, the swap
@@ -7,6 +8,7 @@
 //! for longer than one row update.
 
 use crate::accounts::credential_binding;
+use crate::approvals::{INPUT_FIELD, RESULT_FIELD, approval_binding};
 use crate::db::{from_row, on_pool};
 use crate::keys::hub_secret_binding;
 use crate::model::RotationReport;
@@ -77,6 +79,28 @@ const WEBHOOK_SECRETS: SealedTable = SealedTable {
     binding: |row| secret_binding(&row.project_id, &row.first, &row.second),
 };
 
+const APPROVAL_INPUTS: SealedTable = SealedTable {
+    select: "SELECT id AS first, project_id AS second, project_id, \
+             input_key_version AS key_version, input_sealed AS sealed \
+             FROM approvals WHERE input_key_version <> $1 \
+             AND (id > $2 OR (id = $2 AND project_id > $3)) \
+             ORDER BY id, project_id LIMIT $4",
+    swap: "UPDATE approvals SET input_key_version = $1, input_sealed = $2 \
+           WHERE id = $3 AND project_id = $4 AND input_sealed = $5",
+    binding: |row| approval_binding(&row.project_id, &row.first, INPUT_FIELD),
+};
+
+const APPROVAL_RESULTS: SealedTable = SealedTable {
+    select: "SELECT id AS first, project_id AS second, project_id, \
+             result_key_version AS key_version, result_sealed AS sealed \
+             FROM approvals WHERE result_key_version <> $1 \
+             AND (id > $2 OR (id = $2 AND project_id > $3)) \
+             ORDER BY id, project_id LIMIT $4",
+    swap: "UPDATE approvals SET result_key_version = $1, result_sealed = $2 \
+           WHERE id = $3 AND project_id = $4 AND result_sealed = $5",
+    binding: |row| approval_binding(&row.project_id, &row.first, RESULT_FIELD),
+};
+
 #[derive(Debug)]
 struct HubSecretRow {
     name: String,
@@ -111,8 +135,8 @@ fn version_of(key_version: i64) -> Result<u32, StoreError> {
 }
 
 impl Store {
-    /// Re-encrypts every credential, hub secret, stored idempotent answer and webhook signing
-    /// secret not yet under the newest key. Safe to run
+    /// Re-encrypts every credential, hub secret, stored idempotent answer, webhook signing
+    /// secret and approval input and result not yet under the newest key. Safe to run
     /// while hubs serve and safe to run again.
     pub async fn rotate_vault(&self) -> Result<RotationReport, StoreError> {
         // Cached tokens stay valid (rotation re-encrypts, the plaintext is unchanged), but
@@ -129,11 +153,17 @@ impl Store {
             .await?;
         self.rotate_table(&WEBHOOK_SECRETS, newest, &mut report)
             .await?;
+        self.rotate_table(&APPROVAL_INPUTS, newest, &mut report)
+            .await?;
+        self.rotate_table(&APPROVAL_RESULTS, newest, &mut report)
+            .await?;
         let remaining: CountRow = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM credentials WHERE key_version <> $1) \
                   + (SELECT COUNT(*) FROM hub_secrets WHERE key_version <> $1) \
                   + (SELECT COUNT(*) FROM idempotency_keys WHERE response_key_version <> $1) \
                   + (SELECT COUNT(*) FROM webhook_secrets WHERE key_version <> $1) \
+                  + (SELECT COUNT(*) FROM approvals WHERE input_key_version <> $1) \
+                  + (SELECT COUNT(*) FROM approvals WHERE result_key_version <> $1) \
                   AS n",
         )
         .bind(i64::from(newest))

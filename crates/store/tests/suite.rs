@@ -3,9 +3,11 @@
 //! on the machine's server, dropped afterwards; the test fails if the server is down).
 
 use actionhub_store::{
-    AccountFilter, AccountPatch, AttemptOutcome, AttemptRecord, FrontEvent, IdempotencyBegin,
-    Keyring, LinkTarget, NewAccount, NewEndpoint, NewSession, Purged, Run, RunFilter, Status,
-    Store, StoreError, Timestamp, VaultError, new_run_id, sqlite_holds_sealed_data,
+    AccountFilter, AccountPatch, ActionFacts, ApprovalFilter, ApprovalResult, ApprovalStatus,
+    ApprovalVerdict, AttemptOutcome, AttemptRecord, Decision, FrontEvent, IdempotencyBegin,
+    Keyring, LinkTarget, NewAccount, NewApproval, NewEndpoint, NewSession, Policy, PolicyLevel,
+    Purged, Run, RunFilter, Status, Store, StoreError, Timestamp, VaultError, new_run_id,
+    sqlite_holds_sealed_data,
 };
 use actionhub_testkit::{KEY_V1, KEY_V2, TestDatabase, contains_secret};
 use secrecy::{ExposeSecret, SecretString};
@@ -55,6 +57,11 @@ suite!(
     stored_idempotent_answers_are_sealed,
     an_abandoned_claim_is_answered_outcome_unknown,
     webhook_events_are_queued_once_under_a_lease_and_purged_when_old,
+    policies_are_kept_per_project_and_account,
+    a_pending_call_is_held_once_per_input,
+    concurrent_decisions_have_exactly_one_winner,
+    only_an_approved_call_runs_and_only_once,
+    approval_inputs_and_results_are_sealed,
 );
 
 fn keyring(text: &str) -> Keyring {
@@ -208,7 +215,8 @@ async fn purging_forgets_old_runs_and_long_expired_sessions_only(db: &TestDataba
         Purged {
             runs: 0,
             sessions: 1,
-            events: 0
+            events: 0,
+            approvals: 0
         }
     );
     let purged = store
@@ -220,7 +228,8 @@ async fn purging_forgets_old_runs_and_long_expired_sessions_only(db: &TestDataba
         Purged {
             runs: 30,
             sessions: 0,
-            events: 0
+            events: 0,
+            approvals: 0
         }
     );
 
@@ -1236,4 +1245,618 @@ async fn webhook_events_are_queued_once_under_a_lease_and_purged_when_old(db: &T
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].event_id, "evt_new");
     assert_eq!(left[0].attempts.len(), 1);
+}
+
+fn policy(rules: &[&str]) -> Policy {
+    Policy {
+        rules: rules.iter().map(|rule| rule.parse().unwrap()).collect(),
+    }
+}
+
+const DELETE_CONTACT: ActionFacts<'static> = ActionFacts {
+    id: "front_delete_contact",
+    group: "contacts",
+    destructive: true,
+    sends: false,
+    read_only: false,
+};
+
+async fn policies_are_kept_per_project_and_account(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let other = store.project("other").await.unwrap();
+    let (account, _) = store
+        .save_account(&project.id, new_account("owner", "token"))
+        .await
+        .unwrap();
+    let (stranger, _) = store
+        .save_account(&other.id, new_account("owner", "token"))
+        .await
+        .unwrap();
+    assert_eq!(store.project_policy(&project.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .account_policy(&project.id, &account.id)
+            .await
+            .unwrap(),
+        None
+    );
+
+    let project_rules = policy(&["hint:destructive=approve", "group:tags=deny"]);
+    store
+        .put_project_policy(&project.id, &project_rules)
+        .await
+        .unwrap();
+    let replaced = policy(&["hint:destructive=deny", "*=allow"]);
+    store
+        .put_project_policy(&project.id, &replaced)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.project_policy(&project.id).await.unwrap(),
+        Some(replaced.clone()),
+        "a second put replaces the policy"
+    );
+    assert_eq!(store.project_policy(&other.id).await.unwrap(), None);
+
+    let account_rules = policy(&["front_delete_contact=approve"]);
+    store
+        .put_account_policy(&project.id, &account.id, &account_rules)
+        .await
+        .unwrap();
+    store
+        .put_account_policy(&project.id, &account.id, &account_rules)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .account_policy(&project.id, &account.id)
+            .await
+            .unwrap(),
+        Some(account_rules.clone())
+    );
+    for (project_id, account_id) in [
+        (&project.id, &stranger.id),
+        (&project.id, &"acc_gone".to_owned()),
+    ] {
+        assert!(matches!(
+            store
+                .put_account_policy(project_id, account_id, &account_rules)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.account_policy(project_id, account_id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.delete_account_policy(project_id, account_id).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    // The account's rule overrides the project's; without it the project's decides.
+    let through_account = store
+        .policies(&project.id, Some(&account.id))
+        .await
+        .unwrap();
+    assert_eq!(through_account.account, Some(account_rules));
+    assert_eq!(through_account.project, Some(replaced.clone()));
+    let verdict = through_account.decide(&DELETE_CONTACT);
+    assert_eq!(
+        (verdict.decision, verdict.rule.level),
+        (Decision::Approve, PolicyLevel::Account)
+    );
+    assert!(
+        store
+            .delete_account_policy(&project.id, &account.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_account_policy(&project.id, &account.id)
+            .await
+            .unwrap()
+    );
+    let fallback = store
+        .policies(&project.id, Some(&account.id))
+        .await
+        .unwrap()
+        .decide(&DELETE_CONTACT);
+    assert_eq!(
+        (fallback.decision, fallback.rule.level),
+        (Decision::Deny, PolicyLevel::Project)
+    );
+
+    // An account's policy goes with the account.
+    store
+        .put_account_policy(&project.id, &account.id, &policy(&["*=deny"]))
+        .await
+        .unwrap();
+    store
+        .delete_account(&project.id, &account.id)
+        .await
+        .unwrap();
+    let (relinked, _) = store
+        .save_account(&project.id, new_account("owner", "token"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .account_policy(&project.id, &relinked.id)
+            .await
+            .unwrap(),
+        None
+    );
+
+    assert!(store.delete_project_policy(&project.id).await.unwrap());
+    assert!(!store.delete_project_policy(&project.id).await.unwrap());
+    let none = store.policies(&project.id, None).await.unwrap();
+    assert_eq!(
+        none.decide(&DELETE_CONTACT).rule.level,
+        PolicyLevel::Default
+    );
+}
+
+fn held_call(account_id: &str, input: serde_json::Value, expires_in_seconds: i64) -> NewApproval {
+    NewApproval {
+        account_id: account_id.to_owned(),
+        action_id: "front_delete_contact".to_owned(),
+        input,
+        requested_by: "key ak_1 (ci)".to_owned(),
+        expires_at: Timestamp::now().plus_seconds(expires_in_seconds),
+    }
+}
+
+async fn a_pending_call_is_held_once_per_input(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let (account, _) = store
+        .save_account(&project.id, new_account("owner", "token"))
+        .await
+        .unwrap();
+    let input = serde_json::json!({"contact_id": "crd_1", "options": {"a": 1, "b": 2}});
+    let first = store
+        .request_approval(&project.id, &held_call(&account.id, input.clone(), 900))
+        .await
+        .unwrap();
+    assert!(first.created);
+    assert_eq!(first.approval.status, ApprovalStatus::Pending);
+    assert!(first.approval.id.starts_with("apr_"));
+    assert_eq!(first.approval.input, input);
+
+    // The same call, its keys in another order: the same approval.
+    let reordered: serde_json::Value =
+        serde_json::from_str(r#"{"options": {"b": 2, "a": 1}, "contact_id": "crd_1"}"#).unwrap();
+    let (reordered_call, same_call) = (
+        held_call(&account.id, reordered, 900),
+        held_call(&account.id, input.clone(), 900),
+    );
+    let (again, at_once) = tokio::join!(
+        store.request_approval(&project.id, &reordered_call),
+        store.request_approval(&project.id, &same_call),
+    );
+    for repeat in [again.unwrap(), at_once.unwrap()] {
+        assert!(!repeat.created);
+        assert_eq!(repeat.approval.id, first.approval.id);
+    }
+
+    // A changed input is another call.
+    let changed = store
+        .request_approval(
+            &project.id,
+            &held_call(&account.id, serde_json::json!({"contact_id": "crd_2"}), 900),
+        )
+        .await
+        .unwrap();
+    assert!(changed.created);
+    assert_ne!(changed.approval.id, first.approval.id);
+    assert_ne!(changed.approval.input_hash, first.approval.input_hash);
+
+    let pending = store
+        .list_approvals(
+            &project.id,
+            &ApprovalFilter {
+                status: Some(ApprovalStatus::Pending),
+                ..ApprovalFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ids: Vec<&str> = pending.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [changed.approval.id.as_str(), first.approval.id.as_str()],
+        "newest first"
+    );
+    let next_page = store
+        .list_approvals(
+            &project.id,
+            &ApprovalFilter {
+                status: Some(ApprovalStatus::Pending),
+                before: Some(changed.approval.id.clone()),
+                limit: 1,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(next_page.len(), 1);
+    assert_eq!(next_page[0].id, first.approval.id);
+    let other = store.project("other").await.unwrap();
+    assert!(matches!(
+        store.approval(&other.id, &first.approval.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .list_approvals(&other.id, &ApprovalFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Once decided, a repeat is a new approval.
+    store
+        .decide_approval(
+            &project.id,
+            &first.approval.id,
+            &ApprovalVerdict::Reject {
+                reason: Some("not this one".to_owned()),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    let after = store
+        .request_approval(&project.id, &held_call(&account.id, input.clone(), 900))
+        .await
+        .unwrap();
+    assert!(after.created);
+    assert_ne!(after.approval.id, first.approval.id);
+
+    // A pending approval past its expiry (the sweep has not run yet) gives way to a new one.
+    let stale_input = serde_json::json!({"contact_id": "crd_3"});
+    let stale = store
+        .request_approval(
+            &project.id,
+            &held_call(&account.id, stale_input.clone(), -1),
+        )
+        .await
+        .unwrap();
+    let fresh = store
+        .request_approval(&project.id, &held_call(&account.id, stale_input, 900))
+        .await
+        .unwrap();
+    assert!(fresh.created);
+    assert_eq!(
+        store
+            .approval(&project.id, &stale.approval.id)
+            .await
+            .unwrap()
+            .status,
+        ApprovalStatus::Expired
+    );
+}
+
+/// Two deciders at once, in one hub (tokio::join!) and in two hubs (two stores on one
+/// database): exactly one wins, the other is told the approval is already decided.
+async fn concurrent_decisions_have_exactly_one_winner(db: &TestDatabase) {
+    let hub_a = open(db).await;
+    let hub_b = open(db).await;
+    let project = hub_a.project("default").await.unwrap();
+    let (account, _) = hub_a
+        .save_account(&project.id, new_account("owner", "token"))
+        .await
+        .unwrap();
+    let reject = ApprovalVerdict::Reject { reason: None };
+    for round in 0..6 {
+        let held = hub_a
+            .request_approval(
+                &project.id,
+                &held_call(&account.id, serde_json::json!({ "round": round }), 900),
+            )
+            .await
+            .unwrap()
+            .approval;
+        let second_hub = if round % 2 == 0 { &hub_a } else { &hub_b };
+        let (approved, rejected) = tokio::join!(
+            hub_a.decide_approval(&project.id, &held.id, &ApprovalVerdict::Approve, "alice"),
+            second_hub.decide_approval(&project.id, &held.id, &reject, "bob"),
+        );
+        let stored = hub_b.approval(&project.id, &held.id).await.unwrap();
+        match (approved, rejected) {
+            (Ok(won), Err(StoreError::ApprovalDecided(ApprovalStatus::Approved))) => {
+                assert_eq!(won.status, ApprovalStatus::Approved);
+                assert_eq!(stored.status, ApprovalStatus::Approved);
+                assert_eq!(stored.decided_by.as_deref(), Some("alice"));
+            }
+            (Err(StoreError::ApprovalDecided(ApprovalStatus::Rejected)), Ok(won)) => {
+                assert_eq!(won.status, ApprovalStatus::Rejected);
+                assert_eq!(stored.status, ApprovalStatus::Rejected);
+                assert_eq!(stored.decided_by.as_deref(), Some("bob"));
+            }
+            other => panic!("round {round}: expected exactly one winner, got {other:?}"),
+        }
+        assert!(stored.decided_at.is_some());
+    }
+}
+
+async fn only_an_approved_call_runs_and_only_once(db: &TestDatabase) {
+    let store = open(db).await;
+    let project = store.project("default").await.unwrap();
+    let (account, _) = store
+        .save_account(&project.id, new_account("owner", "token"))
+        .await
+        .unwrap();
+    let hook = store
+        .create_endpoint(
+            &project.id,
+            &NewEndpoint {
+                url: "https://example.com/hook".to_owned(),
+                event_types: vec!["approval.*".to_owned()],
+                account_ids: None,
+                description: None,
+            },
+            &SecretString::from("whsec_c2lnbmluZw=="),
+        )
+        .await
+        .unwrap();
+    let hold =
+        |n: i64, expires_in: i64| held_call(&account.id, serde_json::json!({ "n": n }), expires_in);
+
+    // Rejected: never runs.
+    let rejected = store
+        .request_approval(&project.id, &hold(1, 900))
+        .await
+        .unwrap()
+        .approval;
+    let decided = store
+        .decide_approval(
+            &project.id,
+            &rejected.id,
+            &ApprovalVerdict::Reject {
+                reason: Some("no".to_owned()),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert_eq!(decided.reason.as_deref(), Some("no"));
+    assert!(matches!(
+        store.start_approved_run(&project.id, &rejected.id).await,
+        Err(StoreError::ApprovalState {
+            status: ApprovalStatus::Rejected,
+            expected: ApprovalStatus::Approved
+        })
+    ));
+    assert!(matches!(
+        store
+            .decide_approval(&project.id, &rejected.id, &ApprovalVerdict::Approve, "bob")
+            .await,
+        Err(StoreError::ApprovalDecided(ApprovalStatus::Rejected))
+    ));
+
+    // Expired: a late approval is refused before and after the sweep, and it never runs.
+    let late = store
+        .request_approval(&project.id, &hold(2, -1))
+        .await
+        .unwrap()
+        .approval;
+    assert!(matches!(
+        store
+            .decide_approval(&project.id, &late.id, &ApprovalVerdict::Approve, "alice")
+            .await,
+        Err(StoreError::ApprovalExpired)
+    ));
+    let unexpired = store
+        .request_approval(&project.id, &hold(3, 900))
+        .await
+        .unwrap()
+        .approval;
+    let swept = store.expire_approvals(Timestamp::now()).await.unwrap();
+    assert_eq!(swept, [(project.id.clone(), late.id.clone())]);
+    assert!(
+        store
+            .expire_approvals(Timestamp::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .decide_approval(&project.id, &late.id, &ApprovalVerdict::Approve, "alice")
+            .await,
+        Err(StoreError::ApprovalExpired)
+    ));
+    assert!(matches!(
+        store.start_approved_run(&project.id, &late.id).await,
+        Err(StoreError::ApprovalState {
+            status: ApprovalStatus::Expired,
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.start_approved_run(&project.id, "apr_missing").await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Approved: runs once, then keeps its result.
+    assert!(matches!(
+        store.start_approved_run(&project.id, &unexpired.id).await,
+        Err(StoreError::ApprovalState {
+            status: ApprovalStatus::Pending,
+            ..
+        })
+    ));
+    store
+        .decide_approval(
+            &project.id,
+            &unexpired.id,
+            &ApprovalVerdict::Approve,
+            "alice",
+        )
+        .await
+        .unwrap();
+    let (first, second) = tokio::join!(
+        store.start_approved_run(&project.id, &unexpired.id),
+        store.start_approved_run(&project.id, &unexpired.id),
+    );
+    assert!(
+        first.is_ok() != second.is_ok(),
+        "exactly one start wins: {first:?} / {second:?}"
+    );
+    let result = ApprovalResult {
+        status: 200,
+        body: r#"{"ok":true}"#.to_owned(),
+    };
+    let finished = store
+        .finish_approved_run(&project.id, &unexpired.id, true, &result)
+        .await
+        .unwrap();
+    assert_eq!(finished.status, ApprovalStatus::Succeeded);
+    assert_eq!(finished.result, Some(result.clone()));
+    assert!(matches!(
+        store
+            .finish_approved_run(&project.id, &unexpired.id, false, &result)
+            .await,
+        Err(StoreError::ApprovalState {
+            status: ApprovalStatus::Succeeded,
+            expected: ApprovalStatus::Running
+        })
+    ));
+    assert_eq!(
+        store
+            .approval(&project.id, &unexpired.id)
+            .await
+            .unwrap()
+            .result,
+        Some(result)
+    );
+
+    // A body past the bound is replaced by a note; the status stays.
+    let big = store
+        .request_approval(&project.id, &hold(4, 900))
+        .await
+        .unwrap()
+        .approval;
+    store
+        .decide_approval(&project.id, &big.id, &ApprovalVerdict::Approve, "alice")
+        .await
+        .unwrap();
+    store
+        .start_approved_run(&project.id, &big.id)
+        .await
+        .unwrap();
+    let huge = ApprovalResult {
+        status: 502,
+        body: "x".repeat(actionhub_store::MAX_RESULT_BODY_BYTES + 1),
+    };
+    let kept = store
+        .finish_approved_run(&project.id, &big.id, false, &huge)
+        .await
+        .unwrap()
+        .result
+        .unwrap();
+    assert_eq!(
+        (kept.status, kept.body.contains("larger than the hub keeps")),
+        (502, true)
+    );
+
+    // Every request and decision was an event: 4 requested, 4 decided (rejected, expired, 2
+    // approved).
+    let deliveries = store
+        .list_deliveries(&project.id, &hook.id, 100)
+        .await
+        .unwrap();
+    let count = |event_type: &str| {
+        deliveries
+            .iter()
+            .filter(|d| d.event_type == event_type)
+            .count()
+    };
+    assert_eq!(
+        (count("approval.requested"), count("approval.decided")),
+        (4, 4)
+    );
+
+    // Settled approvals are purged with old runs; a pending one stays.
+    let waiting = store
+        .request_approval(&project.id, &hold(5, 900))
+        .await
+        .unwrap()
+        .approval;
+    let purged = store
+        .purge(Some(Timestamp::now().plus_seconds(1)), Timestamp(0))
+        .await
+        .unwrap();
+    assert_eq!(purged.approvals, 4);
+    assert!(matches!(
+        store.approval(&project.id, &rejected.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .approval(&project.id, &waiting.id)
+            .await
+            .unwrap()
+            .status,
+        ApprovalStatus::Pending
+    );
+}
+
+async fn approval_inputs_and_results_are_sealed(db: &TestDatabase) {
+    let store = open_with(db, &format!("1:{KEY_V1}")).await;
+    let project = store.project("default").await.unwrap();
+    let (account, _) = store
+        .save_account(&project.id, new_account("owner", "token"))
+        .await
+        .unwrap();
+    let input = serde_json::json!({"body": "plaintext-input-canary-7531"});
+    let held = store
+        .request_approval(&project.id, &held_call(&account.id, input.clone(), 900))
+        .await
+        .unwrap()
+        .approval;
+    store
+        .decide_approval(&project.id, &held.id, &ApprovalVerdict::Approve, "alice")
+        .await
+        .unwrap();
+    store
+        .start_approved_run(&project.id, &held.id)
+        .await
+        .unwrap();
+    let result = ApprovalResult {
+        status: 201,
+        body: r#"{"id":"msg_1","text":"plaintext-result-canary-8642"}"#.to_owned(),
+    };
+    store
+        .finish_approved_run(&project.id, &held.id, true, &result)
+        .await
+        .unwrap();
+    let raw = db.raw_contents();
+    assert!(contains_secret(&raw, &held.id), "the raw dump is readable");
+    for canary in [
+        "plaintext-input-canary-7531",
+        "plaintext-result-canary-8642",
+    ] {
+        assert!(
+            !contains_secret(&raw, canary),
+            "{canary} is stored in plaintext"
+        );
+    }
+    store.close().await;
+
+    let both = open_with(db, &format!("2:{KEY_V2},1:{KEY_V1}")).await;
+    let report = both.rotate_vault().await.unwrap();
+    assert_eq!(
+        report.rotated,
+        1 + 1 + 2,
+        "the credential, the pepper, the approval's input and result"
+    );
+    assert_eq!(report.remaining, 0);
+    both.close().await;
+    let new_only = open_with(db, &format!("2:{KEY_V2}")).await;
+    let reopened = new_only.approval(&project.id, &held.id).await.unwrap();
+    assert_eq!((reopened.input, reopened.result), (input, Some(result)));
 }
