@@ -182,6 +182,10 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidApiKey | StoreError::RevokedApiKey => {
                 ApiError::Unauthorized(error.to_string())
             }
+            StoreError::Policy(_) => ApiError::BadRequest(error.to_string()),
+            StoreError::ApprovalDecided(_)
+            | StoreError::ApprovalExpired
+            | StoreError::ApprovalState { .. } => ApiError::Conflict(error.to_string()),
             StoreError::BadUrl(_)
             | StoreError::CreateDir(_)
             | StoreError::CreateFile(_)
