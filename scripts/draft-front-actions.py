@@ -165,8 +165,6 @@ ID_OF = {
 }
 # Path parameters that are not ids: free text of at most this many characters.
 FREE_TEXT = {"locale": 35, "report_uid": 128, "query": 1000}
-# Fields Front takes only in multipart/form-data uploads; see the catalogue's `files` inputs.
-MULTIPART_ONLY = {"attachments", "avatar"}
 # The query object `q` of each kind of list, by the key its description names.
 Q_PROPERTIES = {
     "statuses": "conversations",
@@ -206,6 +204,11 @@ class Spec:
 
     def field(self, schema, required=False):
         schema = self.resolve(schema)
+        if schema.get("format") == "binary":
+            # Front takes files only in multipart uploads; the catalogue's `file` type carries
+            # them as {filename, content_type, content_base64} and the engine sends the form.
+            field = {"type": "file", "description": "TODO: describe."}
+            return {**field, "required": True} if required else field
         properties, required_names = self.object_parts(schema)
         kind = schema.get("type") or ("object" if properties or "anyOf" in schema or "oneOf" in schema else "string")
         field = {"type": kind}
@@ -225,7 +228,6 @@ class Spec:
             field["properties"] = {
                 name: self.field(sub, name in required_names)
                 for name, sub in properties.items()
-                if name not in MULTIPART_ONLY
             }
         return field
 
@@ -286,7 +288,9 @@ def example_value(field, resources):
     if field["type"] == "array" and "items" in field:
         return [example_value(field["items"], resources)]
     return {"string": "example", "integer": 1, "number": 1, "boolean": True,
-            "array": [], "object": {}}[field["type"]]
+            "array": [], "object": {},
+            "file": {"filename": "note.txt", "content_type": "text/plain", "content_base64": "aGVsbG8="},
+            }[field["type"]]
 
 
 def draft(method, path, operation, resources, seed_query):
@@ -312,8 +316,7 @@ def draft(method, path, operation, resources, seed_query):
     body = spec.resolve(operation.get("requestBody", {})).get("content", {}).get("application/json", {}).get("schema")
     if body:
         properties, required = spec.object_parts(body)
-        fields = {name: spec.field(schema, name in required)
-                  for name, schema in properties.items() if name not in MULTIPART_ONLY}
+        fields = {name: spec.field(schema, name in required) for name, schema in properties.items()}
         if fields:
             inputs["body"] = fields
             example["body"] = {name: example_value(f, resources) for name, f in fields.items() if f.get("required")}

@@ -9,9 +9,10 @@ use crate::output::emit;
 
 /// The Front simulator alone: Front's API on generated data, until Ctrl-C.
 ///
-/// Serves Front's Core API (the 52 catalogued operations and GET /me) at its root, with
+/// Serves Front's Core API (every catalogued operation, GET /me included) at its root, with
 /// Front's pagination, errors, scopes and rate limits, on one generated company: teammates,
-/// inboxes, channels, tags, 500 contacts, 50 accounts and 2,000 conversations. Prints the base URL alone on stdout (point ACTIONHUB_FRONT_BASE_URL at it) and everything
+/// inboxes, channels, tags, 500 contacts, 50 accounts, 2,000 conversations, and its teams,
+/// message templates, knowledge base and the rest of its library. Prints the base URL alone on stdout (point ACTIONHUB_FRONT_BASE_URL at it) and everything
 /// else on stderr: without --token, the demo token that every scope is granted to. The data is
 /// generated from --seed, so the same seed always gives the same company, ids and demo token.
 /// With --activity, the company also lives on its own: customers write in and teammates assign

@@ -165,7 +165,6 @@ pub fn generate(seed: u64) -> World {
     add_conversations(&mut world, &mut rng);
     add_example_comment(&mut world, &mut rng);
     add_example_draft(&mut world);
-    add_example_trashed_conversation(&mut world);
     library::add_library(&mut world, &mut rng);
     // Lists default to newest first; keeping storage in time order lets their sort run over
     // data that is already (nearly) sorted.
@@ -452,6 +451,10 @@ fn add_conversations(world: &mut World, rng: &mut Rng) {
     let tag_ids: Vec<String> = world.tags.keys().cloned().collect();
     let inbox_ids: Vec<String> = world.inboxes.keys().cloned().collect();
     let contact_ids: Vec<String> = world.contacts.keys().cloned().collect();
+    // Front deletes only what is in the trash: the first trashed conversation is the one the
+    // example of Delete Conversation names.
+    let mut trashed_example =
+        library::example_input("front_delete_conversation", "/path/conversation_id");
     for _ in 0..CONVERSATIONS {
         let inbox_index = weighted_inbox(rng);
         let inbox_id = inbox_ids[inbox_index].clone();
@@ -496,7 +499,13 @@ fn add_conversations(world: &mut World, rng: &mut Rng) {
             58..94 => ConversationState::Archived,
             _ => ConversationState::Trashed,
         };
-        let id = world.ids.mint(IdKind::Conversation);
+        let id = match trashed_example {
+            Some(example) if state == ConversationState::Trashed && world.ids.claim(example) => {
+                trashed_example = None;
+                example.to_owned()
+            }
+            _ => world.ids.mint(IdKind::Conversation),
+        };
         let customer = Recipient {
             name: contact_name.clone(),
             handle: handle.clone(),
@@ -742,29 +751,6 @@ fn add_example_comment(world: &mut World, rng: &mut Rng) {
         posted.body =
             format!("@{username} the customer sent the receipt; can you approve the refund?");
     }
-}
-
-/// The conversation the example of Delete Conversation removes: Front deletes only what is in
-/// the trash, so it is a trashed copy of the example conversation, without messages of its own.
-fn add_example_trashed_conversation(world: &mut World) {
-    let (Some(id), Some(example)) = (
-        library::example_input("front_delete_conversation", "/path/conversation_id"),
-        library::example("conversation"),
-    ) else {
-        return;
-    };
-    let Some(mut trashed) = world.conversations.get(example).cloned() else {
-        return;
-    };
-    if !world.ids.claim(id) {
-        return;
-    }
-    trashed.id = id.to_owned();
-    trashed.state = ConversationState::Trashed;
-    trashed.message_ids.clear();
-    trashed.comment_ids.clear();
-    trashed.event_ids.clear();
-    world.conversations.insert(id.to_owned(), trashed);
 }
 
 /// The example message: a reply draft in the example conversation, so that the examples of
