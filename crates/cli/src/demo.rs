@@ -127,7 +127,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
 }
 
 fn banner(url: &str, sim: &str, key: &str, account: &str, database: &str) -> String {
-        let policy = DEMO_POLICY.join(" ");
+    let policy = DEMO_POLICY.join(" ");
     format!(
         r#"actionhub demo: everything offline (Ctrl-C stops it)
 

@@ -273,7 +273,14 @@ async fn approvals_command(
                 })
                 .collect();
             emit(&table(
-                &["ID", "ACTION", "ACCOUNT", "STATUS", "EXPIRES", "REQUESTED BY"],
+                &[
+                    "ID",
+                    "ACTION",
+                    "ACCOUNT",
+                    "STATUS",
+                    "EXPIRES",
+                    "REQUESTED BY",
+                ],
                 &rows,
             ))?;
         }
@@ -328,7 +335,10 @@ async fn approvals_command(
                 .decide_approval(&project.id, id, &verdict, &decider())
                 .await
                 .map_err(|error| CliError::not_found(error, &what(id)))?;
-            eprintln!("rejected {}: {} will not run", decided.id, decided.action_id);
+            eprintln!(
+                "rejected {}: {} will not run",
+                decided.id, decided.action_id
+            );
         }
     }
     Ok(())
@@ -344,9 +354,8 @@ fn decider() -> String {
 
 /// An approval as pretty JSON, the call's answer as JSON rather than text.
 fn approval_json(approval: &Approval) -> Result<String, CliError> {
-    let unprintable = |error: serde_json::Error| {
-        CliError::Config(format!("cannot print the approval: {error}"))
-    };
+    let unprintable =
+        |error: serde_json::Error| CliError::Config(format!("cannot print the approval: {error}"));
     let mut value = serde_json::to_value(approval).map_err(unprintable)?;
     if let Some(body) = value.pointer_mut("/result/body")
         && let Some(parsed) = body

@@ -1392,7 +1392,10 @@ async fn policies_and_approvals_from_the_command_line() {
     ]);
     assert!(!held.status.success());
     let stderr = String::from_utf8_lossy(&held.stderr).into_owned();
-    assert!(stderr.contains("actionhub approvals approve apr_"), "{stderr}");
+    assert!(
+        stderr.contains("actionhub approvals approve apr_"),
+        "{stderr}"
+    );
     let id = stderr
         .split_whitespace()
         .find(|word| word.starts_with("apr_"))
@@ -1419,12 +1422,18 @@ async fn policies_and_approvals_from_the_command_line() {
     };
     assert_eq!(tags_named(), 0, "a held call ran");
     let pending = env.ok(&["approvals", "list", "--status", "pending"]);
-    assert!(pending.contains(&id) && pending.contains("front_create_tag"), "{pending}");
+    assert!(
+        pending.contains(&id) && pending.contains("front_create_tag"),
+        "{pending}"
+    );
 
     // Approving runs it, here, once.
     let approved: Value = serde_json::from_str(&env.ok(&["approvals", "approve", &id])).unwrap();
     assert_eq!(approved["status"], "succeeded", "{approved}");
-    assert_eq!(approved["result"]["body"]["data"]["name"], name, "{approved}");
+    assert_eq!(
+        approved["result"]["body"]["data"]["name"], name,
+        "{approved}"
+    );
     assert_eq!(tags_named(), 1);
     let again = env.run(&["approvals", "approve", &id]);
     assert!(!again.status.success());

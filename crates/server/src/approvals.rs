@@ -189,7 +189,11 @@ pub async fn decide(
 /// Runs an approved call once: `approved → running` (compare-and-set, so a second runner
 /// stops here), the stored input through the engine, then the result stored.
 async fn run_approved(state: &AppState, project_id: &str, approval_id: &str) {
-    let approval = match state.store.start_approved_run(project_id, approval_id).await {
+    let approval = match state
+        .store
+        .start_approved_run(project_id, approval_id)
+        .await
+    {
         Ok(approval) => approval,
         Err(error) => {
             tracing::warn!(%error, approval_id, "an approved call was not started");

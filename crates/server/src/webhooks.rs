@@ -5,8 +5,8 @@
 
 use actionhub_catalog::{Catalog, echo};
 use actionhub_store::{
-    ACCOUNT_EVENT_PREFIX, APPROVAL_EVENT_PREFIX, Endpoint, EndpointPatch, FRONT_EVENT_PREFIX, NewEndpoint, Store,
-    StoreError,
+    ACCOUNT_EVENT_PREFIX, APPROVAL_EVENT_PREFIX, Endpoint, EndpointPatch, FRONT_EVENT_PREFIX,
+    NewEndpoint, Store, StoreError,
 };
 use actionhub_worker::security::{self, AddressPolicy};
 use secrecy::SecretString;

@@ -296,7 +296,10 @@ async fn denied_calls_name_their_rule(db: TestDatabase) {
         .set_policy(json!([{"match": "hint:destructive", "decision": "deny"}]))
         .await;
     let (status, body) = bench
-        .rpc("front_delete_tag", json!({"path": {"tag_id": "tag_missing"}}))
+        .rpc(
+            "front_delete_tag",
+            json!({"path": {"tag_id": "tag_missing"}}),
+        )
         .await;
     assert_eq!(status, 403, "{body}");
     assert!(
@@ -324,7 +327,10 @@ async fn denied_calls_name_their_rule(db: TestDatabase) {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["decision"], "allow");
-    assert_eq!(body["rule"], json!({"level": "account", "match": "front_delete_tag"}));
+    assert_eq!(
+        body["rule"],
+        json!({"level": "account", "match": "front_delete_tag"})
+    );
     let (status, body) = bench
         .post("/policy/explain", json!({"action": "front_delete_tag"}))
         .await;
@@ -374,16 +380,29 @@ async fn a_held_call_runs_once_when_approved(db: TestDatabase) {
     let id = held["approval"]["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("apr_"), "{held}");
     assert_eq!(held["approval"]["status"], "pending");
-    assert!(held["approval"]["expires_at"].as_str().unwrap().ends_with('Z'));
+    assert!(
+        held["approval"]["expires_at"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
     assert_eq!(
         held["approval"]["approve_url"],
         format!("{}/dashboard/approvals/{id}", bench.url)
     );
-    assert_eq!(bench.tags_named(&name).await, 0, "a held call reached Front");
+    assert_eq!(
+        bench.tags_named(&name).await,
+        0,
+        "a held call reached Front"
+    );
 
     // The same call again is the same approval; another input is another one.
     let (status, again) = bench.create_tag(&name).await;
-    assert_eq!((status, &again["approval"]["id"]), (202, &json!(id)), "{again}");
+    assert_eq!(
+        (status, &again["approval"]["id"]),
+        (202, &json!(id)),
+        "{again}"
+    );
     let (status, other) = bench.create_tag(&format!("{name}-other")).await;
     assert_eq!(status, 202, "{other}");
     assert_ne!(other["approval"]["id"], json!(id));
@@ -410,7 +429,11 @@ async fn a_held_call_runs_once_when_approved(db: TestDatabase) {
     let done = bench.approval_in(&id, &["succeeded", "failed"]).await;
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["result"]["status"], 200, "{done}");
-    assert_eq!(done["result"]["body"]["data"]["name"], name.as_str(), "{done}");
+    assert_eq!(
+        done["result"]["body"]["data"]["name"],
+        name.as_str(),
+        "{done}"
+    );
     assert!(done["decided_by"].as_str().unwrap().contains("(tester)"));
     assert_eq!(bench.tags_named(&name).await, 1);
 
@@ -474,10 +497,19 @@ async fn two_approvers_at_once_run_the_call_once(db: TestDatabase) {
         assert_eq!(done["status"], "succeeded", "{done}");
         // The other hub shows the same outcome.
         let (_, seen) = bench
-            .call(reqwest::Method::GET, &second_url, &format!("/approvals/{id}"), None)
+            .call(
+                reqwest::Method::GET,
+                &second_url,
+                &format!("/approvals/{id}"),
+                None,
+            )
             .await;
         assert_eq!(seen["status"], "succeeded", "{seen}");
-        assert_eq!(bench.tags_named(&name).await, 1, "the call ran {round}: not once");
+        assert_eq!(
+            bench.tags_named(&name).await,
+            1,
+            "the call ran {round}: not once"
+        );
     }
 }
 
@@ -527,7 +559,10 @@ async fn rejected_and_expired_calls_never_run(db: TestDatabase) {
     let (_, held) = bench.create_tag(&third).await;
     let third_id = held["approval"]["id"].as_str().unwrap().to_owned();
     let (status, body) = bench
-        .post(&format!("/approvals/{third_id}/reject"), json!({"why": "x"}))
+        .post(
+            &format!("/approvals/{third_id}/reject"),
+            json!({"why": "x"}),
+        )
         .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(bench.tags_named(&rejected).await, 0);
@@ -541,10 +576,17 @@ async fn prefer_wait_answers_as_the_call_did(db: TestDatabase) {
         .set_policy(json!([{"match": "front_create_tag", "decision": "approve"}]))
         .await;
     let (status, body, _) = bench
-        .rpc_with("front_create_tag", json!({"body": {"name": "x"}}), &[("prefer", "wait=61")])
+        .rpc_with(
+            "front_create_tag",
+            json!({"body": {"name": "x"}}),
+            &[("prefer", "wait=61")],
+        )
         .await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("Prefer"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("Prefer"),
+        "{body}"
+    );
 
     // Approved while the caller waits: the answer is the call's own.
     let name = format!("waited-{}", random_suffix());
@@ -604,10 +646,17 @@ async fn decide_first_pending(bench: Arc<Bench>, reject: Option<&'static str>) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let (status, body) = match reject {
-        None => bench.post(&format!("/approvals/{id}/approve"), json!({})).await,
+        None => {
+            bench
+                .post(&format!("/approvals/{id}/approve"), json!({}))
+                .await
+        }
         Some(reason) => {
             bench
-                .post(&format!("/approvals/{id}/reject"), json!({"reason": reason}))
+                .post(
+                    &format!("/approvals/{id}/reject"),
+                    json!({"reason": reason}),
+                )
                 .await
         }
     };
@@ -668,7 +717,10 @@ async fn approval_events_reach_a_webhook_endpoint(db: TestDatabase) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert!(types.contains(&"approval.requested".to_owned()), "{types:?}");
+    assert!(
+        types.contains(&"approval.requested".to_owned()),
+        "{types:?}"
+    );
     assert!(types.contains(&"approval.decided".to_owned()), "{types:?}");
     worker.shutdown().await;
 }

@@ -179,7 +179,11 @@ fn preferred_wait(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
                 continue;
             };
             if name.trim().eq_ignore_ascii_case("wait") {
-                let seconds: u64 = seconds.trim().trim_matches('"').parse().map_err(|_| refused())?;
+                let seconds: u64 = seconds
+                    .trim()
+                    .trim_matches('"')
+                    .parse()
+                    .map_err(|_| refused())?;
                 if !(1..=MAX_WAIT_SECS).contains(&seconds) {
                     return Err(refused());
                 }
