@@ -10,7 +10,7 @@ use actionhub_catalog::{Action, Catalog, Connector, Hints, Method, ParamStyle, s
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -140,6 +140,7 @@ pub async fn rpc(
         idempotency_key: idempotency_key.as_deref(),
         dry_run,
         source: RunSource::Rpc,
+        api_key_id: Some(&principal.key_id),
     };
     run_action(&state, request).await
 }
@@ -156,6 +157,9 @@ impl IntoResponse for ActionResponse {
             }
         };
         let mut response = Response::new(Body::new(Pieces(pieces.into())));
+        if matches!(self, ActionResponse::Held(_)) {
+            *response.status_mut() = StatusCode::ACCEPTED;
+        }
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
