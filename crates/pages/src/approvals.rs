@@ -103,8 +103,6 @@ pub struct ApprovalPage<'a> {
     pub action: Option<&'a Action>,
     /// The Front request line the call makes: method and path with its parameters filled in.
     pub front_request: Option<&'a str>,
-    /// Whether the action sends something to people outside the company.
-    pub sends: bool,
     pub account_id: &'a str,
     /// The exact input the call runs with.
     pub input: &'a Value,
@@ -235,7 +233,7 @@ pub fn approval_page(view: &ApprovalPage<'_>) -> Markup {
                     }
                     @if let Some(action) = view.action {
                         dt { "Hints" }
-                        dd { (hints(action, view.sends)) }
+                        dd { (hints(action)) }
                         dt { "Description" }
                         dd { (action.description) }
                     }
@@ -283,12 +281,12 @@ pub fn approval_page(view: &ApprovalPage<'_>) -> Markup {
 }
 
 /// The action's hints in words.
-fn hints(action: &Action, sends: bool) -> Markup {
+fn hints(action: &Action) -> Markup {
     let mut said: Vec<&str> = Vec::new();
     if action.hints.destructive {
         said.push("destructive: deletes or irreversibly changes data");
     }
-    if sends {
+    if action.hints.sends {
         said.push("sends to customers");
     }
     if action.hints.read_only {

@@ -38,7 +38,6 @@ fn pending_approval<'a>(input: &'a Value) -> ApprovalPage<'a> {
         action_id: "front_delete_contact",
         action: Some(delete_contact()),
         front_request: Some("DELETE /contacts/crd_123"),
-        sends: false,
         account_id: "acc_1",
         input,
         requested_by: HOSTILE,

@@ -69,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(pages::retry_delivery))
         .routes(routes!(pages::approvals))
         .routes(routes!(pages::approval))
+        .routes(routes!(pages::approve))
+        .routes(routes!(pages::reject))
         .routes(routes!(pages::policy))
         .split_for_parts();
     match Published::new(&document) {

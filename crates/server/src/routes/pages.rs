@@ -5,6 +5,8 @@
 //! Who may see what: the guide is public documentation; `/link` needs a live connect-session
 //! token; the dashboard needs a sign-in with an API key, and shows only that key's project.
 
+use std::time::Duration;
+
 use actionhub_catalog::{Action, Catalog, Connector};
 use actionhub_pages::{
     AccountPolicy, AccountRow, AccountsPage, ApprovalDecision, ApprovalOutcome, ApprovalPage,
@@ -14,7 +16,8 @@ use actionhub_pages::{
     policy_page, scope_guide, sign_in_page, webhooks_page,
 };
 use actionhub_store::{
-    AccountFilter, ApiKey, Approval, ApprovalFilter, ApprovalStatus, AttemptRecord, ConnectSession,
+    AccountFilter, ApiKey, Approval, ApprovalFilter, ApprovalStatus, ApprovalVerdict,
+    AttemptRecord, ConnectSession,
     Delivery, Endpoint, MAX_APPROVALS_LISTED, Policy, StoreError, Timestamp,
 };
 use axum::Extension;
@@ -30,6 +33,7 @@ use maud::Markup;
 use secrecy::SecretString;
 
 use crate::AppState;
+use crate::approvals;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{PathId, PathIds, refuse_nul};
 use crate::openapi::{PublishedCell, published};
@@ -76,11 +80,12 @@ fn page(status: StatusCode, markup: Markup, framing: Framing) -> Response {
     response
 }
 
-fn redirect(to: &'static str, headers: HeaderMap) -> Response {
+fn redirect(to: &str, headers: HeaderMap) -> Response {
+    let Ok(location) = HeaderValue::from_str(to) else {
+        return internal_error_page();
+    };
     let mut response = (StatusCode::SEE_OTHER, headers).into_response();
-    response
-        .headers_mut()
-        .insert(LOCATION, HeaderValue::from_static(to));
+    response.headers_mut().insert(LOCATION, location);
     response
 }
 
@@ -1052,7 +1057,6 @@ async fn show_approval(
         action_id: &approval.action_id,
         action,
         front_request: front_request.as_deref(),
-        sends: false,
         account_id: &approval.account_id,
         input: &approval.input,
         requested_by: &approval.requested_by,
@@ -1067,6 +1071,119 @@ async fn show_approval(
         notice,
     };
     page(status, approval_page(&view), Framing::Nowhere)
+}
+
+/// How long an Approve waits for the call to finish before showing the approval's page, so
+/// that the approver usually sees the result at once (the page reloads itself while it runs).
+const APPROVED_RUN_WAIT: Duration = Duration::from_secs(5);
+
+/// Approve a held call from the dashboard (form)
+///
+/// Form field `csrf`. The same compare-and-set as `POST /approvals/{id}/approve`: the call
+/// runs once, exactly as held; then back to the approval's page, with its result when the call
+/// finished within a few seconds.
+#[utoipa::path(
+    post,
+    path = "/dashboard/approvals/{id}/approve",
+    operation_id = "dashboard_approve",
+    tag = "Pages",
+    params(("id" = String, Path, description = "The approval's id", example = "apr_7Hk2pQ9vX4mN1bR8tY6w")),
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the form's token"),
+    responses(
+        (status = 303, description = "Approved (or not signed in): to the approval's page (or the sign-in)"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 404, description = "The project has no such approval", body = String, content_type = "text/html"),
+        (status = 409, description = "Already decided or expired: the approval's page says so", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathId(id): PathId,
+    body: Bytes,
+) -> Response {
+    decide_from_form(&state, &headers, &id, &pairs(&body), ApprovalVerdict::Approve).await
+}
+
+/// Reject a held call from the dashboard (form)
+///
+/// Form fields `csrf` and `reason` (optional). The same compare-and-set as
+/// `POST /approvals/{id}/reject`; then back to the approval's page.
+#[utoipa::path(
+    post,
+    path = "/dashboard/approvals/{id}/reject",
+    operation_id = "dashboard_reject",
+    tag = "Pages",
+    params(("id" = String, Path, description = "The approval's id", example = "apr_7Hk2pQ9vX4mN1bR8tY6w")),
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the form's token; `reason`: why (optional)"),
+    responses(
+        (status = 303, description = "Rejected (or not signed in): to the approval's page (or the sign-in)"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 404, description = "The project has no such approval", body = String, content_type = "text/html"),
+        (status = 409, description = "Already decided or expired: the approval's page says so", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn reject(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathId(id): PathId,
+    body: Bytes,
+) -> Response {
+    let form = pairs(&body);
+    let reason = first(&form, "reason")
+        .map(str::trim)
+        .filter(|reason| !reason.is_empty())
+        .map(str::to_owned);
+    decide_from_form(&state, &headers, &id, &form, ApprovalVerdict::Reject { reason }).await
+}
+
+/// Decides approval `id` through the approvals service (so that an approved call runs), then
+/// shows where it stands: a redirect to its page, or the page itself saying why the decision
+/// was refused.
+async fn decide_from_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    form: &[(String, String)],
+    verdict: ApprovalVerdict,
+) -> Response {
+    let (session, key) = match form_session(state, headers, form).await {
+        Ok(signed_in) => signed_in,
+        Err(response) => return response,
+    };
+    let decided_by = format!("dashboard (API key {} ({}))", key.id, key.name);
+    let approving = verdict == ApprovalVerdict::Approve;
+    match approvals::decide(state, &key.project_id, id, verdict, &decided_by).await {
+        Ok(decided) => {
+            if approving {
+                // Whatever the wait gives, the page shows the approval as it then is.
+                let _ = approvals::wait_for_outcome(
+                    state,
+                    &key.project_id,
+                    &decided.id,
+                    APPROVED_RUN_WAIT,
+                )
+                .await;
+            }
+            redirect(
+                &format!("/dashboard/approvals/{}", decided.id),
+                HeaderMap::new(),
+            )
+        }
+        Err(ApiError::NotFound(_)) => dashboard_not_found_page(),
+        Err(ApiError::Conflict(message)) => {
+            let notice = format!("This decision was not taken: {message}.");
+            show_approval(state, &session, &key, id, StatusCode::CONFLICT, Some(&notice)).await
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot decide an approval from the dashboard");
+            internal_error_page()
+        }
+    }
 }
 
 /// The dashboard's Policy page (HTML)
