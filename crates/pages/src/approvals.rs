@@ -139,6 +139,15 @@ pub struct PolicyPage<'a> {
     /// otherwise).
     pub project_rules: Option<&'a [RuleRow]>,
     pub accounts: &'a [AccountPolicy<'a>],
+    /// The text of a refused edit of the project's rules, shown again with its errors.
+    pub refused_edit: Option<RefusedEdit<'a>>,
+}
+
+/// A project policy edit the hub refused: the text as sent and what is wrong, line by line.
+#[derive(Debug)]
+pub struct RefusedEdit<'a> {
+    pub text: &'a str,
+    pub errors: &'a [String],
 }
 
 /// The Approvals page of the signed-in project.
@@ -386,12 +395,46 @@ pub fn policy_page(view: &PolicyPage<'_>) -> Markup {
                     }
                 }
             }
-            p {
-                "Change the rules with " code { "actionhub policy set" } " or " code { "PUT /policy" } ": see "
-                a href="/docs/api" { "the API reference" } "."
-            }
+            (policy_form(view))
         },
     )
+}
+
+/// The project policy as text, one `SELECTOR=DECISION` per line, to edit.
+fn policy_form(view: &PolicyPage<'_>) -> Markup {
+    let written: String = view
+        .project_rules
+        .unwrap_or_default()
+        .iter()
+        .map(|rule| format!("{}={}\n", rule.selector, rule.decision))
+        .collect();
+    let (text, errors) = match &view.refused_edit {
+        Some(edit) => (edit.text, edit.errors),
+        None => (written.as_str(), &[][..]),
+    };
+    html! {
+        section class="panel" aria-labelledby="edit-policy-title" {
+            h2 id="edit-policy-title" { "Edit the project policy" }
+            form method="post" action="/dashboard/policy" {
+                input type="hidden" name="csrf" value=(view.signed_in.csrf_token);
+                label for="policy-rules" class="field-label" {
+                    "Rules, one " code { "SELECTOR=DECISION" } " per line (e.g. " code { "hint:destructive=approve" } "); none: every call is allowed"
+                }
+                textarea id="policy-rules" name="rules" rows="6" spellcheck="false"
+                    aria-describedby="policy-errors" aria-invalid=[(!errors.is_empty()).then_some("true")] { (text) }
+                div id="policy-errors" class="field-error" role="alert" hidden[errors.is_empty()] {
+                    @if !errors.is_empty() {
+                        ul { @for error in errors { li { (error) } } }
+                    }
+                }
+                p { button type="submit" class="primary" { "Save project policy" } }
+            }
+            p class="muted" {
+                "Accounts' own policies are changed with " code { "actionhub policy set --account ID" } " or "
+                code { "PUT /accounts/{id}/policy" } " (" a href="/docs/api" { "API reference" } ")."
+            }
+        }
+    }
 }
 
 fn rules_table(caption: &str, rules: &[RuleRow]) -> Markup {

@@ -5,7 +5,7 @@
 use actionhub_catalog::{Action, Catalog};
 use actionhub_pages::{
     AccountPolicy, ApprovalDecision, ApprovalOutcome, ApprovalPage, ApprovalRow, ApprovalsPage,
-    JSON_SHOWN_CHARS, Moment, PolicyPage, RuleRow, SignedIn, approval_page, approvals_page,
+    JSON_SHOWN_CHARS, Moment, PolicyPage, RefusedEdit, RuleRow, SignedIn, approval_page, approvals_page,
     policy_page,
 };
 use serde_json::{Value, json};
@@ -197,6 +197,7 @@ fn the_policy_page_lists_the_rules_and_the_precedence() {
         signed_in: signed_in(0),
         project_rules: Some(&project),
         accounts: &accounts,
+        refused_edit: None,
     })
     .into_string();
     assert!(html.contains("<code>hint:destructive</code>"));
@@ -204,13 +205,26 @@ fn the_policy_page_lists_the_rules_and_the_precedence() {
     assert!(html.contains("<code>front_delete_contact</code>"));
     assert!(html.contains("most specific matching rule decides"));
     assert!(!html.contains("<script>alert"));
+    assert!(
+        html.contains(">hint:destructive=approve\n</textarea>"),
+        "the form holds the project's rules as text: {html}"
+    );
+    assert!(html.contains("name=\"csrf\" value=\"csrf-token-1\""));
 
+    let errors = ["line 2: `<b>` is not a selector".to_owned()];
     let none = policy_page(&PolicyPage {
         signed_in: signed_in(0),
         project_rules: None,
         accounts: &[],
+        refused_edit: Some(RefusedEdit {
+            text: "*=allow\n<b>=deny",
+            errors: &errors,
+        }),
     })
     .into_string();
     assert!(none.contains("The project has no rules"));
     assert!(none.contains("No account has a policy of its own."));
+    assert!(none.contains(">*=allow\n&lt;b&gt;=deny</textarea>"), "{none}");
+    assert!(none.contains("<li>line 2: `&lt;b&gt;` is not a selector</li>"));
+    assert!(none.contains("aria-invalid=\"true\""));
 }

@@ -1,7 +1,7 @@
 //! The dashboard's approvals and policy pages against a hub and the Front simulator: a call a
 //! project policy holds is approved from its page and runs once; a second decision is refused
 //! with a clear message; forms need the session and its CSRF token; another project's approval
-//! is not found; the Policy page lists the rules.
+//! is not found; the Policy page lists the rules and edits the project's.
 
 mod common;
 
@@ -356,4 +356,56 @@ async fn the_policy_page_lists_the_project_and_account_rules() {
     ] {
         assert!(html.contains(shown), "`{shown}` is not on the page: {html}");
     }
+
+    // The project's rules edited as text: refused line by line, saved whole, or removed.
+    let csrf = csrf_of(&html);
+    let project_rules = || async {
+        dash.hub
+            .store
+            .project_policy(&dash.project_id)
+            .await
+            .unwrap()
+            .map(|policy| {
+                policy
+                    .rules
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+            })
+    };
+    let before = project_rules().await;
+    let forged = dash
+        .form("/dashboard/policy", &session, "csrf=forged&rules=*%3Ddeny")
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let refused = dash
+        .form(
+            "/dashboard/policy",
+            &session,
+            &format!("csrf={csrf}&rules=*%3Ddeny%0Ahint%3Anope%3Dallow%0A%0Agroup%3Atags%3Dmaybe"),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("line 2: `hint:nope` is not a selector"), "{refused}");
+    assert!(refused.contains("line 4: `maybe` is not a decision"), "{refused}");
+    assert_eq!(project_rules().await, before, "nothing saved");
+
+    let saved = dash
+        .form(
+            "/dashboard/policy",
+            &session,
+            &format!("csrf={csrf}&rules=hint%3Asends%3Dapprove%0D%0A*%3Dallow%0D%0A"),
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        project_rules().await,
+        Some(vec!["hint:sends=approve".to_owned(), "*=allow".to_owned()])
+    );
+    let cleared = dash
+        .form("/dashboard/policy", &session, &format!("csrf={csrf}&rules="))
+        .await;
+    assert_eq!(cleared.status(), StatusCode::SEE_OTHER);
+    assert_eq!(project_rules().await, None);
 }

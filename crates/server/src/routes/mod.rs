@@ -71,7 +71,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(pages::approval))
         .routes(routes!(pages::approve))
         .routes(routes!(pages::reject))
-        .routes(routes!(pages::policy))
+        .routes(routes!(pages::policy, pages::set_policy))
         .split_for_parts();
     match Published::new(&document) {
         Ok(document) => {

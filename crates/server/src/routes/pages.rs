@@ -11,14 +11,15 @@ use actionhub_catalog::{Action, Catalog, Connector};
 use actionhub_pages::{
     AccountPolicy, AccountRow, AccountsPage, ApprovalDecision, ApprovalOutcome, ApprovalPage,
     ApprovalRow, ApprovalsPage, CONTENT_SECURITY_POLICY, DeliveryRow, EndpointRow, GuideSelection,
-    LinkOutcome, LinkPage, LinkUnavailable, Moment, PolicyPage, RuleRow, SignedIn, WebhooksPage,
+    LinkOutcome, LinkPage, LinkUnavailable, Moment, PolicyPage, RefusedEdit, RuleRow, SignedIn,
+    WebhooksPage,
     accounts_page, approval_page, approvals_page, asset, link_page, link_unavailable_page,
     policy_page, scope_guide, sign_in_page, webhooks_page,
 };
 use actionhub_store::{
     AccountFilter, ApiKey, Approval, ApprovalFilter, ApprovalStatus, ApprovalVerdict,
     AttemptRecord, ConnectSession,
-    Delivery, Endpoint, MAX_APPROVALS_LISTED, Policy, StoreError, Timestamp,
+    Delivery, Endpoint, MAX_APPROVALS_LISTED, Policy, PolicyRule, StoreError, Timestamp,
 };
 use axum::Extension;
 use axum::body::Bytes;
@@ -1188,8 +1189,8 @@ async fn decide_from_form(
 
 /// The dashboard's Policy page (HTML)
 ///
-/// The project's policy and each account's own, rule by rule, with the rule of precedence.
-/// Read-only: the rules are changed with `PUT /policy` or `actionhub policy set`.
+/// The project's policy and each account's own, rule by rule, with the rule of precedence,
+/// and a form to edit the project's rules as text (accounts' own are changed through the API).
 #[utoipa::path(
     get,
     path = "/dashboard/policy",
@@ -1206,6 +1207,16 @@ pub async fn policy(State(state): State<AppState>, headers: HeaderMap) -> Respon
     let Some((session, key)) = signed_in(&state, &headers).await else {
         return redirect("/dashboard/sign-in", HeaderMap::new());
     };
+    show_policy(&state, &session, &key, None).await
+}
+
+/// The Policy page, with a refused edit shown again with its errors (422).
+async fn show_policy(
+    state: &AppState,
+    session: &SessionCookie,
+    key: &ApiKey,
+    refused_edit: Option<RefusedEdit<'_>>,
+) -> Response {
     let project_policy = match state.store.project_policy(&key.project_id).await {
         Ok(policy) => policy,
         Err(error) => {
@@ -1236,7 +1247,7 @@ pub async fn policy(State(state): State<AppState>, headers: HeaderMap) -> Respon
             }
         }
     }
-    let frame = match Frame::of(&state, &session, &key).await {
+    let frame = match Frame::of(state, session, key).await {
         Ok(frame) => frame,
         Err(response) => return response,
     };
@@ -1249,12 +1260,106 @@ pub async fn policy(State(state): State<AppState>, headers: HeaderMap) -> Respon
             rules,
         })
         .collect();
+    let status = if refused_edit.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let view = PolicyPage {
-        signed_in: frame.signed_in(&key),
+        signed_in: frame.signed_in(key),
         project_rules: project_rules.as_deref(),
         accounts: &account_policies,
+        refused_edit,
     };
-    page(StatusCode::OK, policy_page(&view), Framing::Nowhere)
+    page(status, policy_page(&view), Framing::Nowhere)
+}
+
+/// Set the project policy from the dashboard (form)
+///
+/// Form fields `csrf` and `rules`: one `SELECTOR=DECISION` per line (blank lines skipped; none
+/// at all removes the project's policy). A refused text is shown again with what is wrong, line
+/// by line.
+#[utoipa::path(
+    post,
+    path = "/dashboard/policy",
+    operation_id = "dashboard_set_policy",
+    tag = "Pages",
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the form's token; `rules`: one `SELECTOR=DECISION` per line"),
+    responses(
+        (status = 303, description = "Saved (or not signed in): to the Policy page (or the sign-in)"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 422, description = "A rule is invalid; the page says which line and why", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn set_policy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = pairs(&body);
+    let (session, key) = match form_session(&state, &headers, &form).await {
+        Ok(signed_in) => signed_in,
+        Err(response) => return response,
+    };
+    let text = first(&form, "rules").unwrap_or_default();
+    let policy = match parse_policy_lines(text) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            let edit = RefusedEdit {
+                text,
+                errors: &errors,
+            };
+            return show_policy(&state, &session, &key, Some(edit)).await;
+        }
+    };
+    let saved = if policy.rules.is_empty() {
+        state
+            .store
+            .delete_project_policy(&key.project_id)
+            .await
+            .map(|_| ())
+    } else {
+        state.store.put_project_policy(&key.project_id, &policy).await
+    };
+    match saved {
+        Ok(()) => redirect("/dashboard/policy", HeaderMap::new()),
+        Err(StoreError::Policy(refused)) => {
+            let errors = [refused.to_string()];
+            let edit = RefusedEdit {
+                text,
+                errors: &errors,
+            };
+            show_policy(&state, &session, &key, Some(edit)).await
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot save the project policy from the dashboard");
+            internal_error_page()
+        }
+    }
+}
+
+/// A policy from its text form, one rule per line (blank lines skipped), or what is wrong with
+/// each line that is not a rule (`line 2: …`).
+fn parse_policy_lines(text: &str) -> Result<Policy, Vec<String>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match line.parse::<PolicyRule>() {
+            Ok(rule) => rules.push(rule),
+            Err(error) => errors.push(format!("line {}: {error}", number + 1)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Policy { rules })
+    } else {
+        Err(errors)
+    }
 }
 
 fn rule_rows(policy: &Policy) -> Vec<RuleRow> {
