@@ -226,7 +226,7 @@ pub fn approval_page(view: &ApprovalPage<'_>) -> Markup {
         &format!("Approval: {label}"),
         &["/assets/dashboard.js"],
         html! {
-            (dashboard_header(DashboardSection::Approvals, &format!("Approve {label}?"), view.signed_in))
+            (dashboard_header(DashboardSection::Approvals, &format!("Approval: {label}"), view.signed_in))
             p { a href="/dashboard/approvals" { "All approvals" } }
             @if let Some(notice) = view.notice {
                 p class="notice" role="alert" { (notice) }
@@ -281,7 +281,7 @@ pub fn approval_page(view: &ApprovalPage<'_>) -> Markup {
             @if let Some(outcome) = &view.outcome {
                 section class="panel" aria-labelledby="result-title" {
                     h2 id="result-title" { "Result" }
-                    p { "Front answered " strong data-approval-result-status { "HTTP " (outcome.status) } "." }
+                    p { "The call answered " strong data-approval-result-status { "HTTP " (outcome.status) } "." }
                     (json_block("result-title", &pretty_text(outcome.body), "result"))
                 }
             }

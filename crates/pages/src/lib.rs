@@ -20,7 +20,8 @@ mod rich_text;
 
 pub use approvals::{
     AccountPolicy, ApprovalDecision, ApprovalOutcome, ApprovalPage, ApprovalRow, ApprovalsPage,
-    JSON_SHOWN_CHARS, Moment, PolicyPage, RefusedEdit, RuleRow, approval_page, approvals_page, policy_page,
+    JSON_SHOWN_CHARS, Moment, PolicyPage, RefusedEdit, RuleRow, approval_page, approvals_page,
+    policy_page,
 };
 pub use assets::{ASSETS, Asset, CONTENT_SECURITY_POLICY, asset};
 pub use dashboard::{

@@ -5,8 +5,8 @@
 use actionhub_catalog::{Action, Catalog};
 use actionhub_pages::{
     AccountPolicy, ApprovalDecision, ApprovalOutcome, ApprovalPage, ApprovalRow, ApprovalsPage,
-    JSON_SHOWN_CHARS, Moment, PolicyPage, RefusedEdit, RuleRow, SignedIn, approval_page, approvals_page,
-    policy_page,
+    JSON_SHOWN_CHARS, Moment, PolicyPage, RefusedEdit, RuleRow, SignedIn, approval_page,
+    approvals_page, policy_page,
 };
 use serde_json::{Value, json};
 
@@ -66,7 +66,10 @@ fn a_pending_approval_shows_the_call_as_text_and_the_decision_forms() {
         html.contains("\n    &quot;contact_id&quot;: &quot;crd_123&quot;\n"),
         "{html}"
     );
-    for form in ["/dashboard/approvals/apr_1/approve", "/dashboard/approvals/apr_1/reject"] {
+    for form in [
+        "/dashboard/approvals/apr_1/approve",
+        "/dashboard/approvals/apr_1/reject",
+    ] {
         let at = html.find(form).unwrap_or_else(|| panic!("no form {form}"));
         assert!(
             html[at..].contains("name=\"csrf\" value=\"csrf-token-1\""),
@@ -175,7 +178,10 @@ fn the_list_puts_pending_first_and_links_each_approval() {
     })
     .into_string();
     assert!(empty.contains("Nothing is waiting for a decision."));
-    assert!(!empty.contains("pending</span>"), "no count when none waits");
+    assert!(
+        !empty.contains("pending</span>"),
+        "no count when none waits"
+    );
 }
 
 #[test]
@@ -224,7 +230,10 @@ fn the_policy_page_lists_the_rules_and_the_precedence() {
     .into_string();
     assert!(none.contains("The project has no rules"));
     assert!(none.contains("No account has a policy of its own."));
-    assert!(none.contains(">*=allow\n&lt;b&gt;=deny</textarea>"), "{none}");
+    assert!(
+        none.contains(">*=allow\n&lt;b&gt;=deny</textarea>"),
+        "{none}"
+    );
     assert!(none.contains("<li>line 2: `&lt;b&gt;` is not a selector</li>"));
     assert!(none.contains("aria-invalid=\"true\""));
 }

@@ -243,7 +243,10 @@ async fn an_approval_approved_on_its_page_runs_once_and_cannot_be_decided_again(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let html = dash.page(&path, &session).await.text().await.unwrap();
-    assert!(html.contains("data-approval-status=\"succeeded\""), "{html}");
+    assert!(
+        html.contains("data-approval-status=\"succeeded\""),
+        "{html}"
+    );
     assert!(html.contains("Approved by"), "{html}");
     assert!(html.contains("data-approval-result-status"), "{html}");
     assert!(!html.contains(&approve), "no buttons once decided");
@@ -278,9 +281,16 @@ async fn a_rejected_approval_shows_the_reason_and_other_projects_approvals_are_n
     assert_eq!(dash.status_of(&id).await, ApprovalStatus::Rejected);
     let html = dash.page(&path, &session).await.text().await.unwrap();
     assert!(html.contains("Rejected by"), "{html}");
-    assert!(html.contains("&lt;script&gt;not today&lt;/script&gt;"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;not today&lt;/script&gt;"),
+        "{html}"
+    );
     let late = dash
-        .form(&format!("{path}/approve"), &session, &format!("csrf={csrf}"))
+        .form(
+            &format!("{path}/approve"),
+            &session,
+            &format!("csrf={csrf}"),
+        )
         .await;
     assert_eq!(late.status(), StatusCode::CONFLICT);
     assert!(late.text().await.unwrap().contains("already rejected"));
@@ -387,8 +397,14 @@ async fn the_policy_page_lists_the_project_and_account_rules() {
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let refused = refused.text().await.unwrap();
-    assert!(refused.contains("line 2: `hint:nope` is not a selector"), "{refused}");
-    assert!(refused.contains("line 4: `maybe` is not a decision"), "{refused}");
+    assert!(
+        refused.contains("line 2: `hint:nope` is not a selector"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("line 4: `maybe` is not a decision"),
+        "{refused}"
+    );
     assert_eq!(project_rules().await, before, "nothing saved");
 
     let saved = dash
@@ -404,7 +420,11 @@ async fn the_policy_page_lists_the_project_and_account_rules() {
         Some(vec!["hint:sends=approve".to_owned(), "*=allow".to_owned()])
     );
     let cleared = dash
-        .form("/dashboard/policy", &session, &format!("csrf={csrf}&rules="))
+        .form(
+            "/dashboard/policy",
+            &session,
+            &format!("csrf={csrf}&rules="),
+        )
         .await;
     assert_eq!(cleared.status(), StatusCode::SEE_OTHER);
     assert_eq!(project_rules().await, None);

@@ -12,14 +12,13 @@ use actionhub_pages::{
     AccountPolicy, AccountRow, AccountsPage, ApprovalDecision, ApprovalOutcome, ApprovalPage,
     ApprovalRow, ApprovalsPage, CONTENT_SECURITY_POLICY, DeliveryRow, EndpointRow, GuideSelection,
     LinkOutcome, LinkPage, LinkUnavailable, Moment, PolicyPage, RefusedEdit, RuleRow, SignedIn,
-    WebhooksPage,
-    accounts_page, approval_page, approvals_page, asset, link_page, link_unavailable_page,
-    policy_page, scope_guide, sign_in_page, webhooks_page,
+    WebhooksPage, accounts_page, approval_page, approvals_page, asset, link_page,
+    link_unavailable_page, policy_page, scope_guide, sign_in_page, webhooks_page,
 };
 use actionhub_store::{
     AccountFilter, ApiKey, Approval, ApprovalFilter, ApprovalStatus, ApprovalVerdict,
-    AttemptRecord, ConnectSession,
-    Delivery, Endpoint, MAX_APPROVALS_LISTED, Policy, PolicyRule, StoreError, Timestamp,
+    AttemptRecord, ConnectSession, Delivery, Endpoint, MAX_APPROVALS_LISTED, Policy, PolicyRule,
+    StoreError, Timestamp,
 };
 use axum::Extension;
 use axum::body::Bytes;
@@ -367,7 +366,11 @@ struct Frame {
 }
 
 impl Frame {
-    async fn of(state: &AppState, session: &SessionCookie, key: &ApiKey) -> Result<Frame, Response> {
+    async fn of(
+        state: &AppState,
+        session: &SessionCookie,
+        key: &ApiKey,
+    ) -> Result<Frame, Response> {
         let filter = ApprovalFilter {
             status: Some(ApprovalStatus::Pending),
             before: None,
@@ -1105,7 +1108,14 @@ pub async fn approve(
     PathId(id): PathId,
     body: Bytes,
 ) -> Response {
-    decide_from_form(&state, &headers, &id, &pairs(&body), ApprovalVerdict::Approve).await
+    decide_from_form(
+        &state,
+        &headers,
+        &id,
+        &pairs(&body),
+        ApprovalVerdict::Approve,
+    )
+    .await
 }
 
 /// Reject a held call from the dashboard (form)
@@ -1139,7 +1149,14 @@ pub async fn reject(
         .map(str::trim)
         .filter(|reason| !reason.is_empty())
         .map(str::to_owned);
-    decide_from_form(&state, &headers, &id, &form, ApprovalVerdict::Reject { reason }).await
+    decide_from_form(
+        &state,
+        &headers,
+        &id,
+        &form,
+        ApprovalVerdict::Reject { reason },
+    )
+    .await
 }
 
 /// Decides approval `id` through the approvals service (so that an approved call runs), then
@@ -1178,7 +1195,15 @@ async fn decide_from_form(
         Err(ApiError::NotFound(_)) => dashboard_not_found_page(),
         Err(ApiError::Conflict(message)) => {
             let notice = format!("This decision was not taken: {message}.");
-            show_approval(state, &session, &key, id, StatusCode::CONFLICT, Some(&notice)).await
+            show_approval(
+                state,
+                &session,
+                &key,
+                id,
+                StatusCode::CONFLICT,
+                Some(&notice),
+            )
+            .await
         }
         Err(error) => {
             tracing::error!(%error, "cannot decide an approval from the dashboard");
@@ -1237,7 +1262,11 @@ async fn show_policy(
     };
     let mut account_rules = Vec::new();
     for account in &accounts {
-        match state.store.account_policy(&key.project_id, &account.id).await {
+        match state
+            .store
+            .account_policy(&key.project_id, &account.id)
+            .await
+        {
             Ok(Some(policy)) => account_rules.push((account, rule_rows(&policy))),
             // No policy of its own, or removed since it was listed.
             Ok(None) | Err(StoreError::NotFound) => {}
@@ -1321,7 +1350,10 @@ pub async fn set_policy(
             .await
             .map(|_| ())
     } else {
-        state.store.put_project_policy(&key.project_id, &policy).await
+        state
+            .store
+            .put_project_policy(&key.project_id, &policy)
+            .await
     };
     match saved {
         Ok(()) => redirect("/dashboard/policy", HeaderMap::new()),
