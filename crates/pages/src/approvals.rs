@@ -62,7 +62,8 @@ pub struct ApprovalRow<'a> {
     pub action_label: Option<&'a str>,
     pub account_id: &'a str,
     pub requested_by: &'a str,
-    /// `pending`, `approved`, `running`, `succeeded`, `failed`, `rejected` or `expired`.
+    /// `pending`, `approved`, `running`, `succeeded`, `failed`, `rejected` or `expired` (a
+    /// pending approval past its expiry is shown `expired`).
     pub status: &'a str,
     pub expires: Moment,
     pub created: Moment,
@@ -107,6 +108,7 @@ pub struct ApprovalPage<'a> {
     /// The exact input the call runs with.
     pub input: &'a Value,
     pub requested_by: &'a str,
+    /// As [`ApprovalRow::status`]: the forms are offered only while it is `pending`.
     pub status: &'a str,
     pub expires: Moment,
     pub created: Moment,
@@ -216,12 +218,6 @@ fn approvals_table(caption: &str, rows: &[ApprovalRow<'_>]) -> Markup {
 /// The page of one approval.
 pub fn approval_page(view: &ApprovalPage<'_>) -> Markup {
     let label = view.action.map_or(view.action_id, |action| &action.label);
-    let expired_unswept = view.status == "pending" && view.expires.seconds_from_now <= 0;
-    let status = if expired_unswept {
-        "expired"
-    } else {
-        view.status
-    };
     page(
         &format!("Approval: {label}"),
         &["/assets/dashboard.js"],
@@ -253,12 +249,12 @@ pub fn approval_page(view: &ApprovalPage<'_>) -> Markup {
                     dt { "Expires" }
                     dd { (view.expires.render()) }
                     dt { "Status" }
-                    dd { span class={ "status status-" (status) } data-approval-status=(status) { (status) } }
+                    dd { span class={ "status status-" (view.status) } data-approval-status=(view.status) { (view.status) } }
                 }
                 h3 id="input-title" { "Input" }
                 (json_block("input-title", &pretty_value(view.input), "input"))
             }
-            @if status == "pending" {
+            @if view.status == "pending" {
                 (decision_forms(view))
             }
             @if let Some(decision) = &view.decision {

@@ -91,9 +91,10 @@ fn a_long_input_is_cut_and_says_how_much_was_left_out() {
 }
 
 #[test]
-fn a_pending_approval_past_its_expiry_offers_no_buttons() {
+fn an_expired_approval_offers_no_buttons() {
     let input = json!({});
     let view = ApprovalPage {
+        status: "expired",
         expires: moment(-5),
         ..pending_approval(&input)
     };

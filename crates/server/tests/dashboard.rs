@@ -296,6 +296,43 @@ async fn a_rejected_approval_shows_the_reason_and_other_projects_approvals_are_n
     assert!(late.text().await.unwrap().contains("already rejected"));
     assert_eq!(dash.approved_runs_of("front_delete_contact").await, 0);
 
+    // Pending past its expiry (before the worker's sweep): shown expired, and refused.
+    let stale = dash
+        .hub
+        .store
+        .request_approval(
+            &dash.project_id,
+            &NewApproval {
+                account_id: dash.account_id.clone(),
+                action_id: "front_delete_contact".into(),
+                input: json!({"path": {"contact_id": "crd_stale"}}),
+                requested_by: "cli".into(),
+                expires_at: Timestamp::now().plus_seconds(-1),
+            },
+        )
+        .await
+        .unwrap()
+        .approval;
+    let stale_path = format!("/dashboard/approvals/{}", stale.id);
+    let html = dash.page(&stale_path, &session).await.text().await.unwrap();
+    assert!(html.contains("data-approval-status=\"expired\""), "{html}");
+    assert!(!html.contains(&format!("{stale_path}/approve")));
+    let list = dash.page("/dashboard/approvals", &session).await;
+    let list = list.text().await.unwrap();
+    assert!(
+        list.contains("Nothing is waiting for a decision."),
+        "{list}"
+    );
+    let late = dash
+        .form(
+            &format!("{stale_path}/approve"),
+            &session,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(late.status(), StatusCode::CONFLICT);
+    assert!(late.text().await.unwrap().contains("expired"));
+
     // Unknown ids and another project's approval: the dashboard's 404, nothing decided.
     let other = dash.hub.store.project("other").await.unwrap();
     let foreign = dash

@@ -383,12 +383,13 @@ impl Frame {
                 return Err(internal_error_page());
             }
         };
-        // Pending but past its expiry (the worker's sweep has not come by yet): no longer
-        // decidable, so not counted.
         let now = Timestamp::now();
+        let decidable = pending
+            .iter()
+            .filter(|approval| shown_status(approval, now) == ApprovalStatus::Pending);
         Ok(Frame {
             csrf_token: Signer::new(&state.store, &state.public_url).csrf_token(&session.nonce),
-            pending_approvals: pending.iter().filter(|a| a.expires_at > now).count(),
+            pending_approvals: decidable.count(),
         })
     }
 
@@ -957,11 +958,15 @@ pub async fn approvals(State(state): State<AppState>, headers: HeaderMap) -> Res
         Err(response) => return response,
     };
     let now = Timestamp::now();
-    let pending: Vec<ApprovalRow<'_>> = pending.iter().map(|a| approval_row(a, now)).collect();
+    let pending: Vec<ApprovalRow<'_>> = pending
+        .iter()
+        .filter(|approval| shown_status(approval, now) == ApprovalStatus::Pending)
+        .map(|approval| approval_row(approval, now))
+        .collect();
     let decided: Vec<ApprovalRow<'_>> = recent
         .iter()
-        .filter(|approval| approval.status != ApprovalStatus::Pending)
-        .map(|a| approval_row(a, now))
+        .filter(|approval| shown_status(approval, now) != ApprovalStatus::Pending)
+        .map(|approval| approval_row(approval, now))
         .collect();
     let view = ApprovalsPage {
         signed_in: frame.signed_in(&key),
@@ -981,9 +986,18 @@ fn approval_row(approval: &Approval, now: Timestamp) -> ApprovalRow<'_> {
             .map(|action| action.label.as_str()),
         account_id: &approval.account_id,
         requested_by: &approval.requested_by,
-        status: approval.status.as_str(),
+        status: shown_status(approval, now).as_str(),
         expires: moment(approval.expires_at, now),
         created: moment(approval.created_at, now),
+    }
+}
+
+/// An approval's status as a person deciding should read it: a pending approval past its
+/// expiry is `expired` (the worker's sweep may not have come by yet; no decision can win).
+fn shown_status(approval: &Approval, now: Timestamp) -> ApprovalStatus {
+    match approval.status {
+        ApprovalStatus::Pending if approval.expires_at <= now => ApprovalStatus::Expired,
+        status => status,
     }
 }
 
@@ -1064,7 +1078,7 @@ async fn show_approval(
         account_id: &approval.account_id,
         input: &approval.input,
         requested_by: &approval.requested_by,
-        status: approval.status.as_str(),
+        status: shown_status(&approval, now).as_str(),
         expires: moment(approval.expires_at, now),
         created: moment(approval.created_at, now),
         decision,
