@@ -374,7 +374,9 @@ async fn run(
             approvals::verdict(state, &owned.project_id, Some(&owned.account_id), action).await?
         }
         // A person approved this very call: no policy stands in its way any more.
-        PolicyCheck::Approved => actionhub_store::decide(None, None, &approvals::action_facts(action)),
+        PolicyCheck::Approved => {
+            actionhub_store::decide(None, None, &approvals::action_facts(action))
+        }
     };
     if owned.dry_run {
         let request = state
@@ -418,7 +420,7 @@ async fn run(
         && let Claim::Replay(response) = claim(state, owned, action, input, key).await?
     {
         note.outcome = "replayed";
-        return response;
+        return *response;
     }
     let call = Call {
         action,
@@ -492,7 +494,7 @@ enum Claim {
     /// This request holds the key: run it.
     Held,
     /// The stored result of an earlier run with the same request.
-    Replay(Result<ActionResponse, ApiError>),
+    Replay(Box<Result<ActionResponse, ApiError>>),
 }
 
 async fn claim(
@@ -521,7 +523,11 @@ async fn claim(
     match begun {
         IdempotencyBegin::Fresh => Ok(Claim::Held),
         IdempotencyBegin::Replay { status, response } => {
-            Ok(Claim::Replay(replay(action.returns, status, &response)))
+            Ok(Claim::Replay(Box::new(replay(
+                action.returns,
+                status,
+                &response,
+            ))))
         }
         IdempotencyBegin::Mismatch => Err(ApiError::Unprocessable(
             "`Idempotency-Key` was already used for a different request (another action, account or input); use a new key".to_owned(),
