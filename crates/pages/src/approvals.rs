@@ -240,14 +240,16 @@ pub fn approval_page(view: &ApprovalPage<'_>) -> Markup {
                         dt { "Hints" }
                         dd { (hints(action)) }
                         dt { "Description" }
-                        dd { (action.description) }
+                        dd { (with_code_spans(&action.description)) }
                     }
                     dt { "Account" }
                     dd { code { (view.account_id) } }
                     dt { "Asked by" }
                     dd { (view.requested_by) ", " (view.created.render()) }
-                    dt { "Expires" }
-                    dd { (view.expires.render()) }
+                    @if matches!(view.status, "pending" | "expired") {
+                        dt { "Expires" }
+                        dd { (view.expires.render()) }
+                    }
                     dt { "Status" }
                     dd { span class={ "status status-" (view.status) } data-approval-status=(view.status) { (view.status) } }
                 }
@@ -283,6 +285,15 @@ pub fn approval_page(view: &ApprovalPage<'_>) -> Markup {
             }
         },
     )
+}
+
+/// Catalogue text with its `code` spans (between backticks) set as code; the rest as text.
+fn with_code_spans(text: &str) -> Markup {
+    html! {
+        @for (n, part) in text.split('`').enumerate() {
+            @if n % 2 == 1 { code { (part) } } @else { (part) }
+        }
+    }
 }
 
 /// The action's hints in words.
@@ -467,6 +478,14 @@ mod tests {
         assert_eq!(moment(14 * 60 + 5).relative(), "in 14 minutes");
         assert_eq!(moment(-3 * 3_600).relative(), "3 hours ago");
         assert_eq!(moment(-86_400).relative(), "1 day ago");
+    }
+
+    #[test]
+    fn backticks_make_code_spans_and_markup_stays_text() {
+        assert_eq!(
+            with_code_spans("a `crd_` id or `alt:<source>`").into_string(),
+            "a <code>crd_</code> id or <code>alt:&lt;source&gt;</code>"
+        );
     }
 
     #[test]
