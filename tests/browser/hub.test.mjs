@@ -113,6 +113,14 @@ async function accountsCount(key) {
   return (await response.json()).length;
 }
 
+/** Signs `page` in to the dashboard with `key`. */
+async function signIn(page, key) {
+  await page.goto(`${hubUrl}/dashboard/sign-in`);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${hubUrl}/dashboard`);
+}
+
 function connectLink(owner, project = "default", extra = []) {
   return cli("connect-link", "--owner-id", owner, "--owner-name", `${owner} Inc`, "--project", project, ...extra);
 }
@@ -258,7 +266,7 @@ describe("the scope guide", () => {
     assert.equal(await page.locator("[data-guide-scopes-output]").innerText(), "");
     await page.getByRole("button", { name: "Select all", exact: true }).click();
     const scopes = (await page.locator("[data-guide-scopes-output]").innerText()).split(" ");
-    assert.equal(scopes.length, cli("scopes", "--all", "--separator", "newline").split("\n").length);
+    assert.equal(scopes.length, cli("scopes", "--separator", "newline").split("\n").length);
   });
 
   test("the other actions are one click away, by group; search looks inside the groups", async () => {
@@ -368,6 +376,79 @@ describe("access", () => {
   });
 });
 
+describe("approving a held call", () => {
+  test("a destructive call the project policy holds is approved on its page, runs once and shows its result", async () => {
+    // A project of its own, so that its policy holds nothing of the other tests.
+    const key = cli("keys", "create", "--name", "approver", "--project", "approvals");
+    const accountId = cli("accounts", "link", "--token", simToken, "--owner-id", "cust-approvals",
+      "--owner-name", "Approvals Inc", "--project", "approvals");
+    const page = await newPage();
+    await signIn(page, key);
+
+    // The policy is set on the Policy page: destructive actions wait for a person.
+    await page.getByRole("link", { name: "Policy" }).click();
+    await page.getByLabel(/^Rules, one/).fill("hint:destructive=approve");
+    await page.getByRole("button", { name: "Save project policy" }).click();
+    await page.waitForURL(`${hubUrl}/dashboard/policy`);
+    const rules = page.getByRole("table", { name: "Project policy rules" });
+    assert.match(await rules.innerText(), /hint:destructive\s+approve/);
+    await screenshot(page, "dashboard-policy");
+
+    const contactId = "crd_3cgz4ge";
+    const rpc = await fetch(`${hubUrl}/actions/rpc`, {
+      method: "POST",
+      headers: {
+        authorization: "Basic " + Buffer.from(`${key}:`).toString("base64"),
+        "content-type": "application/json",
+        "x-account-id": accountId,
+      },
+      body: JSON.stringify({ action: "front_delete_contact", path: { contact_id: contactId } }),
+    });
+    assert.equal(rpc.status, 202, await rpc.clone().text());
+    const { approval } = await rpc.json();
+    assert.equal(approval.status, "pending");
+    assert.equal(approval.approve_url, `${hubUrl}/dashboard/approvals/${approval.id}`);
+
+    // The navigation counts it; the list links it.
+    await page.goto(`${hubUrl}/dashboard`);
+    const approvalsLink = page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: /^Approvals/ });
+    assert.match(await approvalsLink.innerText(), /1 pending/);
+    await approvalsLink.click();
+    await page.waitForURL(`${hubUrl}/dashboard/approvals`);
+    await screenshot(page, "dashboard-approvals");
+    await page.locator(`tr[data-approval="${approval.id}"]`).getByRole("link", { name: "Delete Contact" }).click();
+    await page.waitForURL(approval.approve_url);
+
+    assert.equal(await page.locator("[data-front-request]").innerText(), `DELETE /contacts/${contactId}`);
+    const input = JSON.parse(await page.locator('pre[data-json="input"]').innerText());
+    assert.deepEqual(input, { path: { contact_id: contactId } });
+    assert.match(await page.locator("main").innerText(), /destructive/);
+    assert.equal(await page.locator("[data-approval-status]").innerText(), "pending");
+    await screenshot(page, "dashboard-approval");
+
+    await page.getByRole("button", { name: "Approve" }).click();
+    // Back on the page: it shows the result once the run has finished (reloading while it runs).
+    await page.locator('[data-approval-status="succeeded"]').waitFor({ timeout: 60_000 });
+    assert.match(await page.locator("[data-approval-result-status]").innerText(), /^HTTP 2\d\d$/);
+    assert.match(await page.locator("main").innerText(), /Approved by dashboard \(API key/);
+    assert.equal(await page.getByRole("button", { name: "Approve" }).count(), 0);
+    await screenshot(page, "dashboard-approval-succeeded");
+
+    // The call ran once, as the approval: the run log has it, and a second approval is refused.
+    const runs = await (await fetch(`${hubUrl}/runs?account_id=${accountId}`, {
+      headers: { authorization: "Basic " + Buffer.from(`${key}:`).toString("base64") },
+    })).json();
+    assert.equal(runs.data.filter((run) => run.source === "approval").length, 1);
+    const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+    const again = await page.evaluate(async ({ id, token }) => {
+      const answer = await fetch(`/dashboard/approvals/${id}/approve`, { method: "POST", body: new URLSearchParams({ csrf: token }) });
+      return { status: answer.status, text: await answer.text() };
+    }, { id: approval.id, token: csrf });
+    assert.equal(again.status, 409);
+    assert.match(again.text, /already succeeded/);
+  });
+});
+
 describe("accessibility", () => {
   test("no serious or critical axe violation on any page", async () => {
     const key = cli("keys", "create", "--name", "axe");
@@ -394,5 +475,53 @@ describe("accessibility", () => {
       await page.locator("tr[data-delivery]").first().waitFor();
       await screenshot(page, "dashboard-webhooks");
     });
+  });
+
+  test("no serious or critical axe violation on the approvals and policy pages, before and after a decision", async () => {
+    const key = cli("keys", "create", "--name", "axe-approvals", "--project", "axe-approvals");
+    const accountId = cli("accounts", "link", "--token", simToken, "--owner-id", "cust-axe-approvals",
+      "--owner-name", "Axe Approvals", "--project", "axe-approvals");
+    const auth = { authorization: "Basic " + Buffer.from(`${key}:`).toString("base64") };
+    const policy = await newPage();
+    await signIn(policy, key);
+    await policy.goto(`${hubUrl}/dashboard/policy`);
+    await policy.getByLabel(/^Rules, one/).fill("front_create_tag=approve\nnot a rule");
+    await policy.getByRole("button", { name: "Save project policy" }).click();
+    assert.match(await policy.locator("#policy-errors").innerText(), /line 2: `not a rule` is not a rule/);
+    await policy.getByLabel(/^Rules, one/).fill("front_create_tag=approve");
+    await policy.getByRole("button", { name: "Save project policy" }).click();
+    await policy.waitForURL(`${hubUrl}/dashboard/policy`);
+    await policy.context().close();
+
+    const held = await fetch(`${hubUrl}/actions/rpc`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json", "x-account-id": accountId },
+      body: JSON.stringify({ action: "front_create_tag", body: { name: "<script>alert(1)</script>" } }),
+    });
+    assert.equal(held.status, 202, await held.clone().text());
+    const { approval } = await held.json();
+    const signedIn = (path) => async (page) => {
+      await page.getByLabel("API key").fill(key);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${hubUrl}/dashboard`);
+      await page.goto(`${hubUrl}${path}`);
+    };
+    for (const path of ["/dashboard/policy", "/dashboard/approvals", `/dashboard/approvals/${approval.id}`]) {
+      await assertAccessible(`${hubUrl}/dashboard/sign-in`, signedIn(path));
+    }
+    const rejected = await newPage();
+    await signIn(rejected, key);
+    await rejected.goto(approval.approve_url);
+    // The hostile input is text on the page, not markup.
+    assert.deepEqual(JSON.parse(await rejected.locator('pre[data-json="input"]').innerText()),
+      { body: { name: "<script>alert(1)</script>" } });
+    assert.equal(await rejected.locator("main script").count(), 0);
+    await rejected.getByLabel("Reason for rejecting (optional)").fill("not this one");
+    await rejected.getByRole("button", { name: "Reject" }).click();
+    await rejected.locator('[data-approval-status="rejected"]').waitFor();
+    await screenshot(rejected, "dashboard-approval-rejected");
+    for (const path of ["/dashboard/approvals", `/dashboard/approvals/${approval.id}`]) {
+      await assertAccessible(`${hubUrl}/dashboard/sign-in`, signedIn(path));
+    }
   });
 });

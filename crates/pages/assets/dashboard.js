@@ -15,3 +15,10 @@
     });
   });
 })();
+
+// Approval page: while the approved call runs, look again every two seconds for its result.
+(function () {
+  if (document.querySelector("[data-approval-running]")) {
+    setTimeout(() => window.location.reload(), 2000);
+  }
+})();

@@ -1,6 +1,7 @@
 //! The developer's dashboard: sign in with an API key, see the project's linked accounts,
 //! remove one, make a connect link to send to an end user, and see the project's webhook
-//! endpoints with their recent deliveries, sending one again.
+//! endpoints with their recent deliveries, sending one again. The approvals and policy pages
+//! are in [`crate::approvals`].
 //!
 //! Every form posts back to this origin with the session's CSRF token; the server checks it.
 
@@ -26,13 +27,21 @@ pub struct AccountRow<'a> {
     pub allowed_actions: &'a [String],
 }
 
+/// What every dashboard page shows of the signed-in session: the project, the CSRF token its
+/// forms carry, and the number of approvals waiting (in the navigation).
+#[derive(Debug, Clone, Copy)]
+pub struct SignedIn<'a> {
+    pub project: &'a str,
+    pub csrf_token: &'a str,
+    pub pending_approvals: usize,
+}
+
 /// The Accounts page.
 #[derive(Debug)]
 pub struct AccountsPage<'a> {
     pub connector: &'a Connector,
-    pub project: &'a str,
+    pub signed_in: SignedIn<'a>,
     pub accounts: &'a [AccountRow<'a>],
-    pub csrf_token: &'a str,
     /// A connect link just made, shown once above the form.
     pub new_link: Option<&'a str>,
     /// Why the last form was refused, in plain words.
@@ -72,24 +81,32 @@ pub struct DeliveryRow<'a> {
 /// The Webhooks page.
 #[derive(Debug)]
 pub struct WebhooksPage<'a> {
-    pub project: &'a str,
+    pub signed_in: SignedIn<'a>,
     pub endpoints: &'a [EndpointRow<'a>],
-    pub csrf_token: &'a str,
 }
 
 /// The dashboard's pages, for its navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DashboardSection {
+pub(crate) enum DashboardSection {
     Accounts,
+    Approvals,
+    Policy,
     Webhooks,
 }
 
 impl DashboardSection {
-    const ALL: [DashboardSection; 2] = [DashboardSection::Accounts, DashboardSection::Webhooks];
+    const ALL: [DashboardSection; 4] = [
+        DashboardSection::Accounts,
+        DashboardSection::Approvals,
+        DashboardSection::Policy,
+        DashboardSection::Webhooks,
+    ];
 
-    fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             DashboardSection::Accounts => "Accounts",
+            DashboardSection::Approvals => "Approvals",
+            DashboardSection::Policy => "Policy",
             DashboardSection::Webhooks => "Webhooks",
         }
     }
@@ -97,23 +114,37 @@ impl DashboardSection {
     fn path(self) -> &'static str {
         match self {
             DashboardSection::Accounts => "/dashboard",
+            DashboardSection::Approvals => "/dashboard/approvals",
+            DashboardSection::Policy => "/dashboard/policy",
             DashboardSection::Webhooks => "/dashboard/webhooks",
         }
     }
 }
 
-/// The navigation between the dashboard's pages, the heading and the sign-out button.
-fn dashboard_header(current: DashboardSection, csrf_token: &str) -> Markup {
+/// The navigation between the dashboard's pages (with the number of approvals waiting), the
+/// page's heading and the sign-out button.
+pub(crate) fn dashboard_header(
+    current: DashboardSection,
+    heading: &str,
+    signed_in: SignedIn<'_>,
+) -> Markup {
     html! {
         nav class="row" aria-label="Dashboard" {
             @for section in DashboardSection::ALL {
-                a href=(section.path()) aria-current=[(section == current).then_some("page")] { (section.title()) }
+                a href=(section.path()) aria-current=[(section == current).then_some("page")] {
+                    (section.title())
+                    @if section == DashboardSection::Approvals && signed_in.pending_approvals > 0 {
+                        " " span class="count" data-pending-approvals=(signed_in.pending_approvals) {
+                            (signed_in.pending_approvals) " pending"
+                        }
+                    }
+                }
             }
         }
         div class="row spread" {
-            h1 { (current.title()) }
+            h1 { (heading) }
             form method="post" action="/dashboard/sign-out" {
-                input type="hidden" name="csrf" value=(csrf_token);
+                input type="hidden" name="csrf" value=(signed_in.csrf_token);
                 button type="submit" { "Sign out" }
             }
         }
@@ -149,8 +180,8 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
         "Accounts",
         &["/assets/dashboard.js"],
         html! {
-            (dashboard_header(DashboardSection::Accounts, view.csrf_token))
-            p class="lead" { "Linked " (connector.name) " accounts of project " strong { (view.project) } "." }
+            (dashboard_header(DashboardSection::Accounts, "Accounts", view.signed_in))
+            p class="lead" { "Linked " (connector.name) " accounts of project " strong { (view.signed_in.project) } "." }
             @if view.accounts.is_empty() {
                 p class="panel" { "No account is linked yet. Make a connect link below and send it to your customer." }
             } @else {
@@ -180,7 +211,7 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
                                     td { (allowed_actions(account.allowed_actions)) }
                                     td {
                                         form method="post" action={ "/dashboard/accounts/" (account.id) "/remove" } {
-                                            input type="hidden" name="csrf" value=(view.csrf_token);
+                                            input type="hidden" name="csrf" value=(view.signed_in.csrf_token);
                                             button type="submit" aria-label={ "Remove account of " (account.owner_name) } { "Remove" }
                                         }
                                     }
@@ -201,7 +232,7 @@ pub fn accounts_page(view: &AccountsPage<'_>) -> Markup {
                     p class="status" role="status" aria-live="polite" data-copy-status {}
                 }
                 form method="post" action="/dashboard/connect-links" {
-                    input type="hidden" name="csrf" value=(view.csrf_token);
+                    input type="hidden" name="csrf" value=(view.signed_in.csrf_token);
                     label for="owner-id" class="field-label" { "Owner id" }
                     input id="owner-id" name="owner_id" type="text" required aria-describedby="form-error";
                     label for="owner-name" class="field-label" { "Owner name" }
@@ -246,8 +277,8 @@ pub fn webhooks_page(view: &WebhooksPage<'_>) -> Markup {
         "Webhooks",
         &[],
         html! {
-            (dashboard_header(DashboardSection::Webhooks, view.csrf_token))
-            p class="lead" { "Webhook endpoints of project " strong { (view.project) } "." }
+            (dashboard_header(DashboardSection::Webhooks, "Webhooks", view.signed_in))
+            p class="lead" { "Webhook endpoints of project " strong { (view.signed_in.project) } "." }
             @if view.endpoints.is_empty() {
                 p class="panel" {
                     "No endpoint yet. Create one with " code { "POST /webhooks" } " or "
@@ -307,7 +338,7 @@ pub fn webhooks_page(view: &WebhooksPage<'_>) -> Markup {
                                             }
                                             td {
                                                 form method="post" action={ "/dashboard/webhooks/" (endpoint.id) "/deliveries/" (delivery.id) "/retry" } {
-                                                    input type="hidden" name="csrf" value=(view.csrf_token);
+                                                    input type="hidden" name="csrf" value=(view.signed_in.csrf_token);
                                                     button type="submit" aria-label={ "Retry " (delivery.event_type) " " (delivery.id) } { "Retry" }
                                                 }
                                             }

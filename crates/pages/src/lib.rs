@@ -8,6 +8,7 @@
 //!
 //! This crate must never read files, the network or a database at run time.
 
+mod approvals;
 mod assets;
 mod checklist;
 mod dashboard;
@@ -17,10 +18,15 @@ mod link;
 mod reference;
 mod rich_text;
 
+pub use approvals::{
+    AccountPolicy, ApprovalDecision, ApprovalOutcome, ApprovalPage, ApprovalRow, ApprovalsPage,
+    JSON_SHOWN_CHARS, Moment, PolicyPage, RefusedEdit, RuleRow, approval_page, approvals_page,
+    policy_page,
+};
 pub use assets::{ASSETS, Asset, CONTENT_SECURITY_POLICY, asset};
 pub use dashboard::{
-    AccountRow, AccountsPage, DeliveryRow, EndpointRow, WebhooksPage, accounts_page, sign_in_page,
-    webhooks_page,
+    AccountRow, AccountsPage, DeliveryRow, EndpointRow, SignedIn, WebhooksPage, accounts_page,
+    sign_in_page, webhooks_page,
 };
 pub use guide::{GuideSelection, scope_guide};
 pub use link::{

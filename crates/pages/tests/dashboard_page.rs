@@ -1,7 +1,7 @@
 //! The dashboard's Accounts page with a catalogue of a few hundred actions.
 
 use actionhub_catalog::{Catalog, Connector};
-use actionhub_pages::{AccountRow, AccountsPage, accounts_page};
+use actionhub_pages::{AccountRow, AccountsPage, SignedIn, accounts_page};
 
 fn front() -> &'static Connector {
     Catalog::builtin().connector("front").unwrap()
@@ -32,9 +32,12 @@ fn long_allowed_lists_fold_and_the_connect_form_groups_the_actions() {
     ];
     let html = accounts_page(&AccountsPage {
         connector: front,
-        project: "default",
+        signed_in: SignedIn {
+            project: "default",
+            csrf_token: "csrf",
+            pending_approvals: 0,
+        },
         accounts: &accounts,
-        csrf_token: "csrf",
         new_link: None,
         form_error: None,
     })

@@ -80,6 +80,11 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(pages::new_connect_link))
         .routes(routes!(pages::webhooks))
         .routes(routes!(pages::retry_delivery))
+        .routes(routes!(pages::approvals))
+        .routes(routes!(pages::approval))
+        .routes(routes!(pages::approve))
+        .routes(routes!(pages::reject))
+        .routes(routes!(pages::policy, pages::set_policy))
         .split_for_parts();
     match Published::new(&document) {
         Ok(document) => {

@@ -5,14 +5,20 @@
 //! Who may see what: the guide is public documentation; `/link` needs a live connect-session
 //! token; the dashboard needs a sign-in with an API key, and shows only that key's project.
 
+use std::time::Duration;
+
 use actionhub_catalog::{Action, Catalog, Connector};
 use actionhub_pages::{
-    AccountRow, AccountsPage, CONTENT_SECURITY_POLICY, DeliveryRow, EndpointRow, GuideSelection,
-    LinkOutcome, LinkPage, LinkUnavailable, WebhooksPage, accounts_page, asset, link_page,
-    link_unavailable_page, scope_guide, sign_in_page, webhooks_page,
+    AccountPolicy, AccountRow, AccountsPage, ApprovalDecision, ApprovalOutcome, ApprovalPage,
+    ApprovalRow, ApprovalsPage, CONTENT_SECURITY_POLICY, DeliveryRow, EndpointRow, GuideSelection,
+    LinkOutcome, LinkPage, LinkUnavailable, Moment, PolicyPage, RefusedEdit, RuleRow, SignedIn,
+    WebhooksPage, accounts_page, approval_page, approvals_page, asset, link_page,
+    link_unavailable_page, policy_page, scope_guide, sign_in_page, webhooks_page,
 };
 use actionhub_store::{
-    AccountFilter, ApiKey, AttemptRecord, ConnectSession, Delivery, Endpoint, StoreError,
+    AccountFilter, ApiKey, Approval, ApprovalFilter, ApprovalStatus, ApprovalVerdict,
+    AttemptRecord, ConnectSession, Delivery, Endpoint, MAX_APPROVALS_LISTED, Policy, PolicyRule,
+    StoreError, Timestamp,
 };
 use axum::Extension;
 use axum::body::Bytes;
@@ -27,6 +33,7 @@ use maud::Markup;
 use secrecy::SecretString;
 
 use crate::AppState;
+use crate::approvals;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{PathId, PathIds, refuse_nul};
 use crate::openapi::{PublishedCell, published};
@@ -73,11 +80,12 @@ fn page(status: StatusCode, markup: Markup, framing: Framing) -> Response {
     response
 }
 
-fn redirect(to: &'static str, headers: HeaderMap) -> Response {
+fn redirect(to: &str, headers: HeaderMap) -> Response {
+    let Ok(location) = HeaderValue::from_str(to) else {
+        return internal_error_page();
+    };
     let mut response = (StatusCode::SEE_OTHER, headers).into_response();
-    response
-        .headers_mut()
-        .insert(LOCATION, HeaderValue::from_static(to));
+    response.headers_mut().insert(LOCATION, location);
     response
 }
 
@@ -350,6 +358,50 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<(SessionCook
     key.revoked_at.is_none().then_some((session, key))
 }
 
+/// What every dashboard page shows of its session: the CSRF token of its forms and the number
+/// of approvals waiting for a decision.
+struct Frame {
+    csrf_token: String,
+    pending_approvals: usize,
+}
+
+impl Frame {
+    async fn of(
+        state: &AppState,
+        session: &SessionCookie,
+        key: &ApiKey,
+    ) -> Result<Frame, Response> {
+        let filter = ApprovalFilter {
+            status: Some(ApprovalStatus::Pending),
+            before: None,
+            limit: MAX_APPROVALS_LISTED,
+        };
+        let pending = match state.store.list_approvals(&key.project_id, &filter).await {
+            Ok(pending) => pending,
+            Err(error) => {
+                tracing::error!(%error, "cannot count pending approvals for the dashboard");
+                return Err(internal_error_page());
+            }
+        };
+        let now = Timestamp::now();
+        let decidable = pending
+            .iter()
+            .filter(|approval| shown_status(approval, now) == ApprovalStatus::Pending);
+        Ok(Frame {
+            csrf_token: Signer::new(&state.store, &state.public_url).csrf_token(&session.nonce),
+            pending_approvals: decidable.count(),
+        })
+    }
+
+    fn signed_in<'a>(&'a self, key: &'a ApiKey) -> SignedIn<'a> {
+        SignedIn {
+            project: &key.project_name,
+            csrf_token: &self.csrf_token,
+            pending_approvals: self.pending_approvals,
+        }
+    }
+}
+
 /// The developer's dashboard (HTML)
 ///
 /// The project's linked accounts and a form for new connect links, once signed in with an API
@@ -412,12 +464,14 @@ async fn accounts(
             allowed_actions: account.allowed_actions.as_deref().unwrap_or_default(),
         })
         .collect();
-    let csrf = Signer::new(&state.store, &state.public_url).csrf_token(&session.nonce);
+    let frame = match Frame::of(state, session, key).await {
+        Ok(frame) => frame,
+        Err(response) => return response,
+    };
     let view = AccountsPage {
         connector,
-        project: &key.project_name,
+        signed_in: frame.signed_in(key),
         accounts: &rows,
-        csrf_token: &csrf,
         new_link,
         form_error,
     };
@@ -771,11 +825,13 @@ pub async fn webhooks(State(state): State<AppState>, headers: HeaderMap) -> Resp
                 .collect(),
         })
         .collect();
-    let csrf = Signer::new(&state.store, &state.public_url).csrf_token(&session.nonce);
+    let frame = match Frame::of(&state, &session, &key).await {
+        Ok(frame) => frame,
+        Err(response) => return response,
+    };
     let view = WebhooksPage {
-        project: &key.project_name,
+        signed_in: frame.signed_in(&key),
         endpoints: &rows,
-        csrf_token: &csrf,
     };
     page(StatusCode::OK, webhooks_page(&view), Framing::Nowhere)
 }
@@ -832,4 +888,533 @@ pub async fn retry_delivery(
             internal_error_page()
         }
     }
+}
+
+/// The most recently decided approvals the Approvals page lists below the pending ones.
+const DASHBOARD_DECIDED_SHOWN: u32 = 25;
+
+/// `at` for the pages: absolute, and relative to `now`.
+fn moment(at: Timestamp, now: Timestamp) -> Moment {
+    Moment {
+        at: at.to_string(),
+        seconds_from_now: (at.millis() - now.millis()) / 1000,
+    }
+}
+
+/// The dashboard's page for a path that names nothing of the signed-in project.
+fn dashboard_not_found_page() -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        actionhub_pages::message_page(
+            "Not found",
+            "The project of this session has nothing at this address.",
+        ),
+        Framing::Nowhere,
+    )
+}
+
+/// The dashboard's Approvals page (HTML)
+///
+/// The calls the project's policy holds for a person's decision, the pending ones first, then
+/// the most recently decided; each links to its page.
+#[utoipa::path(
+    get,
+    path = "/dashboard/approvals",
+    operation_id = "dashboard_approvals",
+    tag = "Pages",
+    responses(
+        (status = 200, description = "The Approvals page", body = String, content_type = "text/html"),
+        (status = 303, description = "Not signed in: to `/dashboard/sign-in`"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn approvals(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some((session, key)) = signed_in(&state, &headers).await else {
+        return redirect("/dashboard/sign-in", HeaderMap::new());
+    };
+    let pending_filter = ApprovalFilter {
+        status: Some(ApprovalStatus::Pending),
+        before: None,
+        limit: MAX_APPROVALS_LISTED,
+    };
+    let recent_filter = ApprovalFilter {
+        status: None,
+        before: None,
+        limit: DASHBOARD_DECIDED_SHOWN,
+    };
+    let (pending, recent) = match tokio::try_join!(
+        state.store.list_approvals(&key.project_id, &pending_filter),
+        state.store.list_approvals(&key.project_id, &recent_filter),
+    ) {
+        Ok(lists) => lists,
+        Err(error) => {
+            tracing::error!(%error, "cannot list approvals for the dashboard");
+            return internal_error_page();
+        }
+    };
+    let frame = match Frame::of(&state, &session, &key).await {
+        Ok(frame) => frame,
+        Err(response) => return response,
+    };
+    let now = Timestamp::now();
+    let pending: Vec<ApprovalRow<'_>> = pending
+        .iter()
+        .filter(|approval| shown_status(approval, now) == ApprovalStatus::Pending)
+        .map(|approval| approval_row(approval, now))
+        .collect();
+    let decided: Vec<ApprovalRow<'_>> = recent
+        .iter()
+        .filter(|approval| shown_status(approval, now) != ApprovalStatus::Pending)
+        .map(|approval| approval_row(approval, now))
+        .collect();
+    let view = ApprovalsPage {
+        signed_in: frame.signed_in(&key),
+        pending: &pending,
+        decided: &decided,
+    };
+    page(StatusCode::OK, approvals_page(&view), Framing::Nowhere)
+}
+
+fn approval_row(approval: &Approval, now: Timestamp) -> ApprovalRow<'_> {
+    ApprovalRow {
+        id: &approval.id,
+        action_id: &approval.action_id,
+        action_label: Catalog::builtin()
+            .action(&approval.action_id)
+            .ok()
+            .map(|action| action.label.as_str()),
+        account_id: &approval.account_id,
+        requested_by: &approval.requested_by,
+        status: shown_status(approval, now).as_str(),
+        expires: moment(approval.expires_at, now),
+        created: moment(approval.created_at, now),
+    }
+}
+
+/// An approval's status as a person deciding should read it: a pending approval past its
+/// expiry is `expired` (the worker's sweep may not have come by yet; no decision can win).
+fn shown_status(approval: &Approval, now: Timestamp) -> ApprovalStatus {
+    match approval.status {
+        ApprovalStatus::Pending if approval.expires_at <= now => ApprovalStatus::Expired,
+        status => status,
+    }
+}
+
+/// An approval's page on the dashboard (HTML)
+///
+/// The held call (action, exact input, the Front request it makes, its hints), who asked and
+/// when it expires, Approve and Reject buttons while it is pending; then the decision and, once
+/// the call ran, its result. This is the `approve_url` of a held call's answer.
+#[utoipa::path(
+    get,
+    path = "/dashboard/approvals/{id}",
+    operation_id = "dashboard_approval",
+    tag = "Pages",
+    params(("id" = String, Path, description = "The approval's id", example = "apr_7Hk2pQ9vX4mN1bR8tY6w")),
+    responses(
+        (status = 200, description = "The approval's page", body = String, content_type = "text/html"),
+        (status = 303, description = "Not signed in: to `/dashboard/sign-in`"),
+        (status = 404, description = "The project has no such approval", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn approval(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathId(id): PathId,
+) -> Response {
+    let Some((session, key)) = signed_in(&state, &headers).await else {
+        return redirect("/dashboard/sign-in", HeaderMap::new());
+    };
+    show_approval(&state, &session, &key, &id, StatusCode::OK, None).await
+}
+
+/// The page of approval `id` of the session's project, with `status` and `notice` (why a
+/// decision was refused).
+async fn show_approval(
+    state: &AppState,
+    session: &SessionCookie,
+    key: &ApiKey,
+    id: &str,
+    status: StatusCode,
+    notice: Option<&str>,
+) -> Response {
+    let approval = match state.store.approval(&key.project_id, id).await {
+        Ok(approval) => approval,
+        Err(StoreError::NotFound) => return dashboard_not_found_page(),
+        Err(error) => {
+            tracing::error!(%error, "cannot read an approval for the dashboard");
+            return internal_error_page();
+        }
+    };
+    let frame = match Frame::of(state, session, key).await {
+        Ok(frame) => frame,
+        Err(response) => return response,
+    };
+    let now = Timestamp::now();
+    let action = Catalog::builtin().action(&approval.action_id).ok();
+    // Path parameters filled in exactly as the engine sends them.
+    let front_request = action.and_then(|action| {
+        actionhub_engine::request::build("", action, &approval.input)
+            .ok()
+            .map(|request| format!("{} {}", request.method, request.url))
+    });
+    let decision = match (&approval.decided_by, approval.decided_at) {
+        (Some(decided_by), Some(decided_at)) => Some(ApprovalDecision {
+            decided_by,
+            decided_at: moment(decided_at, now),
+            reason: approval.reason.as_deref(),
+        }),
+        _ => None,
+    };
+    let view = ApprovalPage {
+        signed_in: frame.signed_in(key),
+        id: &approval.id,
+        action_id: &approval.action_id,
+        action,
+        front_request: front_request.as_deref(),
+        account_id: &approval.account_id,
+        input: &approval.input,
+        requested_by: &approval.requested_by,
+        status: shown_status(&approval, now).as_str(),
+        expires: moment(approval.expires_at, now),
+        created: moment(approval.created_at, now),
+        decision,
+        outcome: approval.result.as_ref().map(|result| ApprovalOutcome {
+            status: result.status,
+            body: &result.body,
+        }),
+        notice,
+    };
+    page(status, approval_page(&view), Framing::Nowhere)
+}
+
+/// How long an Approve waits for the call to finish before showing the approval's page, so
+/// that the approver usually sees the result at once (the page reloads itself while it runs).
+const APPROVED_RUN_WAIT: Duration = Duration::from_secs(5);
+
+/// Approve a held call from the dashboard (form)
+///
+/// Form field `csrf`. The same compare-and-set as `POST /approvals/{id}/approve`: the call
+/// runs once, exactly as held; then back to the approval's page, with its result when the call
+/// finished within a few seconds.
+#[utoipa::path(
+    post,
+    path = "/dashboard/approvals/{id}/approve",
+    operation_id = "dashboard_approve",
+    tag = "Pages",
+    params(("id" = String, Path, description = "The approval's id", example = "apr_7Hk2pQ9vX4mN1bR8tY6w")),
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the form's token"),
+    responses(
+        (status = 303, description = "Approved (or not signed in): to the approval's page (or the sign-in)"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 404, description = "The project has no such approval", body = String, content_type = "text/html"),
+        (status = 409, description = "Already decided or expired: the approval's page says so", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathId(id): PathId,
+    body: Bytes,
+) -> Response {
+    decide_from_form(
+        &state,
+        &headers,
+        &id,
+        &pairs(&body),
+        ApprovalVerdict::Approve,
+    )
+    .await
+}
+
+/// Reject a held call from the dashboard (form)
+///
+/// Form fields `csrf` and `reason` (optional). The same compare-and-set as
+/// `POST /approvals/{id}/reject`; then back to the approval's page.
+#[utoipa::path(
+    post,
+    path = "/dashboard/approvals/{id}/reject",
+    operation_id = "dashboard_reject",
+    tag = "Pages",
+    params(("id" = String, Path, description = "The approval's id", example = "apr_7Hk2pQ9vX4mN1bR8tY6w")),
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the form's token; `reason`: why (optional)"),
+    responses(
+        (status = 303, description = "Rejected (or not signed in): to the approval's page (or the sign-in)"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 404, description = "The project has no such approval", body = String, content_type = "text/html"),
+        (status = 409, description = "Already decided or expired: the approval's page says so", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn reject(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathId(id): PathId,
+    body: Bytes,
+) -> Response {
+    let form = pairs(&body);
+    let reason = first(&form, "reason")
+        .map(str::trim)
+        .filter(|reason| !reason.is_empty())
+        .map(str::to_owned);
+    decide_from_form(
+        &state,
+        &headers,
+        &id,
+        &form,
+        ApprovalVerdict::Reject { reason },
+    )
+    .await
+}
+
+/// Decides approval `id` through the approvals service (so that an approved call runs), then
+/// shows where it stands: a redirect to its page, or the page itself saying why the decision
+/// was refused.
+async fn decide_from_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    form: &[(String, String)],
+    verdict: ApprovalVerdict,
+) -> Response {
+    let (session, key) = match form_session(state, headers, form).await {
+        Ok(signed_in) => signed_in,
+        Err(response) => return response,
+    };
+    let decided_by = format!("dashboard (API key {} ({}))", key.id, key.name);
+    let approving = verdict == ApprovalVerdict::Approve;
+    match approvals::decide(state, &key.project_id, id, verdict, &decided_by).await {
+        Ok(decided) => {
+            if approving {
+                // Whatever the wait gives, the page shows the approval as it then is.
+                let _ = approvals::wait_for_outcome(
+                    state,
+                    &key.project_id,
+                    &decided.id,
+                    APPROVED_RUN_WAIT,
+                )
+                .await;
+            }
+            redirect(
+                &format!("/dashboard/approvals/{}", decided.id),
+                HeaderMap::new(),
+            )
+        }
+        Err(ApiError::NotFound(_)) => dashboard_not_found_page(),
+        Err(ApiError::Conflict(message)) => {
+            let notice = format!("This decision was not taken: {message}.");
+            show_approval(
+                state,
+                &session,
+                &key,
+                id,
+                StatusCode::CONFLICT,
+                Some(&notice),
+            )
+            .await
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot decide an approval from the dashboard");
+            internal_error_page()
+        }
+    }
+}
+
+/// The dashboard's Policy page (HTML)
+///
+/// The project's policy and each account's own, rule by rule, with the rule of precedence,
+/// and a form to edit the project's rules as text (accounts' own are changed through the API).
+#[utoipa::path(
+    get,
+    path = "/dashboard/policy",
+    operation_id = "dashboard_policy",
+    tag = "Pages",
+    responses(
+        (status = 200, description = "The Policy page", body = String, content_type = "text/html"),
+        (status = 303, description = "Not signed in: to `/dashboard/sign-in`"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn policy(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some((session, key)) = signed_in(&state, &headers).await else {
+        return redirect("/dashboard/sign-in", HeaderMap::new());
+    };
+    show_policy(&state, &session, &key, None).await
+}
+
+/// The Policy page, with a refused edit shown again with its errors (422).
+async fn show_policy(
+    state: &AppState,
+    session: &SessionCookie,
+    key: &ApiKey,
+    refused_edit: Option<RefusedEdit<'_>>,
+) -> Response {
+    let project_policy = match state.store.project_policy(&key.project_id).await {
+        Ok(policy) => policy,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the project policy for the dashboard");
+            return internal_error_page();
+        }
+    };
+    let filter = AccountFilter {
+        page_size: DASHBOARD_PAGE_SIZE,
+        ..AccountFilter::default()
+    };
+    let accounts = match state.store.list_accounts(&key.project_id, &filter).await {
+        Ok(accounts) => accounts,
+        Err(error) => {
+            tracing::error!(%error, "cannot list accounts for the dashboard");
+            return internal_error_page();
+        }
+    };
+    let mut account_rules = Vec::new();
+    for account in &accounts {
+        match state
+            .store
+            .account_policy(&key.project_id, &account.id)
+            .await
+        {
+            Ok(Some(policy)) => account_rules.push((account, rule_rows(&policy))),
+            // No policy of its own, or removed since it was listed.
+            Ok(None) | Err(StoreError::NotFound) => {}
+            Err(error) => {
+                tracing::error!(%error, "cannot read an account policy for the dashboard");
+                return internal_error_page();
+            }
+        }
+    }
+    let frame = match Frame::of(state, session, key).await {
+        Ok(frame) => frame,
+        Err(response) => return response,
+    };
+    let project_rules = project_policy.as_ref().map(rule_rows);
+    let account_policies: Vec<AccountPolicy<'_>> = account_rules
+        .iter()
+        .map(|(account, rules)| AccountPolicy {
+            account_id: &account.id,
+            owner_name: &account.origin_owner_name,
+            rules,
+        })
+        .collect();
+    let status = if refused_edit.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let view = PolicyPage {
+        signed_in: frame.signed_in(key),
+        project_rules: project_rules.as_deref(),
+        accounts: &account_policies,
+        refused_edit,
+    };
+    page(status, policy_page(&view), Framing::Nowhere)
+}
+
+/// Set the project policy from the dashboard (form)
+///
+/// Form fields `csrf` and `rules`: one `SELECTOR=DECISION` per line (blank lines skipped; none
+/// at all removes the project's policy). A refused text is shown again with what is wrong, line
+/// by line.
+#[utoipa::path(
+    post,
+    path = "/dashboard/policy",
+    operation_id = "dashboard_set_policy",
+    tag = "Pages",
+    request_body(content = Object, content_type = "application/x-www-form-urlencoded", description = "`csrf`: the form's token; `rules`: one `SELECTOR=DECISION` per line"),
+    responses(
+        (status = 303, description = "Saved (or not signed in): to the Policy page (or the sign-in)"),
+        (status = 403, description = "The form expired (CSRF)", body = String, content_type = "text/html"),
+        (status = 422, description = "A rule is invalid; the page says which line and why", body = String, content_type = "text/html"),
+        (status = 500, description = "The page cannot be shown", body = String, content_type = "text/html"),
+        (status = "default", description = "Any other error", body = ErrorBody),
+    ),
+)]
+pub async fn set_policy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = pairs(&body);
+    let (session, key) = match form_session(&state, &headers, &form).await {
+        Ok(signed_in) => signed_in,
+        Err(response) => return response,
+    };
+    let text = first(&form, "rules").unwrap_or_default();
+    let policy = match parse_policy_lines(text) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            let edit = RefusedEdit {
+                text,
+                errors: &errors,
+            };
+            return show_policy(&state, &session, &key, Some(edit)).await;
+        }
+    };
+    let saved = if policy.rules.is_empty() {
+        state
+            .store
+            .delete_project_policy(&key.project_id)
+            .await
+            .map(|_| ())
+    } else {
+        state
+            .store
+            .put_project_policy(&key.project_id, &policy)
+            .await
+    };
+    match saved {
+        Ok(()) => redirect("/dashboard/policy", HeaderMap::new()),
+        Err(StoreError::Policy(refused)) => {
+            let errors = [refused.to_string()];
+            let edit = RefusedEdit {
+                text,
+                errors: &errors,
+            };
+            show_policy(&state, &session, &key, Some(edit)).await
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot save the project policy from the dashboard");
+            internal_error_page()
+        }
+    }
+}
+
+/// A policy from its text form, one rule per line (blank lines skipped), or what is wrong with
+/// each line that is not a rule (`line 2: …`).
+fn parse_policy_lines(text: &str) -> Result<Policy, Vec<String>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match line.parse::<PolicyRule>() {
+            Ok(rule) => rules.push(rule),
+            Err(error) => errors.push(format!("line {}: {error}", number + 1)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Policy { rules })
+    } else {
+        Err(errors)
+    }
+}
+
+fn rule_rows(policy: &Policy) -> Vec<RuleRow> {
+    policy
+        .rules
+        .iter()
+        .map(|rule| RuleRow {
+            selector: rule.selector.to_string(),
+            decision: rule.decision.to_string(),
+        })
+        .collect()
 }
