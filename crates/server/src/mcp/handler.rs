@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use actionhub_catalog::{Action, Connector};
+use actionhub_catalog::{Action, Connector, FieldSelection, Shaping, View, shape};
 use actionhub_engine::FileAnswer;
 use actionhub_store::StoreError;
 use axum::http::request::Parts;
@@ -157,10 +157,14 @@ impl McpHandler {
         &self,
         target: &Target,
         action: &Action,
-        input: Value,
+        mut input: Value,
         idempotency_key: Option<&str>,
         under: &str,
     ) -> CallToolResult {
+        let presentation = match Presentation::take(&mut input) {
+            Ok(presentation) => presentation,
+            Err(message) => return tool_error(format!("{}: {message}", action.id)),
+        };
         let request = ActionRequest {
             project_id: &target.project_id,
             account_id: &target.account.id,
@@ -173,25 +177,111 @@ impl McpHandler {
         };
         match run_action(&self.state, request).await {
             Ok(ActionResponse::File(file)) => file_result(action, &file),
-            // The text is written straight from Front's JSON; only the structured copy is
-            // parsed into a tree.
-            Ok(response) => match response
-                .json_text()
-                .and_then(|text| Ok((serde_json::from_str::<Value>(&text)?, text)))
-            {
-                Ok((value, text)) => {
-                    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-                    result.structured_content = Some(value);
-                    result
-                }
-                Err(error) => {
+            Ok(response) => {
+                data_result(target, action, &response, &presentation).unwrap_or_else(|error| {
                     tracing::error!(%error, "cannot serialise an action response");
                     tool_error(format!("{}: internal error", action.id))
-                }
-            },
+                })
+            }
             Err(error) => engine_error(target, &error, under),
         }
     }
+}
+
+/// How much of an answer a call wants: `_view` and `_fields`.
+#[derive(Debug, Default)]
+struct Presentation {
+    full: bool,
+    fields: Option<FieldSelection>,
+}
+
+impl Presentation {
+    /// Takes `_view` and `_fields` out of a tool's arguments (the rest is the action's input).
+    fn take(arguments: &mut Value) -> Result<Presentation, String> {
+        let Value::Object(object) = arguments else {
+            return Ok(Presentation::default());
+        };
+        let full = match object.remove(tools::VIEW_ARGUMENT) {
+            None | Some(Value::Null) => false,
+            Some(Value::String(view)) if view == "compact" => false,
+            Some(Value::String(view)) if view == "full" => true,
+            Some(_) => {
+                return Err(format!(
+                    "`{}` must be \"compact\" (the default) or \"full\"",
+                    tools::VIEW_ARGUMENT
+                ));
+            }
+        };
+        let fields = match object.remove(tools::FIELDS_ARGUMENT) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(list)) => Some(FieldSelection::parse_list(&list)),
+            Some(Value::Array(items)) => {
+                let paths = items
+                    .iter()
+                    .map(|item| {
+                        item.as_str()
+                            .ok_or("each entry must be a string (a dotted path)")
+                    })
+                    .collect::<Result<Vec<&str>, _>>()
+                    .map_err(|reason| format!("`{}`: {reason}", tools::FIELDS_ARGUMENT))?;
+                Some(FieldSelection::parse(paths))
+            }
+            Some(_) => {
+                return Err(format!(
+                    "`{}` must be an array of dotted paths, e.g. [\"id\", \"assignee.email\"]",
+                    tools::FIELDS_ARGUMENT
+                ));
+            }
+        }
+        .transpose()
+        .map_err(|reason| format!("`{}`: {reason}", tools::FIELDS_ARGUMENT))?;
+        Ok(Presentation { full, fields })
+    }
+}
+
+/// A JSON answer as a tool result: `{"data": …, "next": …}` as one text block, and nothing
+/// else. The data goes to the agent once, in the form every client reads (hosts put text
+/// content in the model's context; several never look at `structuredContent`), so the tools
+/// declare no output schema and the result carries no structured copy (docs/mcp.md).
+///
+/// The full view is Front's bytes as they came, as `/actions/rpc` answers them. The compact
+/// view (the default) keeps the action's resource view (`views` in connector.json), or the
+/// call's `_fields`, and drops `_links`, nulls and empty values.
+fn data_result(
+    target: &Target,
+    action: &Action,
+    response: &ActionResponse,
+    presentation: &Presentation,
+) -> Result<CallToolResult, serde_json::Error> {
+    let ActionResponse::Data { data, next } = response else {
+        return Ok(CallToolResult::success(vec![ContentBlock::text(
+            response.json_text()?,
+        )]));
+    };
+    if presentation.full && presentation.fields.is_none() {
+        return Ok(CallToolResult::success(vec![ContentBlock::text(
+            response.json_text()?,
+        )]));
+    }
+    let view = if presentation.full {
+        None
+    } else {
+        tools::connector(target)
+            .and_then(|connector| connector.view_of(&action.id))
+            .map(View::selection)
+    };
+    let shaping = Shaping {
+        fields: presentation.fields.as_ref().or(view),
+        compact: !presentation.full,
+    };
+    let mut answer = JsonObject::new();
+    answer.insert("data".to_owned(), shape(data.as_bytes(), shaping)?);
+    if next.is_some() || presentation.full {
+        answer.insert("next".to_owned(), json!(next));
+    }
+    Ok(CallToolResult::success(vec![ContentBlock::text(
+        serde_json::to_string(&answer)?,
+    )]))
 }
 
 impl ServerHandler for McpHandler {
@@ -302,7 +392,9 @@ fn instructions(target: &Target) -> String {
         "actionhub runs {provider} actions for the linked account {id} ({company}).{restricted} \
          {usage} Inputs use the {style} parameter style. readOnlyHint and destructiveHint tell \
          which actions only read and which delete; list results carry a `next` cursor to pass \
-         back for the following page.",
+         back for the following page. Answers are compact (the usual fields, no links or empty \
+         values): pass `_fields` (dotted paths) to choose, or `_view: \"full\"` for Front's \
+         whole answer.",
         id = account.id,
         company = account.provider_account_name,
         style = target.options.style,
@@ -351,9 +443,7 @@ fn tool_error(message: String) -> CallToolResult {
 
 /// A failed run as a tool result: the engine's message (which names the action and, for bad
 /// input, every field at fault with its JSON pointer in the caller's style) with Front's own
-/// answer when Front refused, and what to do about it. Text only: `structuredContent` must
-/// conform to the tool's output schema (an answer with `data`), and official clients (MCP's
-/// TypeScript SDK) reject a result whose structured content does not, errors included.
+/// answer when Front refused, and what to do about it, as text (like every answer).
 fn engine_error(target: &Target, error: &ApiError, under: &str) -> CallToolResult {
     let mut text = error.to_string();
     let provider_errors = error.provider_errors();
@@ -447,7 +537,16 @@ fn execute_arguments(
     let Value::Object(mut object) = arguments else {
         return Err(format!("{name}: the arguments must be an object"));
     };
-    check_known(&object, &["action_id", "arguments"]).map_err(|m| format!("{name}: {m}"))?;
+    check_known(
+        &object,
+        &[
+            "action_id",
+            "arguments",
+            tools::VIEW_ARGUMENT,
+            tools::FIELDS_ARGUMENT,
+        ],
+    )
+    .map_err(|m| format!("{name}: {m}"))?;
     let id = match object.remove("action_id") {
         Some(Value::String(id)) => id,
         Some(_) => return Err(format!("{name}: `action_id` must be a string")),
@@ -460,9 +559,9 @@ fn execute_arguments(
     };
     let action = tools::known_action(target, connector, id.trim(), "action")
         .map_err(|message| format!("{name}: {message}"))?;
-    let input = match object.remove("arguments") {
-        None | Some(Value::Null) => Value::Object(JsonObject::new()),
-        Some(input @ Value::Object(_)) => input,
+    let mut input = match object.remove("arguments") {
+        None | Some(Value::Null) => JsonObject::new(),
+        Some(Value::Object(input)) => input,
         Some(_) => {
             return Err(format!(
                 "{name}: `arguments` must be an object with the action's input in the {} parameter style",
@@ -470,7 +569,14 @@ fn execute_arguments(
             ));
         }
     };
-    Ok((action, input))
+    // `_view` and `_fields` may sit beside `action_id` or inside `arguments`, as in the
+    // action's own tool; the run takes them out of the input.
+    for key in [tools::VIEW_ARGUMENT, tools::FIELDS_ARGUMENT] {
+        if let Some(value) = object.remove(key) {
+            input.insert(key.to_owned(), value);
+        }
+    }
+    Ok((action, Value::Object(input)))
 }
 
 fn check_known(object: &JsonObject, known: &[&str]) -> Result<(), String> {

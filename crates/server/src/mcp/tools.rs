@@ -189,33 +189,60 @@ fn object(value: Value) -> Arc<JsonObject> {
     }
 }
 
-/// What every action tool answers: the `/actions/rpc` envelope.
-fn output_schema() -> Arc<JsonObject> {
-    object(json!({
-        "$schema": DRAFT_2020_12,
-        "type": "object",
-        "properties": {
-            "data": {
-                "description": "Front's answer: one object, a list of objects, or null for an action without a body in return; for an action that returns a file, its filename, content_type and size (the file itself is in the content)"
-            },
-            "next": {
-                "type": ["string", "null"],
-                "description": "Cursor of the next page; pass it back as the `next` query input to continue"
-            }
-        },
-        "required": ["data"]
-    }))
+/// The tool arguments that choose how much of an answer comes back, beside the action's input.
+pub const VIEW_ARGUMENT: &str = "_view";
+pub const FIELDS_ARGUMENT: &str = "_fields";
+
+/// The schemas of [`VIEW_ARGUMENT`] and [`FIELDS_ARGUMENT`].
+fn presentation_properties() -> [(&'static str, Value); 2] {
+    [
+        (
+            VIEW_ARGUMENT,
+            json!({
+                "type": "string",
+                "enum": ["compact", "full"],
+                "default": "compact",
+                "description": "compact: the fields usually needed, without links or empty values; full: Front's whole answer"
+            }),
+        ),
+        (
+            FIELDS_ARGUMENT,
+            json!({
+                "type": "array",
+                "items": {"type": "string", "minLength": 1, "maxLength": actionhub_catalog::MAX_FIELD_PATH_CHARS},
+                "minItems": 1,
+                "maxItems": actionhub_catalog::MAX_FIELD_PATHS,
+                "description": "Only these dotted paths of each item, e.g. [\"id\", \"assignee.email\", \"tags.name\"]"
+            }),
+        ),
+    ]
+}
+
+/// Adds the presentation arguments to a tool's input schema.
+fn with_presentation(schema: &mut JsonObject) {
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        for (name, property) in presentation_properties() {
+            properties.insert(name.to_owned(), property);
+        }
+    }
 }
 
 fn action_tool(action: &'static Action, style: ParamStyle) -> Tool {
     let hints = action.hints;
     let mut schema = object(action.input_schema(style).clone());
+    let editable = Arc::make_mut(&mut schema);
     // The catalogue's schema repeats the action's description at its top; the tool already
     // carries it, and every repeated word costs an agent context.
-    if schema.get("description").and_then(Value::as_str) == Some(action.description.as_str()) {
-        Arc::make_mut(&mut schema).remove("description");
+    if editable.get("description").and_then(Value::as_str) == Some(action.description.as_str()) {
+        editable.remove("description");
     }
-    let tool = Tool::new(action.id.as_str(), action.description.as_str(), schema)
+    // A file comes back as content (an image or an embedded resource), not as a JSON answer
+    // to narrow.
+    if action.returns == Returns::Json {
+        with_presentation(editable);
+    }
+    // No output schema: the answer is JSON text only (see `handler::data_result`).
+    Tool::new(action.id.as_str(), action.description.as_str(), schema)
         .with_title(action.label.as_str())
         .with_annotations(
             ToolAnnotations::with_title(action.label.as_str())
@@ -223,12 +250,7 @@ fn action_tool(action: &'static Action, style: ParamStyle) -> Tool {
                 .destructive(hints.destructive)
                 .idempotent(hints.idempotent)
                 .open_world(true),
-        );
-    // A file comes back as content (an image or an embedded resource), not as a JSON answer.
-    match action.returns {
-        Returns::Json => tool.with_raw_output_schema(output_schema()),
-        Returns::File => tool,
-    }
+        )
 }
 
 fn search_tool(connector: &Connector, style: ParamStyle) -> Tool {
@@ -275,12 +297,12 @@ fn execute_tool(connector: &Connector, style: ParamStyle) -> Tool {
     let description = format!(
         "Run one {name} action by its action_id (find it with {search}) with its arguments in \
          the {style} parameter style, as the action's input_schema describes. Answers \
-         {{\"data\": …, \"next\": …}} like the action's own tool. Some actions change or \
-         delete data: check the risk hints {search} returns.",
+         {{\"data\": …, \"next\": …}} like the action's own tool, compact unless `_view` is \
+         \"full\". Some actions change or delete data: check the risk hints {search} returns.",
         name = connector.name,
         search = search_name(connector),
     );
-    let schema = json!({
+    let mut schema = json!({
         "$schema": DRAFT_2020_12,
         "type": "object",
         "properties": {
@@ -298,9 +320,11 @@ fn execute_tool(connector: &Connector, style: ParamStyle) -> Tool {
         "required": ["action_id"],
         "additionalProperties": false
     });
+    if let Value::Object(schema) = &mut schema {
+        with_presentation(schema);
+    }
     Tool::new(execute_name(connector), description, object(schema))
         .with_title(format!("Run a {} action", connector.name))
-        .with_raw_output_schema(output_schema())
         .with_annotations(
             ToolAnnotations::with_title(format!("Run a {} action", connector.name))
                 .read_only(false)
