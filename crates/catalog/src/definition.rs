@@ -274,6 +274,10 @@ pub struct Hints {
     pub read_only: bool,
     pub destructive: bool,
     pub idempotent: bool,
+    /// The action sends something to people outside the company (a message to a customer):
+    /// policies can hold such calls for a person's approval (`hint:sends`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sends: bool,
 }
 
 /// An action's inputs by where they go in the provider request.

@@ -40,6 +40,16 @@ pub enum CliError {
         "{action}: Front returned a `next` cursor it had already returned (after {pages} page(s)); --all-pages stopped instead of fetching the same pages forever"
     )]
     RepeatedCursor { action: String, pages: u64 },
+    #[error(
+        "{action} was not run: a policy holds it for approval {id} (expires {expires}); approve it with `actionhub approvals approve {id}` or at {url}",
+        id = approval.id,
+        expires = approval.expires_at,
+        url = approval.approve_url
+    )]
+    Held {
+        action: String,
+        approval: actionhub_server::approvals::ApprovalTicket,
+    },
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
     #[error(

@@ -127,6 +127,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
                     idempotency_key: idempotency_key.take(),
                     dry_run: args.dry_run,
                     source: RunSource::Cli,
+                    api_key_id: None,
                 };
                 let response =
                     run_action(&state, request)
@@ -135,6 +136,12 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
                             action: action.id.clone(),
                             error,
                         })?;
+                if let ActionResponse::Held(held) = response {
+                    return Err(CliError::Held {
+                        action: action.id.clone(),
+                        approval: held.approval,
+                    });
+                }
                 let next = response.next().map(str::to_owned);
                 if !args.all_pages {
                     print_one(&response, args)?;
@@ -244,6 +251,7 @@ fn print_one(response: &ActionResponse, args: &RunArgs) -> Result<(), CliError> 
                 .and_then(|text| serde_json::from_str::<Value>(&text))
                 .and_then(|answer| serde_json::to_string_pretty(&answer["data"])),
             ActionResponse::DryRun(shown) => serde_json::to_string_pretty(shown),
+            ActionResponse::Held(held) => serde_json::to_string_pretty(held),
         }
     };
     emit(&text.map_err(|error| CliError::Config(format!("cannot print the answer: {error}")))?)

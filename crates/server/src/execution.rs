@@ -3,8 +3,10 @@
 //!
 //! In order: the action is looked up and the input validated against its schema (every
 //! violation reported); the account is read with its opened token in one query; the account
-//! must allow the action (403) and be usable (412); a dry run stops there and shows the Front
-//! request. With an `Idempotency-Key`, a repeat gets the stored result (a different request
+//! must allow the action (403) and be usable (412). Then the policies decide
+//! ([`crate::approvals`]): a denied call is refused (403 naming the rule), a call to approve is
+//! held (stored, not run, until a person decides); a dry run stops there and shows the Front
+//! request with that decision. With an `Idempotency-Key`, a repeat gets the stored result (a different request
 //! under the key gets 422, a claim whose holder stopped without a result gets 502: it may have
 //! reached Front, so it is never sent again). Then the engine paces, sends, retries and maps
 //! Front's answer. A 401 from Front puts the account in `error`. Every run, failed or not, is
@@ -19,7 +21,9 @@ use actionhub_catalog::{Action, Catalog, ParamStyle, Returns};
 use actionhub_engine::{
     Call, CallError, DEFAULT_DEADLINE, Data, DryRun, FileAnswer, JsonText, Stats,
 };
-use actionhub_store::{IdempotencyBegin, Run, RunAccount, Status, StoreError, Timestamp};
+use actionhub_store::{
+    Approval, Decision, IdempotencyBegin, Run, RunAccount, Status, StoreError, Timestamp, Verdict,
+};
 use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -29,6 +33,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::approvals::{self, Caller, HeldCall};
 use crate::error::ApiError;
 
 /// How long an `Idempotency-Key` claim is held while its request runs: past every deadline and
@@ -48,6 +53,8 @@ pub enum RunSource {
     Rpc,
     Mcp,
     Cli,
+    /// A held call a person approved.
+    Approval,
 }
 
 impl RunSource {
@@ -56,6 +63,7 @@ impl RunSource {
             RunSource::Rpc => "rpc",
             RunSource::Mcp => "mcp",
             RunSource::Cli => "cli",
+            RunSource::Approval => "approval",
         }
     }
 
@@ -64,6 +72,7 @@ impl RunSource {
         match self {
             RunSource::Rpc | RunSource::Mcp => "x-account-id",
             RunSource::Cli => "--account",
+            RunSource::Approval => "the approval's account",
         }
     }
 }
@@ -82,6 +91,8 @@ pub struct ActionRequest<'a> {
     /// Validate and show the Front request without sending it.
     pub dry_run: bool,
     pub source: RunSource,
+    /// The API key the caller authenticated with (kept as who asked, if the call is held).
+    pub api_key_id: Option<&'a str>,
 }
 
 /// What a run answers: StackOne's RPC response `{"data": …, "next": …}`, a file an action
@@ -97,7 +108,17 @@ pub enum ActionResponse {
         next: Option<String>,
     },
     File(FileAnswer),
-    DryRun(DryRun),
+    DryRun(ShownCall),
+    /// A policy holds the call until a person approves it: nothing was sent.
+    Held(HeldCall),
+}
+
+/// What a dry run shows: the Front request and what the policies decide for the call.
+#[derive(Debug, serde::Serialize)]
+pub struct ShownCall {
+    #[serde(flatten)]
+    pub request: DryRun,
+    pub policy: Verdict,
 }
 
 impl ActionResponse {
@@ -105,7 +126,7 @@ impl ActionResponse {
     pub fn next(&self) -> Option<&str> {
         match self {
             ActionResponse::Data { next, .. } => next.as_deref(),
-            ActionResponse::File(_) | ActionResponse::DryRun(_) => None,
+            ActionResponse::File(_) | ActionResponse::DryRun(_) | ActionResponse::Held(_) => None,
         }
     }
 }
@@ -148,6 +169,7 @@ impl ActionResponse {
                 ]
             }
             ActionResponse::DryRun(shown) => vec![Bytes::from(serde_json::to_vec(shown)?)],
+            ActionResponse::Held(held) => vec![Bytes::from(serde_json::to_vec(held)?)],
         })
     }
 
@@ -176,6 +198,15 @@ struct Owned {
     idempotency_key: Option<String>,
     dry_run: bool,
     source: RunSource,
+    api_key_id: Option<String>,
+    /// Whether the policies decide this run; not for a call a person already approved.
+    policy: PolicyCheck,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicyCheck {
+    Decide,
+    Approved,
 }
 
 /// Runs one action. See the module documentation for the steps.
@@ -188,6 +219,34 @@ struct Owned {
 pub async fn run_action(
     state: &AppState,
     request: ActionRequest<'_>,
+) -> Result<ActionResponse, ApiError> {
+    execute(state, request, PolicyCheck::Decide).await
+}
+
+/// Runs the call of an approval a person approved, exactly its stored input, as the caller
+/// that asked would have run it (without an idempotency key: the approval runs once).
+pub(crate) async fn run_approved_call(
+    state: &AppState,
+    approval: &Approval,
+) -> Result<ActionResponse, ApiError> {
+    let request = ActionRequest {
+        project_id: &approval.project_id,
+        account_id: &approval.account_id,
+        action_id: &approval.action_id,
+        style: ParamStyle::Nested,
+        input: approval.input.clone(),
+        idempotency_key: None,
+        dry_run: false,
+        source: RunSource::Approval,
+        api_key_id: None,
+    };
+    execute(state, request, PolicyCheck::Approved).await
+}
+
+async fn execute(
+    state: &AppState,
+    request: ActionRequest<'_>,
+    policy: PolicyCheck,
 ) -> Result<ActionResponse, ApiError> {
     let started = Instant::now();
     let started_at = Timestamp::now();
@@ -208,6 +267,8 @@ pub async fn run_action(
         idempotency_key: request.idempotency_key.map(str::to_owned),
         dry_run: request.dry_run,
         source: request.source,
+        api_key_id: request.api_key_id.map(str::to_owned),
+        policy,
     };
     // The caller's input is not needed past its checks.
     drop(request);
@@ -308,13 +369,41 @@ async fn run(
     note: &mut Note,
 ) -> Result<ActionResponse, ApiError> {
     let account = usable_account(state, owned, action, note).await?;
+    let verdict = match owned.policy {
+        PolicyCheck::Decide => {
+            approvals::verdict(state, &owned.project_id, Some(&owned.account_id), action).await?
+        }
+        // A person approved this very call: no policy stands in its way any more.
+        PolicyCheck::Approved => actionhub_store::decide(None, None, &approvals::action_facts(action)),
+    };
     if owned.dry_run {
-        let shown = state
+        let request = state
             .front
             .dry_run(action, &owned.account_id, input)
             .map_err(|error| ApiError::BadRequest(error.to_string()))?;
         note.outcome = "dry_run";
-        return Ok(ActionResponse::DryRun(shown));
+        return Ok(ActionResponse::DryRun(ShownCall {
+            request,
+            policy: verdict,
+        }));
+    }
+    match verdict.decision {
+        Decision::Allow => {}
+        Decision::Deny => {
+            note.outcome = "denied";
+            return Err(approvals::denied(action, &verdict));
+        }
+        Decision::Approve => {
+            let caller = Caller {
+                project_id: owned.project_id.clone(),
+                source: owned.source,
+                api_key_id: owned.api_key_id.clone(),
+            };
+            let approval =
+                approvals::hold(state, &caller, &owned.account_id, action, input).await?;
+            note.outcome = "held";
+            return Ok(ActionResponse::Held(HeldCall::new(state, &approval)));
+        }
     }
     let Some(token) = &account.credential else {
         tracing::error!(

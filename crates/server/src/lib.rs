@@ -16,6 +16,7 @@
 //! the method, the path without its query, the status and the time taken), never save an
 //! account that Front has not verified, and never answer with axum's plain-text rejections.
 
+pub mod approvals;
 mod cors;
 mod error;
 pub mod execution;
@@ -50,6 +51,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
+pub use approvals::ApprovalSettings;
 pub use cors::CorsOrigin;
 pub use error::ApiError;
 pub use metrics::Metrics;
@@ -67,6 +69,7 @@ pub struct AppState {
     pub run_log: RunLog,
     pub metrics: Arc<Metrics>,
     pub webhooks: WebhookSettings,
+    pub approvals: ApprovalSettings,
 }
 
 /// How the webhook routes check endpoints (the worker is configured alike).
@@ -97,6 +100,7 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').to_owned(),
             metrics: Arc::new(Metrics::default()),
             webhooks: WebhookSettings::default(),
+            approvals: ApprovalSettings::default(),
         }
     }
 }

@@ -174,6 +174,7 @@ impl McpHandler {
             idempotency_key,
             dry_run: false,
             source: RunSource::Mcp,
+            api_key_id: None,
         };
         match run_action(&self.state, request).await {
             Ok(ActionResponse::File(file)) => file_result(action, &file),

@@ -14,7 +14,7 @@ use actionhub_engine::JsonText;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -151,6 +151,7 @@ pub async fn rpc(
         idempotency_key: idempotency_key.as_deref(),
         dry_run,
         source: RunSource::Rpc,
+        api_key_id: Some(&principal.key_id),
     };
     let response = run_action(&state, request).await?;
     match fields {
@@ -232,6 +233,9 @@ impl IntoResponse for ActionResponse {
             }
         };
         let mut response = Response::new(Body::new(Pieces(pieces.into())));
+        if matches!(self, ActionResponse::Held(_)) {
+            *response.status_mut() = StatusCode::ACCEPTED;
+        }
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
