@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use actionhub_catalog::{Action, Connector, FieldSelection, Shaping, View, shape};
 use actionhub_engine::FileAnswer;
-use actionhub_store::StoreError;
+use actionhub_store::{Decision, Policies, StoreError};
 use axum::http::request::Parts;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -21,13 +21,14 @@ use rmcp::model::{
     ReadResourceRequestMethod, ResourceContents, ServerCapabilities, ServerConfig,
     SetLevelRequestMethod,
 };
-use rmcp::service::{RequestContext, RoleServer};
+use rmcp::service::{Peer, RequestContext, RoleServer};
 use rmcp::{ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 
 use super::tools::{self, Called, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
-use super::{McpOptions, Target};
+use super::{McpOptions, Target, approval};
 use crate::AppState;
+use crate::approvals;
 use crate::error::ApiError;
 use crate::execution::{ActionRequest, ActionResponse, RunSource, run_action};
 
@@ -94,6 +95,7 @@ impl McpHandler {
                     project_id: fixed.project_id.clone(),
                     account,
                     options: fixed.options.clone(),
+                    api_key_id: None,
                 }))
             }
             None => context
@@ -131,24 +133,35 @@ impl McpHandler {
         target: &Target,
         name: &str,
         arguments: Value,
-        idempotency_key: Option<&str>,
+        call: &CallContext<'_>,
     ) -> CallToolResult {
         match tools::resolve(target, name) {
             Err(message) => tool_error(message),
-            Ok(Called::Action(action)) => {
-                self.run(target, action, arguments, idempotency_key, "")
-                    .await
-            }
-            Ok(Called::Search(connector)) => search(target, connector, &arguments),
+            Ok(Called::Action(action)) => self.run(target, action, arguments, call, "").await,
+            Ok(Called::Search(connector)) => match self.policies(target).await {
+                Ok(policies) => search(target, connector, &arguments, &policies),
+                Err(error) => tool_error(format!("{}: {error}", tools::search_name(connector))),
+            },
             Ok(Called::Execute(connector)) => {
                 let (action, arguments) = match execute_arguments(target, connector, arguments) {
                     Ok(parsed) => parsed,
                     Err(message) => return tool_error(message),
                 };
-                self.run(target, action, arguments, idempotency_key, "arguments")
-                    .await
+                self.run(target, action, arguments, call, "arguments").await
+            }
+            Ok(Called::GetApproval(connector)) => {
+                approval::get(&self.state, target, connector, arguments).await
             }
         }
+    }
+
+    /// The policies deciding the target account's calls.
+    async fn policies(&self, target: &Target) -> Result<Arc<Policies>, ApiError> {
+        Ok(self
+            .state
+            .store
+            .policies(&target.project_id, Some(&target.account.id))
+            .await?)
     }
 
     /// Runs an action through the engine, exactly as `/actions/rpc` does. `under` names where
@@ -158,7 +171,7 @@ impl McpHandler {
         target: &Target,
         action: &Action,
         mut input: Value,
-        idempotency_key: Option<&str>,
+        call: &CallContext<'_>,
         under: &str,
     ) -> CallToolResult {
         let presentation = match Presentation::take(&mut input) {
@@ -171,13 +184,27 @@ impl McpHandler {
             action_id: &action.id,
             style: target.options.style,
             input,
-            idempotency_key,
+            idempotency_key: call.idempotency_key,
             dry_run: false,
             source: RunSource::Mcp,
-            api_key_id: None,
+            api_key_id: target.api_key_id.as_deref(),
         };
         match run_action(&self.state, request).await {
             Ok(ActionResponse::File(file)) => file_result(action, &file),
+            Ok(ActionResponse::Held(held)) => {
+                let asked = match call.asker {
+                    Some(peer) => {
+                        approval::ask(&self.state, peer, target, action, &held, &presentation)
+                            .await
+                    }
+                    None => None,
+                };
+                match (asked, tools::connector(target)) {
+                    (Some(answered), _) => answered,
+                    (None, Some(connector)) => approval::pending_result(connector, action, &held),
+                    (None, None) => tool_error(format!("{}: internal error", action.id)),
+                }
+            }
             Ok(response) => {
                 data_result(target, action, &response, &presentation).unwrap_or_else(|error| {
                     tracing::error!(%error, "cannot serialise an action response");
@@ -189,16 +216,24 @@ impl McpHandler {
     }
 }
 
+/// What a tool call brings besides its name and arguments.
+pub(super) struct CallContext<'a> {
+    idempotency_key: Option<&'a str>,
+    /// Who can be asked to approve a held call: the stdio client (HTTP here is stateless, so
+    /// the hub cannot send it a request).
+    asker: Option<&'a Peer<RoleServer>>,
+}
+
 /// How much of an answer a call wants: `_view` and `_fields`.
 #[derive(Debug, Default)]
-struct Presentation {
+pub(super) struct Presentation {
     full: bool,
     fields: Option<FieldSelection>,
 }
 
 impl Presentation {
     /// Takes `_view` and `_fields` out of a tool's arguments (the rest is the action's input).
-    fn take(arguments: &mut Value) -> Result<Presentation, String> {
+    pub(super) fn take(arguments: &mut Value) -> Result<Presentation, String> {
         let Value::Object(object) = arguments else {
             return Ok(Presentation::default());
         };
@@ -248,7 +283,7 @@ impl Presentation {
 /// The full view is Front's bytes as they came, as `/actions/rpc` answers them. The compact
 /// view (the default) keeps the action's resource view (`views` in connector.json), or the
 /// call's `_fields`, and drops `_links`, nulls and empty values.
-fn data_result(
+pub(super) fn data_result(
     target: &Target,
     action: &Action,
     response: &ActionResponse,
@@ -311,8 +346,15 @@ impl ServerHandler for McpHandler {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let target = self.target(&context).await?;
+        let policies = self.policies(&target).await.map_err(|error| {
+            tracing::error!(%error, "policies could not be read");
+            ErrorData::internal_error("internal error", None)
+        })?;
+        let decide = |action: &Action| policies.decide(&approvals::action_facts(action)).decision;
         // Every tool in one page: StackOne's Node SDK never asks for a second one.
-        Ok(ListToolsResult::with_all_items(tools::list(&target)))
+        Ok(ListToolsResult::with_all_items(tools::list(
+            &target, &decide,
+        )))
     }
 
     async fn on_custom_request(
@@ -347,8 +389,12 @@ impl ServerHandler for McpHandler {
         };
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let key = Self::idempotency_key(&context);
+        let call = CallContext {
+            idempotency_key: key.as_deref(),
+            asker: self.fixed.is_some().then_some(&context.peer),
+        };
         Ok(self
-            .call(&target, &request.name, arguments, key.as_deref())
+            .call(&target, &request.name, arguments, &call)
             .await
             .into())
     }
@@ -438,7 +484,7 @@ fn file_result(action: &Action, file: &FileAnswer) -> CallToolResult {
 }
 
 /// A tool result with `isError: true` and one text block.
-fn tool_error(message: String) -> CallToolResult {
+pub(super) fn tool_error(message: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
@@ -475,7 +521,13 @@ fn engine_error(target: &Target, error: &ApiError, under: &str) -> CallToolResul
 }
 
 /// `<connector>_search_actions`: the best matching allowed actions for a query.
-fn search(target: &Target, connector: &Connector, arguments: &Value) -> CallToolResult {
+/// A denied action is never offered.
+fn search(
+    target: &Target,
+    connector: &Connector,
+    arguments: &Value,
+    policies: &Policies,
+) -> CallToolResult {
     let (query, limit) = match search_arguments(arguments) {
         Ok(parsed) => parsed,
         Err(message) => return tool_error(format!("{}: {message}", tools::search_name(connector))),
@@ -483,6 +535,9 @@ fn search(target: &Target, connector: &Connector, arguments: &Value) -> CallTool
     let results: Vec<Value> = actionhub_catalog::search_actions(connector, &query)
         .into_iter()
         .filter(|hit| target.allows(&hit.action.id))
+        .filter(|hit| {
+            policies.decide(&approvals::action_facts(hit.action)).decision != Decision::Deny
+        })
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .map(|hit| {
             let action = hit.action;
