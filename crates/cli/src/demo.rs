@@ -4,7 +4,7 @@
 use actionhub_engine::FrontClient;
 use actionhub_server::AppState;
 use actionhub_server::linking::{self, LinkRequest, Owner};
-use actionhub_store::{Keyring, LinkTarget, Store};
+use actionhub_store::{Keyring, LinkTarget, Policy, PolicyRule, Store};
 use actionhub_worker::{AddressPolicy, Worker, WorkerConfig};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
@@ -12,6 +12,9 @@ use tokio::net::TcpListener;
 
 use crate::config;
 use crate::error::CliError;
+
+/// The demo project's policy: deleting and writing to customers wait for a person.
+const DEMO_POLICY: [&str; 2] = ["hint:destructive=approve", "hint:sends=approve"];
 
 /// Enough for new events to show up within a minute, few enough to read them.
 const DEMO_ACTIVITY_PER_MINUTE: u32 = 6;
@@ -81,6 +84,14 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
             },
         )
         .await?;
+        let policy = Policy {
+            rules: DEMO_POLICY
+                .iter()
+                .map(|rule| rule.parse::<PolicyRule>())
+                .collect::<Result<_, _>>()
+                .map_err(|error| CliError::Config(error.to_string()))?,
+        };
+        store.put_project_policy(&project.id, &policy).await?;
         println!(
             "{}",
             banner(
@@ -116,6 +127,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
 }
 
 fn banner(url: &str, sim: &str, key: &str, account: &str, database: &str) -> String {
+    let policy = DEMO_POLICY.join(" ");
     format!(
         r#"actionhub demo: everything offline (Ctrl-C stops it)
 
@@ -133,6 +145,11 @@ Try it:
 
   curl -s -u '{key}:' '{url}/actions?include=action_details&search=tag'
   curl -s -u '{key}:' {url}/runs
+
+Policy: {policy}
+  Destructive calls and messages to customers wait for a person's approval (HTTP 202);
+  decide at {url}/dashboard/approvals or with `actionhub approvals list|approve|reject
+  --database '{database}'`; see docs/approvals.md.
 
 Webhooks (Front's events, signed; print them as they arrive, or send them to any local receiver;
 see docs/webhooks.md):

@@ -11,6 +11,7 @@ mod keys;
 mod listen;
 mod mcp;
 mod output;
+mod policy;
 mod run;
 mod serve;
 mod sim;
@@ -63,6 +64,8 @@ enum Command {
     Run(run::RunArgs),
     Runs(run::RunsArgs),
     Mcp(mcp::McpArgs),
+    Policy(policy::PolicyArgs),
+    Approvals(policy::ApprovalsArgs),
     /// The credential vault: re-encrypt every stored secret under the newest master key.
     Vault(vault::VaultArgs),
 }
@@ -83,6 +86,8 @@ fn main() -> ExitCode {
         Command::Listen(args) => listen::run(&args),
         Command::ConnectLink(args) => connect_link::run(&args),
         Command::Mcp(args) => mcp::run(&args),
+        Command::Policy(args) => policy::policy(&args),
+        Command::Approvals(args) => policy::approvals(&args),
         Command::Vault(args) => vault::run(&args),
     };
     match outcome {

@@ -12,7 +12,8 @@ use crate::error::CliError;
 use crate::webhooks::WorkerArgs;
 
 /// Run the hub: the HTTP API (actions, accounts, connect sessions, runs, MCP, the Hub pages)
-/// and the background work (following Front's events, delivering webhooks).
+/// and the background work (following Front's events, delivering webhooks, expiring
+/// approvals).
 ///
 /// Opens (and migrates) the database, then serves until interrupted (Ctrl-C or SIGTERM),
 /// finishing the requests in flight. With SQLite and no ACTIONHUB_MASTER_KEY or
@@ -72,6 +73,11 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     cors_origins: Vec<CorsOrigin>,
+    /// Seconds a call held for approval (by a policy rule `…=approve`) waits for a person's
+    /// decision before it expires and never runs.
+    #[arg(long, value_name = "SECS", env = "ACTIONHUB_APPROVAL_EXPIRY_SECS", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(1..=7 * 24 * 60 * 60))]
+    approval_expiry_secs: u64,
     #[command(flatten)]
     worker: WorkerArgs,
     #[command(flatten)]
@@ -126,6 +132,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         let janitor = actionhub_server::janitor::spawn(store.clone(), retention);
         let mut state = AppState::new(store.clone(), front.clone(), &public_url);
         state.webhooks.address_policy = args.worker.address_policy();
+        state.approvals.expiry = Duration::from_secs(args.approval_expiry_secs);
         let worker = Worker::spawn(
             store.clone(),
             front,

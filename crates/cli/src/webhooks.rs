@@ -211,6 +211,10 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "HOURS", env = "ACTIONHUB_WEBHOOK_DISABLE_AFTER_HOURS",
           default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
     webhook_disable_after_hours: u64,
+    /// Seconds between two sweeps that mark pending approvals past their expiry `expired`.
+    #[arg(long, value_name = "SECS", env = "ACTIONHUB_APPROVAL_SWEEP_SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    approval_sweep_secs: u64,
     #[command(flatten)]
     address: AddressArgs,
 }
@@ -243,6 +247,7 @@ impl WorkerArgs {
             delivery_timeout: Duration::from_secs(self.webhook_timeout_secs),
             disable_after: Duration::from_secs(self.webhook_disable_after_hours * 60 * 60),
             address_policy: self.address_policy(),
+            approval_sweep: Duration::from_secs(self.approval_sweep_secs),
             ..WorkerConfig::default()
         }
     }

@@ -11,10 +11,10 @@
 
 use std::time::Duration;
 
-use actionhub_catalog::Action;
+use actionhub_catalog::{Action, Catalog};
 use actionhub_store::{
-    ActionFacts, Approval, ApprovalResult, ApprovalStatus, ApprovalVerdict, NewApproval,
-    Timestamp, Verdict,
+    ActionFacts, Approval, ApprovalResult, ApprovalStatus, ApprovalVerdict, NewApproval, Policy,
+    Selector, Timestamp, Verdict,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -54,17 +54,22 @@ impl Caller {
     /// `API key key_… (name)`, `mcp (API key key_… (name))` or `cli`: the key's name is read
     /// so that a person deciding knows who asked.
     async fn requested_by(&self, state: &AppState) -> String {
-        let key = match &self.api_key_id {
-            Some(id) => match state.store.api_key(id).await {
-                Ok(key) => format!("API key {} ({})", key.id, key.name),
-                Err(_) => format!("API key {id}"),
-            },
-            None => return self.source.as_str().to_owned(),
+        let Some(id) = &self.api_key_id else {
+            return self.source.as_str().to_owned();
         };
+        let key = api_key_label(state, id).await;
         match self.source {
             RunSource::Rpc | RunSource::Approval => key,
             RunSource::Mcp | RunSource::Cli => format!("{} ({key})", self.source.as_str()),
         }
+    }
+}
+
+/// An API key as people read it in `requested_by` and `decided_by`: `API key key_… (name)`.
+pub async fn api_key_label(state: &AppState, key_id: &str) -> String {
+    match state.store.api_key(key_id).await {
+        Ok(key) => format!("API key {} ({})", key.id, key.name),
+        Err(_) => format!("API key {key_id}"),
     }
 }
 
@@ -89,6 +94,30 @@ pub async fn verdict(
 ) -> Result<Verdict, ApiError> {
     let policies = state.store.policies(project_id, account_id).await?;
     Ok(policies.decide(&action_facts(action)))
+}
+
+/// Checks that every rule names an action or a group the catalogue has (a misspelt name would
+/// silently match nothing); the message names the rule at fault.
+pub fn check_policy(policy: &Policy) -> Result<(), String> {
+    let catalog = Catalog::builtin();
+    for (index, rule) in policy.rules.iter().enumerate() {
+        let known = match &rule.selector {
+            Selector::Action(id) => catalog.action(id).is_ok(),
+            Selector::Group(group) => catalog
+                .connectors()
+                .iter()
+                .flat_map(|connector| connector.actions())
+                .any(|action| &action.group == group),
+            Selector::Hint(_) | Selector::Any => true,
+        };
+        if !known {
+            return Err(format!(
+                "`rules[{index}].match`: {} names no action or group of the catalogue",
+                rule.selector
+            ));
+        }
+    }
+    policy.check().map_err(|error| format!("`rules`: {error}"))
 }
 
 /// The 403 of a call a policy denies, naming the rule.
@@ -160,7 +189,11 @@ pub async fn decide(
 /// Runs an approved call once: `approved → running` (compare-and-set, so a second runner
 /// stops here), the stored input through the engine, then the result stored.
 async fn run_approved(state: &AppState, project_id: &str, approval_id: &str) {
-    let approval = match state.store.start_approved_run(project_id, approval_id).await {
+    let approval = match state
+        .store
+        .start_approved_run(project_id, approval_id)
+        .await
+    {
         Ok(approval) => approval,
         Err(error) => {
             tracing::warn!(%error, approval_id, "an approved call was not started");

@@ -374,7 +374,9 @@ async fn run(
             approvals::verdict(state, &owned.project_id, Some(&owned.account_id), action).await?
         }
         // A person approved this very call: no policy stands in its way any more.
-        PolicyCheck::Approved => actionhub_store::decide(None, None, &approvals::action_facts(action)),
+        PolicyCheck::Approved => {
+            actionhub_store::decide(None, None, &approvals::action_facts(action))
+        }
     };
     if owned.dry_run {
         let request = state

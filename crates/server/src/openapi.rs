@@ -42,6 +42,7 @@ pub const HUB_SESSION: &str = "hub_session";
         (name = "Connect sessions", description = "Short-lived, single-use tokens with which an end user links an account in the Hub."),
         (name = "Hub", description = "The API behind the Hub pages, authenticated by a connect session (`x-hub-session-token`); shaped like StackOne's so that `@stackone/hub` can use it."),
         (name = "MCP", description = "Model Context Protocol over streamable HTTP, for agents."),
+        (name = "Approvals", description = "Policies that allow, deny or hold calls for a person's approval, and the held calls (approvals) with their decisions and answers."),
         (name = "Webhooks", description = "Endpoints that receive Front's events and the hub's own as signed Standard Webhooks messages, and their delivery log."),
         (name = "Runs", description = "The run log: every action run, without bodies or secrets."),
         (name = "Operations", description = "Health, metrics and this document."),

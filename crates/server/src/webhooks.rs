@@ -5,8 +5,8 @@
 
 use actionhub_catalog::{Catalog, echo};
 use actionhub_store::{
-    ACCOUNT_EVENT_PREFIX, Endpoint, EndpointPatch, FRONT_EVENT_PREFIX, NewEndpoint, Store,
-    StoreError,
+    ACCOUNT_EVENT_PREFIX, APPROVAL_EVENT_PREFIX, Endpoint, EndpointPatch, FRONT_EVENT_PREFIX,
+    NewEndpoint, Store, StoreError,
 };
 use actionhub_worker::security::{self, AddressPolicy};
 use secrecy::SecretString;
@@ -19,6 +19,8 @@ pub const MAX_ACCOUNT_IDS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 /// The hub's own events about a linked account.
 pub const ACCOUNT_EVENTS: [&str; 4] = ["created", "updated", "deleted", "error"];
+/// The hub's own events about a held call: asked for, then approved, rejected or expired.
+pub const APPROVAL_EVENTS: [&str; 2] = ["requested", "decided"];
 
 /// Why an endpoint was not saved. `Invalid` names the field at fault.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +54,7 @@ pub struct EndpointChange {
 }
 
 /// Every event type an endpoint can name: `front.<type>` for each of Front's (declared in the
-/// connector), and the hub's `account.*` events.
+/// connector), and the hub's `account.*` and `approval.*` events.
 pub fn event_types() -> Vec<String> {
     let front = Catalog::builtin()
         .connector("front")
@@ -67,10 +69,16 @@ pub fn event_types() -> Vec<String> {
                 .iter()
                 .map(|t| format!("{ACCOUNT_EVENT_PREFIX}{t}")),
         )
+        .chain(
+            APPROVAL_EVENTS
+                .iter()
+                .map(|t| format!("{APPROVAL_EVENT_PREFIX}{t}")),
+        )
         .collect()
 }
 
-/// Checks `events`: each an event type, `front.*`, `account.*` or `*`; repeats dropped.
+/// Checks `events`: each an event type, `front.*`, `account.*`, `approval.*` or `*`; repeats
+/// dropped.
 fn check_event_types(given: &[String]) -> Result<Vec<String>, EndpointError> {
     if given.is_empty() {
         return Err(EndpointError::Invalid(
@@ -87,6 +95,7 @@ fn check_event_types(given: &[String]) -> Result<Vec<String>, EndpointError> {
         "*".to_owned(),
         format!("{FRONT_EVENT_PREFIX}*"),
         format!("{ACCOUNT_EVENT_PREFIX}*"),
+        format!("{APPROVAL_EVENT_PREFIX}*"),
     ];
     let mut checked: Vec<String> = Vec::new();
     for (index, pattern) in given.iter().enumerate() {
@@ -104,7 +113,7 @@ fn check_event_types(given: &[String]) -> Result<Vec<String>, EndpointError> {
                 .filter(|(distance, _)| *distance <= 3)
                 .map_or_else(
                     || {
-                        "; the types are front.<Front event type> (front.tag, front.comment, …), account.created, account.updated, account.deleted, account.error, and the wildcards front.*, account.* and *".to_owned()
+                        "; the types are front.<Front event type> (front.tag, front.comment, …), account.created, account.updated, account.deleted, account.error, approval.requested, approval.decided, and the wildcards front.*, account.*, approval.* and *".to_owned()
                     },
                     |(_, t)| format!("; did you mean `{t}`?"),
                 );
@@ -238,6 +247,7 @@ mod tests {
         assert_eq!(types.len(), 37 + 4);
         assert!(types.contains(&"front.tag".to_owned()));
         assert!(types.contains(&"account.error".to_owned()));
+        assert!(types.contains(&"approval.decided".to_owned()));
     }
 
     #[test]

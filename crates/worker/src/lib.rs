@@ -1,6 +1,6 @@
 //! actionhub's background work: following Front's event streams and delivering signed webhooks.
 //!
-//! [`Worker::spawn`] starts two loops beside the server (`serve` and `demo` start it):
+//! [`Worker::spawn`] starts three loops beside the server (`serve` and `demo` start it):
 //!
 //! - **Following** (`follow`): for each Front company some webhook endpoint listens to, one
 //!   hub at a time (a lease in the database) reads Front's `GET /events` through the engine
@@ -12,6 +12,9 @@
 //!   ([`security`]) and POSTed; every attempt is recorded, failures are retried on the
 //!   [`RetrySchedule`], and an endpoint failing for `disable_after` is disabled.
 //!
+//! - **Expiring** (`expire`): every `approval_sweep`, pending approvals past their expiry
+//!   are marked `expired`.
+//!
 //! Delivery is at least once: a message keeps its id (`webhook-id`) on every attempt, replay
 //! and retry, so receivers de-duplicate with it.
 //!
@@ -21,6 +24,7 @@
 //! (the server exposes the routes).
 
 mod deliver;
+mod expire;
 mod follow;
 pub mod security;
 
@@ -124,6 +128,9 @@ pub struct WorkerConfig {
     /// keep the rest.
     pub budget_share: f64,
     pub address_policy: AddressPolicy,
+    /// How often pending approvals past their expiry are marked `expired`
+    /// (`--approval-sweep-secs`).
+    pub approval_sweep: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -138,6 +145,7 @@ impl Default for WorkerConfig {
             concurrency: 16,
             budget_share: 0.1,
             address_policy: AddressPolicy::PublicOnly,
+            approval_sweep: Duration::from_secs(5),
         }
     }
 }
@@ -177,7 +185,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts following and delivering in the current runtime, reporting to `observer`.
+    /// Starts following, delivering and expiring in the current runtime, reporting to `observer`.
     pub fn spawn(
         store: Store,
         front: FrontClient,
@@ -203,12 +211,13 @@ impl Worker {
         let (stop, stopped) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(follow::supervise(context.clone(), stopped.clone())),
-            tokio::spawn(deliver::run(context, stopped)),
+            tokio::spawn(deliver::run(context.clone(), stopped.clone())),
+            tokio::spawn(expire::run(context, stopped)),
         ];
         Ok(Worker { stop, tasks })
     }
 
-    /// Stops both loops: streams are given up for other hubs to take at once, and attempts in
+    /// Stops the loops: streams are given up for other hubs to take at once, and attempts in
     /// flight finish and are recorded.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);

@@ -122,8 +122,14 @@ pub(super) async fn ask(
         .peer_info()
         .map_or_else(|| "client".to_owned(), |info| info.client_info.name.clone());
     let decided_by = format!("mcp:{client}");
-    if let Err(error) =
-        approvals::decide(state, &target.project_id, &approval.id, verdict, &decided_by).await
+    if let Err(error) = approvals::decide(
+        state,
+        &target.project_id,
+        &approval.id,
+        verdict,
+        &decided_by,
+    )
+    .await
     {
         // Someone else decided first, or it expired meanwhile: say how it stands.
         tracing::info!(%error, approval = %approval.id, "an elicited decision lost");
@@ -140,7 +146,9 @@ fn question(target: &Target, action: &Action, approval: &Approval) -> String {
     let mut path = action.path.clone();
     if let Some(Value::Object(parameters)) = approval.input.get("path") {
         for (name, value) in parameters {
-            let shown = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            let shown = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
             path = path.replace(&format!("{{{name}}}"), &shown);
         }
     }

@@ -194,8 +194,7 @@ impl McpHandler {
             Ok(ActionResponse::Held(held)) => {
                 let asked = match call.asker {
                     Some(peer) => {
-                        approval::ask(&self.state, peer, target, action, &held, &presentation)
-                            .await
+                        approval::ask(&self.state, peer, target, action, &held, &presentation).await
                     }
                     None => None,
                 };
@@ -536,7 +535,10 @@ fn search(
         .into_iter()
         .filter(|hit| target.allows(&hit.action.id))
         .filter(|hit| {
-            policies.decide(&approvals::action_facts(hit.action)).decision != Decision::Deny
+            policies
+                .decide(&approvals::action_facts(hit.action))
+                .decision
+                != Decision::Deny
         })
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .map(|hit| {

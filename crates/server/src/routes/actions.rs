@@ -5,12 +5,14 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use actionhub_catalog::{
     Action, Catalog, Connector, FieldSelection, Hints, Method, ParamStyle, Shaping, search_actions,
     shape,
 };
 use actionhub_engine::JsonText;
+use actionhub_store::ApprovalStatus;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -27,12 +29,15 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use crate::AppState;
+use crate::approvals::{self, HeldCall};
 use crate::error::{ApiError, ErrorBody};
 use crate::execution::{ActionRequest, ActionResponse, RunSource, run_action};
 use crate::extract::{ApiJson, QueryParams, Tenant};
 
 const ACCOUNT_HEADER: &str = "x-account-id";
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+/// Longest `Prefer: wait` for a held call's decision, in seconds.
+const MAX_WAIT_SECS: u64 = 60;
 const DEFAULT_PAGE_SIZE: u32 = 25;
 const MAX_PAGE_SIZE: u32 = 100;
 const DEFAULT_TOP_K: u32 = 5;
@@ -91,6 +96,11 @@ const IGNORED_FIELDS: [&str; 2] = ["defender_enabled", "defender_config"];
 /// next page. The input is checked against the action's schema first (every violation at
 /// once). `?dry_run=true` answers the Front request that would be sent, without sending it.
 /// An `Idempotency-Key` makes a retried write safe: the first answer is replayed for 24 h.
+///
+/// A call the policies hold for approval answers 202 with the approval (nothing is sent to
+/// Front until a person approves it); with `Prefer: wait=N` the request waits up to N seconds
+/// for the decision and, if the call was approved and ran meanwhile, answers as the call did.
+/// A call a policy denies answers 403 naming the rule.
 #[utoipa::path(
     post,
     path = "/actions/rpc",
@@ -100,15 +110,17 @@ const IGNORED_FIELDS: [&str; 2] = ["defender_enabled", "defender_config"];
     params(
         ("x-account-id" = Option<String>, Header, description = "The linked account to run the action for (or `headers.x-account-id` in the body)", example = "acc_4Zp0qL8sT2vX6nB1cR9e"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried write safe: the same key and request replay the first answer"),
-        ("dry_run" = Option<bool>, Query, description = "Answer the Front request that would be sent, without sending it"),
+        ("dry_run" = Option<bool>, Query, description = "Answer the Front request that would be sent, without sending it, and what the policies decide (`policy`)"),
         ("fields" = Option<String>, Query, description = "Keep only these dotted paths of each item of a list (or of the object), comma-separated; arrays along a path are mapped (`tags.name`); unknown paths are absent. At most 50 paths of 200 characters", example = "id,subject,assignee.email,tags.name"),
+        ("Prefer" = Option<String>, Header, description = "`wait=N` (1 to 60): for a call held for approval, wait up to N seconds for the decision and the call's answer", example = "wait=30"),
     ),
     request_body = RpcBody,
     responses(
         (status = 200, description = "Front's answer", body = inline(RpcResult)),
+        (status = 202, description = "A policy holds the call until a person approves it: nothing was sent", body = HeldCall),
         (status = 400, description = "Invalid input: the message names every field at fault", body = ErrorBody),
         (status = 401, description = "No valid API key", body = ErrorBody),
-        (status = 403, description = "The account may not run this action (`allowed_actions`), or Front refused the token's scope", body = ErrorBody),
+        (status = 403, description = "The account may not run this action (`allowed_actions`), a policy denies it (the message names the rule), a person rejected it (`Prefer: wait`), or Front refused the token's scope", body = ErrorBody),
         (status = 404, description = "No such account or action, or Front found nothing at this id", body = ErrorBody),
         (status = 409, description = "A request with this `Idempotency-Key` is still running", body = ErrorBody),
         (status = 412, description = "The account is in `error` (Front rejected its token): relink it", body = ErrorBody),
@@ -124,7 +136,8 @@ pub async fn rpc(
     headers: HeaderMap,
     query: QueryParams,
     ApiJson(rpc): ApiJson<RpcBody>,
-) -> Result<ActionResponse, ApiError> {
+) -> Result<Response, ApiError> {
+    let wait = preferred_wait(&headers)?;
     let body_headers = rpc.headers.unwrap_or_default();
     let account_id = header_value(&headers, &body_headers, ACCOUNT_HEADER)?
         .ok_or_else(|| ApiError::BadRequest("Missing x-account-id header in request".to_owned()))?;
@@ -154,11 +167,91 @@ pub async fn rpc(
         api_key_id: Some(&principal.key_id),
     };
     let response = run_action(&state, request).await?;
-    match fields {
+    let response = match fields {
         // Without `fields`, Front's bytes go out untouched.
-        None => Ok(response),
-        Some(fields) => select_fields(response, &fields),
+        None => response,
+        Some(fields) => select_fields(response, &fields)?,
+    };
+    match (response, wait) {
+        (ActionResponse::Held(held), Some(wait)) => {
+            held_answer(&state, &principal.project_id, &held.approval.id, wait).await
+        }
+        (response, _) => Ok(response.into_response()),
     }
+}
+
+/// `Prefer: wait=N` (RFC 7240), other preferences ignored.
+fn preferred_wait(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let refused = || {
+        ApiError::BadRequest(format!(
+            "`Prefer`: wait must be a whole number of seconds from 1 to {MAX_WAIT_SECS} (e.g. `Prefer: wait=30`)"
+        ))
+    };
+    let mut wait = None;
+    for value in headers.get_all(header::HeaderName::from_static("prefer")) {
+        let value = value.to_str().map_err(|_| refused())?;
+        for preference in value.split([',', ';']) {
+            let Some((name, seconds)) = preference.trim().split_once('=') else {
+                continue;
+            };
+            if name.trim().eq_ignore_ascii_case("wait") {
+                let seconds: u64 = seconds
+                    .trim()
+                    .trim_matches('"')
+                    .parse()
+                    .map_err(|_| refused())?;
+                if !(1..=MAX_WAIT_SECS).contains(&seconds) {
+                    return Err(refused());
+                }
+                wait = Some(seconds);
+            }
+        }
+    }
+    Ok(wait)
+}
+
+/// A held call's answer after waiting up to `wait` seconds for its decision: the call's own
+/// answer if it was approved and ran, 403 if it was rejected, otherwise the 202.
+async fn held_answer(
+    state: &AppState,
+    project_id: &str,
+    approval_id: &str,
+    wait: u64,
+) -> Result<Response, ApiError> {
+    let approval =
+        approvals::wait_for_outcome(state, project_id, approval_id, Duration::from_secs(wait))
+            .await?;
+    let mut response = match (approval.status, &approval.result) {
+        (ApprovalStatus::Succeeded | ApprovalStatus::Failed, Some(result)) => {
+            let mut response = Response::new(Body::from(result.body.clone()));
+            *response.status_mut() =
+                StatusCode::from_u16(result.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        (ApprovalStatus::Rejected, _) => ApiError::Forbidden(format!(
+            "{} was rejected by {}{}",
+            approval.action_id,
+            approval.decided_by.as_deref().unwrap_or("a person"),
+            approval
+                .reason
+                .as_deref()
+                .map(|reason| format!(": {reason}"))
+                .unwrap_or_default()
+        ))
+        .into_response(),
+        _ => ActionResponse::Held(HeldCall::new(state, &approval)).into_response(),
+    };
+    if let Ok(applied) = HeaderValue::try_from(format!("wait={wait}")) {
+        response.headers_mut().insert(
+            header::HeaderName::from_static("preference-applied"),
+            applied,
+        );
+    }
+    Ok(response)
 }
 
 /// The selection of `fields` (query parameter, body field, or both), checked before anything

@@ -8,9 +8,11 @@
 
 mod accounts;
 mod actions;
+mod approvals;
 mod health;
 mod hub;
 mod pages;
+mod policy;
 mod runs;
 mod sessions;
 mod webhooks;
@@ -44,6 +46,17 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(accounts::list, accounts::create))
         .routes(routes!(accounts::show, accounts::update, accounts::remove))
         .routes(routes!(accounts::meta))
+        .routes(routes!(approvals::list))
+        .routes(routes!(approvals::show))
+        .routes(routes!(approvals::approve))
+        .routes(routes!(approvals::reject))
+        .routes(routes!(policy::show_project, policy::put_project))
+        .routes(routes!(
+            policy::show_account,
+            policy::put_account,
+            policy::remove_account
+        ))
+        .routes(routes!(policy::explain))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::show, webhooks::update, webhooks::remove))
         .routes(routes!(webhooks::rotate_secret))
