@@ -1301,3 +1301,218 @@ async fn bad_view_or_fields_arguments_are_tool_errors_naming_them() {
     // Nothing ran: the arguments were refused before the action.
     assert!(runs(&hub, &key, &account).await.is_empty());
 }
+
+impl Hub {
+    /// Sets the project's policy through `PUT /policy`.
+    async fn set_policy(&self, key: &str, rules: Value) {
+        let response = self
+            .http
+            .put(format!("{}/policy", self.url))
+            .basic_auth(key, Some(""))
+            .json(&json!({ "rules": rules }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// `front_get_approval` until the approval has settled (the run goes on in a task).
+    async fn settled_approval(&self, to: &To<'_>, id: &str) -> Answer {
+        for _ in 0..600 {
+            let answer = self
+                .call(to, "front_get_approval", json!({"approval_id": id}))
+                .await;
+            let text = answer.result()["content"][0]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if !text.contains("call again to see how it went") {
+                return answer;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("approval {id} never settled");
+    }
+}
+
+#[tokio::test]
+async fn denied_tools_are_neither_listed_nor_found_and_refuse_naming_the_rule() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    let to = To::account(&key, &account);
+    assert!(
+        hub.tool_names(&key, &account, "")
+            .await
+            .contains(&"front_delete_tag".to_owned())
+    );
+    assert!(
+        !hub.tool_names(&key, &account, "")
+            .await
+            .contains(&"front_get_approval".to_owned())
+    );
+
+    hub.set_policy(
+        &key,
+        json!([{"match": "front_delete_tag", "decision": "deny"}]),
+    )
+    .await;
+    let names = hub.tool_names(&key, &account, "?toolset=all").await;
+    assert!(!names.contains(&"front_delete_tag".to_owned()), "{names:?}");
+    assert!(names.contains(&"front_update_tag".to_owned()));
+    // No approve rule: nothing to check.
+    assert!(!names.contains(&"front_get_approval".to_owned()));
+
+    let refused = hub
+        .call(
+            &to,
+            "front_delete_tag",
+            json!({"path": {"tag_id": "tag_2oxhvy"}}),
+        )
+        .await
+        .tool_error();
+    assert!(
+        refused.contains("denied by the project policy rule front_delete_tag=deny"),
+        "{refused}"
+    );
+
+    let se = To {
+        query: "?tool-mode=search_execute",
+        ..To::account(&key, &account)
+    };
+    let found = hub
+        .call(
+            &se,
+            "front_search_actions",
+            json!({"query": "delete a tag", "limit": 50}),
+        )
+        .await;
+    let ids: Vec<&str> = found.result()["structuredContent"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| hit["action_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.is_empty() && !ids.contains(&"front_delete_tag"),
+        "{ids:?}"
+    );
+    let refused = hub
+        .call(
+            &se,
+            "front_execute_action",
+            json!({"action_id": "front_delete_tag", "arguments": {"path": {"tag_id": "tag_2oxhvy"}}}),
+        )
+        .await
+        .tool_error();
+    assert!(refused.contains("front_delete_tag=deny"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_held_call_answers_pending_with_its_link_and_get_approval_gives_the_result() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    let other = hub.link(&key, "globex", None).await;
+    let to = To::account(&key, &account);
+    hub.set_policy(
+        &key,
+        json!([{"match": "front_create_tag", "decision": "approve"}]),
+    )
+    .await;
+    assert!(
+        hub.tool_names(&key, &account, "")
+            .await
+            .contains(&"front_get_approval".to_owned())
+    );
+
+    let held = hub
+        .call(
+            &to,
+            "front_create_tag",
+            json!({"body": {"name": "held-by-policy"}}),
+        )
+        .await;
+    let result = held.result();
+    assert_eq!(result["isError"], false, "pending is no error: {result}");
+    let text = result["content"][0]["text"].as_str().unwrap();
+    let id = text
+        .split_whitespace()
+        .find(|word| word.starts_with("apr_"))
+        .unwrap()
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+    assert!(
+        text.contains(&format!("{}/dashboard/approvals/{id}", hub.url)),
+        "{text}"
+    );
+    assert!(text.contains("front_get_approval"), "{text}");
+    assert!(text.contains("pending until "), "{text}");
+
+    let pending = hub
+        .call(&to, "front_get_approval", json!({"approval_id": id}))
+        .await;
+    assert!(
+        pending.result()["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("waiting for a person's approval"),
+        "{:?}",
+        pending.body
+    );
+    // Another account of the project does not see it.
+    let elsewhere = hub
+        .call(
+            &To::account(&key, &other),
+            "front_get_approval",
+            json!({"approval_id": id}),
+        )
+        .await
+        .tool_error();
+    assert!(elsewhere.contains("has no approval"), "{elsewhere}");
+
+    let approved = hub
+        .http
+        .post(format!("{}/approvals/{id}/approve", hub.url))
+        .basic_auth(&key, Some(""))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(approved.status().is_success(), "{}", approved.status());
+    let ran = hub.settled_approval(&to, id).await.answer();
+    assert_eq!(ran["data"]["name"], "held-by-policy", "{ran}");
+    assert!(ran["data"]["id"].as_str().unwrap().starts_with("tag_"));
+    assert!(ran["data"].get("_links").is_none(), "compact: {ran}");
+
+    // A rejected one says it did not run.
+    let held = hub
+        .call(
+            &to,
+            "front_create_tag",
+            json!({"body": {"name": "never-made"}}),
+        )
+        .await;
+    let text = held.result()["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = text
+        .split_whitespace()
+        .find(|word| word.starts_with("apr_"))
+        .unwrap()
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+    let rejected = hub
+        .http
+        .post(format!("{}/approvals/{id}/reject", hub.url))
+        .basic_auth(&key, Some(""))
+        .json(&json!({"reason": "not now"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(rejected.status().is_success(), "{}", rejected.status());
+    let refused = hub.settled_approval(&to, id).await.tool_error();
+    assert!(
+        refused.contains("was not run") && refused.contains("not now"),
+        "{refused}"
+    );
+}
