@@ -8,6 +8,8 @@ conversation's messages and as an outbound event), tag the conversation and assi
 
 from __future__ import annotations
 
+import json
+
 import asyncio
 import re
 
@@ -53,7 +55,7 @@ class Agent:
             "front_execute_action", {"action_id": action, "arguments": arguments}
         )
         assert ran.isError is False, (action, ran.content)
-        return ran.structuredContent["data"]
+        return json.loads(ran.content[0].text)["data"]
 
 
 def test_a_support_agent_answers_the_newest_unassigned_customer_with_a_template(hub, account_id):
@@ -103,9 +105,10 @@ def test_a_support_agent_answers_the_newest_unassigned_customer_with_a_template(
                 "answer the customer in the same thread", "front_reply_to_conversation",
                 {"path": {"conversation_id": conversation["id"]}, "body": {"body": reply_text}},
             )
+            # The compact view gives each message's text; the HTML body is in the full view.
             after = await agent.run(
                 "read the messages of this conversation", "front_list_conversation_messages",
-                {"path": {"conversation_id": conversation["id"]}},
+                {"path": {"conversation_id": conversation["id"]}, "_view": "full"},
             )
             replies = [m for m in after if not m["is_inbound"] and m["body"] == reply_text]
             assert len(replies) == 1, [m["body"][:60] for m in after]
