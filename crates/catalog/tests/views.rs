@@ -86,9 +86,12 @@ fn load_with_views(edit: impl FnOnce(&mut Value)) -> DefinitionError {
     Catalog::load(&[source]).expect_err("the broken view must not load")
 }
 
+/// A change to the views, the field it breaks and what the refusal says.
+type BrokenView = (fn(&mut Value), &'static str, &'static str);
+
 #[test]
 fn a_broken_view_is_named() {
-    let cases: [(fn(&mut Value), &str, &str); 6] = [
+    let cases: [BrokenView; 6] = [
         (
             |views| views["ticket"] = json!({"fields": ["id"], "actions": ["front_list_tags"]}),
             "views.ticket",
