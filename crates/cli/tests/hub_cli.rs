@@ -1346,3 +1346,110 @@ fn take(message_of: &mut std::collections::BTreeMap<String, String>, message: (S
     let first = message_of.entry(event).or_insert_with(|| id.clone());
     assert_eq!(*first, id, "an event came under two message ids");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policies_and_approvals_from_the_command_line() {
+    let env = Env::new(TestDatabase::sqlite(), Some(format!("1:{KEY_V1}"))).await;
+    let token = env.token();
+    let account = env.ok(&["accounts", "link", "--token", &token]);
+    let rules = "front_create_tag=approve\nhint:destructive=deny";
+    assert_eq!(
+        env.ok(&[
+            "policy",
+            "set",
+            "front_create_tag=approve",
+            "hint:destructive=deny"
+        ]),
+        rules
+    );
+    assert_eq!(env.ok(&["policy", "show"]), rules);
+    assert_eq!(
+        env.ok(&["policy", "explain", "front_delete_tag"]),
+        "deny\tthe project policy rule hint:destructive=deny"
+    );
+    let misspelt = env.run(&["policy", "set", "front_delete_everything=deny"]);
+    assert!(!misspelt.status.success());
+    assert!(
+        String::from_utf8_lossy(&misspelt.stderr).contains("front_delete_everything"),
+        "{misspelt:?}"
+    );
+    let own = env.run(&["policy", "show", "--account", &account]);
+    assert!(
+        String::from_utf8_lossy(&own.stderr).contains("has no policy of its own"),
+        "{own:?}"
+    );
+
+    // A held call is not run: the command names the approval and fails.
+    let name = "cli-approved-tag";
+    let body = format!(r#"{{"name": "{name}"}}"#);
+    let held = env.run(&[
+        "run",
+        "front_create_tag",
+        "--account",
+        &account,
+        "--body",
+        &body,
+    ]);
+    assert!(!held.status.success());
+    let stderr = String::from_utf8_lossy(&held.stderr).into_owned();
+    assert!(
+        stderr.contains("actionhub approvals approve apr_"),
+        "{stderr}"
+    );
+    let id = stderr
+        .split_whitespace()
+        .find(|word| word.starts_with("apr_"))
+        .unwrap()
+        .trim_end_matches(['`', ')', ';', ','])
+        .to_owned();
+    let tags_named = || {
+        let tags: Value = serde_json::from_str(&env.ok(&[
+            "run",
+            "front_list_tags",
+            "--account",
+            &account,
+            "--query",
+            "limit=100",
+            "--json",
+        ]))
+        .unwrap();
+        tags["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|tag| tag["name"] == name)
+            .count()
+    };
+    assert_eq!(tags_named(), 0, "a held call ran");
+    let pending = env.ok(&["approvals", "list", "--status", "pending"]);
+    assert!(
+        pending.contains(&id) && pending.contains("front_create_tag"),
+        "{pending}"
+    );
+
+    // Approving runs it, here, once.
+    let approved: Value = serde_json::from_str(&env.ok(&["approvals", "approve", &id])).unwrap();
+    assert_eq!(approved["status"], "succeeded", "{approved}");
+    assert_eq!(
+        approved["result"]["body"]["data"]["name"], name,
+        "{approved}"
+    );
+    assert_eq!(tags_named(), 1);
+    let again = env.run(&["approvals", "approve", &id]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already"),
+        "{again:?}"
+    );
+    let shown: Value = serde_json::from_str(&env.ok(&["approvals", "show", &id])).unwrap();
+    assert_eq!(shown["status"], "succeeded");
+    assert_eq!(tags_named(), 1);
+
+    env.ok(&["policy", "clear"]);
+    let cleared = env.run(&["policy", "show"]);
+    assert!(
+        cleared.stdout.is_empty()
+            && String::from_utf8_lossy(&cleared.stderr).contains("no project policy"),
+        "{cleared:?}"
+    );
+}

@@ -420,7 +420,7 @@ async fn run(
         && let Claim::Replay(response) = claim(state, owned, action, input, key).await?
     {
         note.outcome = "replayed";
-        return response;
+        return *response;
     }
     let call = Call {
         action,
@@ -494,7 +494,7 @@ enum Claim {
     /// This request holds the key: run it.
     Held,
     /// The stored result of an earlier run with the same request.
-    Replay(Result<ActionResponse, ApiError>),
+    Replay(Box<Result<ActionResponse, ApiError>>),
 }
 
 async fn claim(
@@ -523,7 +523,11 @@ async fn claim(
     match begun {
         IdempotencyBegin::Fresh => Ok(Claim::Held),
         IdempotencyBegin::Replay { status, response } => {
-            Ok(Claim::Replay(replay(action.returns, status, &response)))
+            Ok(Claim::Replay(Box::new(replay(
+                action.returns,
+                status,
+                &response,
+            ))))
         }
         IdempotencyBegin::Mismatch => Err(ApiError::Unprocessable(
             "`Idempotency-Key` was already used for a different request (another action, account or input); use a new key".to_owned(),

@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn event_types_are_fronts_and_the_hubs() {
         let types = event_types();
-        assert_eq!(types.len(), 37 + 4);
+        assert_eq!(types.len(), 37 + 4 + 2);
         assert!(types.contains(&"front.tag".to_owned()));
         assert!(types.contains(&"account.error".to_owned()));
         assert!(types.contains(&"approval.decided".to_owned()));

@@ -877,6 +877,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn prefer_wait_is_read_among_other_preferences_and_bounded() {
+        let wait_of = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append("prefer", HeaderValue::from_str(value).unwrap());
+            }
+            preferred_wait(&headers)
+        };
+        assert_eq!(wait_of(&[]).unwrap(), None);
+        assert_eq!(wait_of(&["respond-async"]).unwrap(), None);
+        assert_eq!(wait_of(&["wait=10"]).unwrap(), Some(10));
+        assert_eq!(wait_of(&["respond-async, Wait=60"]).unwrap(), Some(60));
+        assert_eq!(
+            wait_of(&["handling=lenient", "wait=\"5\""]).unwrap(),
+            Some(5)
+        );
+        for refused in ["wait=0", "wait=61", "wait=-1", "wait=soon", "wait="] {
+            let error = wait_of(&[refused]).unwrap_err();
+            assert!(error.to_string().contains("`Prefer`"), "{refused}: {error}");
+        }
+    }
+
+    #[test]
     fn extra_top_level_keys_go_into_the_body() {
         let mut extra = Map::new();
         extra.insert("tag_ids".into(), json!(["tag_1"]));

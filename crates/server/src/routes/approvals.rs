@@ -247,7 +247,7 @@ pub async fn approve(
     tag = "Approvals",
     security(("api_key" = [])),
     params(("id" = String, Path, description = "The approval's id", example = "apr_01JD3Q6M9X7T2B5N8C4V1Z0K6R")),
-    request_body(content = Option<RejectBody>, description = "Why (optional)"),
+    request_body(content = Option<RejectBody>, description = "Why (optional)", example = json!({"reason": "wrong customer"})),
     responses(
         (status = 200, description = "The approval, rejected", body = ApprovalView),
         (status = 400, description = "The body is invalid", body = ErrorBody),
