@@ -8,9 +8,8 @@ conversation's messages and as an outbound event), tag the conversation and assi
 
 from __future__ import annotations
 
-import json
-
 import asyncio
+import json
 import re
 
 from test_mcp_official_client import session
