@@ -9,6 +9,7 @@ conversation's messages and as an outbound event), tag the conversation and assi
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 from test_mcp_official_client import session
@@ -53,7 +54,7 @@ class Agent:
             "front_execute_action", {"action_id": action, "arguments": arguments}
         )
         assert ran.isError is False, (action, ran.content)
-        return ran.structuredContent["data"]
+        return json.loads(ran.content[0].text)["data"]
 
 
 def test_a_support_agent_answers_the_newest_unassigned_customer_with_a_template(hub, account_id):
@@ -106,9 +107,10 @@ def test_a_support_agent_answers_the_newest_unassigned_customer_with_a_template(
                 {"path": {"conversation_id": conversation["id"]},
                  "body": {"body": reply_text, "options": {"archive": False}}},
             )
+            # The compact view gives each message's text; the HTML body is in the full view.
             after = await agent.run(
                 "read the messages of this conversation", "front_list_conversation_messages",
-                {"path": {"conversation_id": conversation["id"]}},
+                {"path": {"conversation_id": conversation["id"]}, "_view": "full"},
             )
             replies = [m for m in after if not m["is_inbound"] and m["body"] == reply_text]
             assert len(replies) == 1, [m["body"][:60] for m in after]

@@ -23,6 +23,10 @@ pub struct Connector {
     /// The kinds of object that path parameters name, by noun (`conversation`), with the forms
     /// their ids take. Path parameters refer to them with `id_of`.
     pub resources: IndexMap<String, Resource>,
+    /// The compact views agents get by default over MCP, by resource noun (one of
+    /// `resources`): the fields kept and the actions answering that resource.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub views: IndexMap<String, crate::views::View>,
     /// Every scope a token can be given, in the order the provider's settings page lists them.
     pub scopes: Vec<ScopeDefinition>,
     /// Provider operations deliberately not offered as actions, each with the reason.

@@ -17,6 +17,7 @@ mod path_value;
 mod query_text;
 mod schema;
 mod search;
+mod views;
 
 use std::sync::OnceLock;
 
@@ -33,6 +34,7 @@ pub use path_value::{ALIAS_MAX_CHARS, ID_MAX_CHARS};
 pub use query_text::QueryTextError;
 pub use schema::{DRAFT_2020_12, InvalidInput, Location, NEXT_CURSOR_FIELD, ParamStyle, Violation};
 pub use search::{SearchHit, search_actions};
+pub use views::{FieldSelection, MAX_FIELD_PATH_CHARS, MAX_FIELD_PATHS, Shaping, View, shape};
 
 /// Declares the embedded files of a connector directory, keeping each file's path for messages.
 macro_rules! embedded {

@@ -131,6 +131,7 @@ pub(crate) fn load_connector(source: &ConnectorSource<'_>) -> Result<Connector, 
     // The default face first, in declaration order, then the rest in declaration order.
     actions.sort_by_key(|action| !action.core);
     connector.actions = actions;
+    crate::views::check_views(&mut connector).map_err(|(field, reason)| fail(&field, reason))?;
     connector.search_index = SearchIndex::build(&connector).map_err(|problem| {
         fail(
             &format!("search.synonyms.{}", problem.field),

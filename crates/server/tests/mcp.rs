@@ -49,8 +49,21 @@ impl Answer {
             .collect()
     }
 
-    /// The text of a tool result that must be an error. It carries no `structuredContent`,
-    /// which would have to conform to the tool's output schema (an answer with `data`).
+    /// The answer of a successful action tool: `{"data", "next"}`, as the JSON of its one text
+    /// block (no `structuredContent`: the data is carried once).
+    fn answer(&self) -> Value {
+        let result = self.result();
+        assert_eq!(result["isError"], false, "an error: {result}");
+        assert!(
+            result.get("structuredContent").is_none(),
+            "the data twice: {result}"
+        );
+        let content = result["content"].as_array().unwrap();
+        assert_eq!(content.len(), 1, "{result}");
+        serde_json::from_str(content[0]["text"].as_str().unwrap()).unwrap()
+    }
+
+    /// The text of a tool result that must be an error: text only, like every action answer.
     fn tool_error(&self) -> String {
         let result = self.result();
         assert_eq!(result["isError"], true, "not an error: {result}");
@@ -311,14 +324,21 @@ async fn tools_list_gives_the_core_actions_in_the_requested_style_with_hints() {
             assert_eq!(tool["title"], action.label.as_str());
             let mut expected = action.input_schema(style).clone();
             expected.as_object_mut().unwrap().remove("description");
-            assert_eq!(tool["inputSchema"], expected, "{} {query}", action.id);
+            let mut schema = tool["inputSchema"].clone();
+            let properties = schema["properties"].as_object_mut().unwrap();
+            assert_eq!(
+                properties.remove("_view").unwrap()["enum"],
+                json!(["compact", "full"])
+            );
+            assert_eq!(properties.remove("_fields").unwrap()["type"], "array");
+            assert_eq!(schema, expected, "{} {query}", action.id);
             let annotations = &tool["annotations"];
             assert_eq!(annotations["title"], action.label.as_str());
             assert_eq!(annotations["readOnlyHint"], action.hints.read_only);
             assert_eq!(annotations["destructiveHint"], action.hints.destructive);
             assert_eq!(annotations["idempotentHint"], action.hints.idempotent);
             assert_eq!(annotations["openWorldHint"], true);
-            assert_eq!(tool["outputSchema"]["required"], json!(["data"]));
+            assert!(tool.get("outputSchema").is_none(), "{tool}");
         }
     }
     // The styles really differ: a path parameter is nested or prefixed.
@@ -417,7 +437,7 @@ async fn a_restricted_account_lists_exactly_its_tools_and_cannot_call_another() 
 }
 
 #[tokio::test]
-async fn tools_call_runs_the_action_and_answers_structured_content_and_text() {
+async fn tools_call_runs_the_action_and_answers_its_json_once_as_text() {
     let hub = Hub::start().await;
     let key = hub.key("default").await;
     let account = hub.link(&key, "acme", None).await;
@@ -429,17 +449,13 @@ async fn tools_call_runs_the_action_and_answers_structured_content_and_text() {
             json!({"query": {"limit": 2}}),
         )
         .await;
-    let result = answer.result();
-    assert_eq!(result["isError"], false, "{result}");
-    let structured = &result["structuredContent"];
+    let structured = &answer.answer();
     assert_eq!(
         structured["data"].as_array().unwrap().len(),
         2,
         "{structured}"
     );
     assert!(structured["next"].is_string(), "{structured}");
-    let text: Value = serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
-    assert_eq!(&text, structured);
 
     // The cursor continues the list, in the flat style too.
     let flat = To {
@@ -454,7 +470,7 @@ async fn tools_call_runs_the_action_and_answers_structured_content_and_text() {
             json!({"query_limit": 2, "query_next": next}),
         )
         .await;
-    let second = &page.result()["structuredContent"]["data"];
+    let second = &page.answer()["data"];
     assert_eq!(second.as_array().unwrap().len(), 2);
     assert_ne!(second[0]["id"], structured["data"][0]["id"]);
 }
@@ -472,18 +488,13 @@ async fn a_write_action_goes_through_the_engine() {
             json!({"body": {"name": "mcp-made"}}),
         )
         .await;
-    let result = created.result();
-    assert_eq!(result["isError"], false, "{result}");
-    let tag = &result["structuredContent"]["data"];
+    let tag = &created.answer()["data"];
     assert_eq!(tag["name"], "mcp-made", "{tag}");
     let id = tag["id"].as_str().unwrap();
     let fetched = hub
         .call(&to, "front_get_tag", json!({"path": {"tag_id": id}}))
         .await;
-    assert_eq!(
-        fetched.result()["structuredContent"]["data"]["name"],
-        "mcp-made"
-    );
+    assert_eq!(fetched.answer()["data"]["name"], "mcp-made");
 }
 
 #[tokio::test]
@@ -630,15 +641,7 @@ async fn search_execute_offers_exactly_two_tools_that_work() {
             json!({"action_id": "front_list_tags", "arguments": {"query_limit": 3}}),
         )
         .await;
-    let result = run.result();
-    assert_eq!(result["isError"], false, "{result}");
-    assert_eq!(
-        result["structuredContent"]["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(run.answer()["data"].as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]
@@ -1063,9 +1066,9 @@ async fn calls_share_the_engine_run_log_and_idempotency() {
     };
     let first = hub.read(create("mcp-key-1").await.unwrap()).await;
     let again = hub.read(create("mcp-key-1").await.unwrap()).await;
-    let first_id = &first.result()["structuredContent"]["data"]["id"];
+    let first_id = &first.answer()["data"]["id"];
     assert!(first_id.is_string(), "{:?}", first.body);
-    assert_eq!(&again.result()["structuredContent"]["data"]["id"], first_id);
+    assert_eq!(&again.answer()["data"]["id"], first_id);
 
     // The same key in `_meta` (how a stdio client passes it) replays too.
     let by_meta = json!({
@@ -1077,10 +1080,7 @@ async fn calls_share_the_engine_run_log_and_idempotency() {
         },
     });
     let replayed = hub.post(&To::account(&key, &account), &by_meta).await;
-    assert_eq!(
-        &replayed.result()["structuredContent"]["data"]["id"],
-        first_id
-    );
+    assert_eq!(&replayed.answer()["data"]["id"], first_id);
 
     let runs: Value = hub
         .http
@@ -1106,5 +1106,413 @@ async fn calls_share_the_engine_run_log_and_idempotency() {
         outcomes.iter().filter(|o| **o == "replayed").count(),
         2,
         "{outcomes:?}"
+    );
+}
+
+/// Every key of every object in `value`, at any depth.
+fn keys_anywhere(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                found.push(key.clone());
+                keys_anywhere(inner, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| keys_anywhere(item, found)),
+        _ => {}
+    }
+}
+
+/// No `_links`, no null and no empty string, array or object, anywhere.
+fn assert_compact(value: &Value) {
+    match value {
+        Value::Null => panic!("a null in a compact answer"),
+        Value::String(text) => assert!(!text.is_empty(), "an empty string"),
+        Value::Array(items) => items.iter().for_each(assert_compact),
+        Value::Object(map) => {
+            assert!(!map.contains_key("_links"), "links in {value}");
+            for inner in map.values() {
+                let empty = match inner {
+                    Value::Array(items) => items.is_empty(),
+                    Value::Object(fields) => fields.is_empty(),
+                    _ => false,
+                };
+                assert!(!empty, "an empty value in {value}");
+                assert_compact(inner);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn answers_are_compact_by_default_full_on_request_and_narrowed_by_fields() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    let to = To::account(&key, &account);
+    let view = front().view_of("front_list_conversations").unwrap();
+
+    // Compact: the conversation view's fields only, without links or empty values.
+    let compact = hub
+        .call(
+            &to,
+            "front_list_conversations",
+            json!({"query": {"limit": 5}}),
+        )
+        .await
+        .answer();
+    assert!(compact["next"].is_string(), "{compact}");
+    let items = compact["data"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    assert_compact(&compact["data"]);
+    let tops: Vec<&str> = view
+        .fields
+        .iter()
+        .map(|path| path.split('.').next().unwrap())
+        .collect();
+    for item in items {
+        assert!(item["id"].as_str().unwrap().starts_with("cnv_"), "{item}");
+        for key in item.as_object().unwrap().keys() {
+            assert!(
+                tops.contains(&key.as_str()),
+                "`{key}` is not in the view: {item}"
+            );
+        }
+    }
+
+    // Full: Front's answer as `/actions/rpc` gives it, byte for byte.
+    let full = hub
+        .call(
+            &to,
+            "front_list_conversations",
+            json!({"query": {"limit": 5}, "_view": "full"}),
+        )
+        .await;
+    let full_text = full.result()["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rpc = hub
+        .http
+        .post(format!("{}/actions/rpc", hub.url))
+        .basic_auth(&key, Some(""))
+        .header("x-account-id", &account)
+        .json(&json!({"action": "front_list_conversations", "query": {"limit": 5}}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(full_text, rpc);
+    let mut keys = Vec::new();
+    keys_anywhere(&full.answer(), &mut keys);
+    assert!(keys.iter().any(|key| key == "_links"));
+
+    // `_fields` overrides the view, in every style and through search_execute too.
+    let flat = To {
+        query: "?param-style=flat_prefixed",
+        ..To::account(&key, &account)
+    };
+    let narrowed = hub
+        .call(
+            &flat,
+            "front_list_conversations",
+            json!({"query_limit": 3, "_fields": ["id", "tags.name", "nope"]}),
+        )
+        .await
+        .answer();
+    for item in narrowed["data"].as_array().unwrap() {
+        let object = item.as_object().unwrap();
+        assert!(
+            object.keys().all(|key| key == "id" || key == "tags"),
+            "{item}"
+        );
+        for tag in object
+            .get("tags")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            assert_eq!(
+                tag.as_object().unwrap().keys().collect::<Vec<_>>(),
+                ["name"]
+            );
+        }
+    }
+    let se = To {
+        query: "?tool-mode=search_execute",
+        ..To::account(&key, &account)
+    };
+    for arguments in [
+        json!({"action_id": "front_list_tags", "arguments": {"query": {"limit": 2}}, "_fields": ["name"]}),
+        json!({"action_id": "front_list_tags", "arguments": {"query": {"limit": 2}, "_fields": "name"}}),
+    ] {
+        let tags = hub
+            .call(&se, "front_execute_action", arguments)
+            .await
+            .answer();
+        for tag in tags["data"].as_array().unwrap() {
+            assert_eq!(
+                tag.as_object().unwrap().keys().collect::<Vec<_>>(),
+                ["name"]
+            );
+        }
+    }
+
+    // An action without a view is still compact: no links, no empty values.
+    let identity = hub
+        .call(&to, "front_get_token_identity", json!({}))
+        .await
+        .answer();
+    assert_compact(&identity["data"]);
+}
+
+#[tokio::test]
+async fn bad_view_or_fields_arguments_are_tool_errors_naming_them() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    let to = To::account(&key, &account);
+    for (arguments, expected) in [
+        (json!({"_view": "tiny"}), "`_view` must be \"compact\""),
+        (json!({"_fields": 3}), "`_fields` must be an array"),
+        (
+            json!({"_fields": [1]}),
+            "`_fields`: each entry must be a string",
+        ),
+        (
+            json!({"_fields": ["a..b"]}),
+            "`_fields`: `a..b` has an empty segment",
+        ),
+        (json!({"_fields": []}), "`_fields`: give at least one path"),
+        (
+            json!({"_fields": vec!["id"; 51]}),
+            "`_fields`: at most 50 paths",
+        ),
+    ] {
+        let message = hub
+            .call(&to, "front_list_tags", arguments.clone())
+            .await
+            .tool_error();
+        assert!(message.contains(expected), "{arguments}: {message}");
+    }
+    // Nothing ran: the arguments were refused before the action.
+    assert!(runs(&hub, &key, &account).await.is_empty());
+}
+
+impl Hub {
+    /// Sets the project's policy through `PUT /policy`.
+    async fn set_policy(&self, key: &str, rules: Value) {
+        let response = self
+            .http
+            .put(format!("{}/policy", self.url))
+            .basic_auth(key, Some(""))
+            .json(&json!({ "rules": rules }))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// `front_get_approval` until the approval has settled (the run goes on in a task).
+    async fn settled_approval(&self, to: &To<'_>, id: &str) -> Answer {
+        for _ in 0..600 {
+            let answer = self
+                .call(to, "front_get_approval", json!({"approval_id": id}))
+                .await;
+            let text = answer.result()["content"][0]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if !text.contains("call again to see how it went") {
+                return answer;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("approval {id} never settled");
+    }
+}
+
+#[tokio::test]
+async fn denied_tools_are_neither_listed_nor_found_and_refuse_naming_the_rule() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    let to = To::account(&key, &account);
+    assert!(
+        hub.tool_names(&key, &account, "")
+            .await
+            .contains(&"front_delete_tag".to_owned())
+    );
+    assert!(
+        !hub.tool_names(&key, &account, "")
+            .await
+            .contains(&"front_get_approval".to_owned())
+    );
+
+    hub.set_policy(
+        &key,
+        json!([{"match": "front_delete_tag", "decision": "deny"}]),
+    )
+    .await;
+    let names = hub.tool_names(&key, &account, "?toolset=all").await;
+    assert!(!names.contains(&"front_delete_tag".to_owned()), "{names:?}");
+    assert!(names.contains(&"front_update_tag".to_owned()));
+    // No approve rule: nothing to check.
+    assert!(!names.contains(&"front_get_approval".to_owned()));
+
+    let refused = hub
+        .call(
+            &to,
+            "front_delete_tag",
+            json!({"path": {"tag_id": "tag_2oxhvy"}}),
+        )
+        .await
+        .tool_error();
+    assert!(
+        refused.contains("denied by the project policy rule front_delete_tag=deny"),
+        "{refused}"
+    );
+
+    let se = To {
+        query: "?tool-mode=search_execute",
+        ..To::account(&key, &account)
+    };
+    let found = hub
+        .call(
+            &se,
+            "front_search_actions",
+            json!({"query": "delete a tag", "limit": 50}),
+        )
+        .await;
+    let ids: Vec<&str> = found.result()["structuredContent"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| hit["action_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.is_empty() && !ids.contains(&"front_delete_tag"),
+        "{ids:?}"
+    );
+    let refused = hub
+        .call(
+            &se,
+            "front_execute_action",
+            json!({"action_id": "front_delete_tag", "arguments": {"path": {"tag_id": "tag_2oxhvy"}}}),
+        )
+        .await
+        .tool_error();
+    assert!(refused.contains("front_delete_tag=deny"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_held_call_answers_pending_with_its_link_and_get_approval_gives_the_result() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    let other = hub.link(&key, "globex", None).await;
+    let to = To::account(&key, &account);
+    hub.set_policy(
+        &key,
+        json!([{"match": "front_create_tag", "decision": "approve"}]),
+    )
+    .await;
+    assert!(
+        hub.tool_names(&key, &account, "")
+            .await
+            .contains(&"front_get_approval".to_owned())
+    );
+
+    let held = hub
+        .call(
+            &to,
+            "front_create_tag",
+            json!({"body": {"name": "held-by-policy"}}),
+        )
+        .await;
+    let result = held.result();
+    assert_eq!(result["isError"], false, "pending is no error: {result}");
+    let text = result["content"][0]["text"].as_str().unwrap();
+    let id = text
+        .split_whitespace()
+        .find(|word| word.starts_with("apr_"))
+        .unwrap()
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+    assert!(
+        text.contains(&format!("{}/dashboard/approvals/{id}", hub.url)),
+        "{text}"
+    );
+    assert!(text.contains("front_get_approval"), "{text}");
+    assert!(text.contains("pending until "), "{text}");
+
+    let pending = hub
+        .call(&to, "front_get_approval", json!({"approval_id": id}))
+        .await;
+    assert!(
+        pending.result()["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("waiting for a person's approval"),
+        "{:?}",
+        pending.body
+    );
+    // Another account of the project does not see it.
+    let elsewhere = hub
+        .call(
+            &To::account(&key, &other),
+            "front_get_approval",
+            json!({"approval_id": id}),
+        )
+        .await
+        .tool_error();
+    assert!(elsewhere.contains("has no approval"), "{elsewhere}");
+
+    let approved = hub
+        .http
+        .post(format!("{}/approvals/{id}/approve", hub.url))
+        .basic_auth(&key, Some(""))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(approved.status().is_success(), "{}", approved.status());
+    let ran = hub.settled_approval(&to, id).await.answer();
+    assert_eq!(ran["data"]["name"], "held-by-policy", "{ran}");
+    assert!(ran["data"]["id"].as_str().unwrap().starts_with("tag_"));
+    assert!(ran["data"].get("_links").is_none(), "compact: {ran}");
+
+    // A rejected one says it did not run.
+    let held = hub
+        .call(
+            &to,
+            "front_create_tag",
+            json!({"body": {"name": "never-made"}}),
+        )
+        .await;
+    let text = held.result()["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = text
+        .split_whitespace()
+        .find(|word| word.starts_with("apr_"))
+        .unwrap()
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+    let rejected = hub
+        .http
+        .post(format!("{}/approvals/{id}/reject", hub.url))
+        .basic_auth(&key, Some(""))
+        .json(&json!({"reason": "not now"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(rejected.status().is_success(), "{}", rejected.status());
+    let refused = hub.settled_approval(&to, id).await.tool_error();
+    assert!(
+        refused.contains("was not run") && refused.contains("not now"),
+        "{refused}"
     );
 }

@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use actionhub_catalog::{Action, Connector};
+use actionhub_catalog::{Action, Connector, FieldSelection, Shaping, View, shape};
 use actionhub_engine::FileAnswer;
-use actionhub_store::StoreError;
+use actionhub_store::{Decision, Policies, StoreError};
 use axum::http::request::Parts;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -21,13 +21,14 @@ use rmcp::model::{
     ReadResourceRequestMethod, ResourceContents, ServerCapabilities, ServerConfig,
     SetLevelRequestMethod,
 };
-use rmcp::service::{RequestContext, RoleServer};
+use rmcp::service::{Peer, RequestContext, RoleServer};
 use rmcp::{ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 
 use super::tools::{self, Called, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
-use super::{McpOptions, Target};
+use super::{McpOptions, Target, approval};
 use crate::AppState;
+use crate::approvals;
 use crate::error::ApiError;
 use crate::execution::{ActionRequest, ActionResponse, RunSource, run_action};
 
@@ -94,6 +95,7 @@ impl McpHandler {
                     project_id: fixed.project_id.clone(),
                     account,
                     options: fixed.options.clone(),
+                    api_key_id: None,
                 }))
             }
             None => context
@@ -131,24 +133,35 @@ impl McpHandler {
         target: &Target,
         name: &str,
         arguments: Value,
-        idempotency_key: Option<&str>,
+        call: &CallContext<'_>,
     ) -> CallToolResult {
         match tools::resolve(target, name) {
             Err(message) => tool_error(message),
-            Ok(Called::Action(action)) => {
-                self.run(target, action, arguments, idempotency_key, "")
-                    .await
-            }
-            Ok(Called::Search(connector)) => search(target, connector, &arguments),
+            Ok(Called::Action(action)) => self.run(target, action, arguments, call, "").await,
+            Ok(Called::Search(connector)) => match self.policies(target).await {
+                Ok(policies) => search(target, connector, &arguments, &policies),
+                Err(error) => tool_error(format!("{}: {error}", tools::search_name(connector))),
+            },
             Ok(Called::Execute(connector)) => {
                 let (action, arguments) = match execute_arguments(target, connector, arguments) {
                     Ok(parsed) => parsed,
                     Err(message) => return tool_error(message),
                 };
-                self.run(target, action, arguments, idempotency_key, "arguments")
-                    .await
+                self.run(target, action, arguments, call, "arguments").await
+            }
+            Ok(Called::GetApproval(connector)) => {
+                approval::get(&self.state, target, connector, arguments).await
             }
         }
+    }
+
+    /// The policies deciding the target account's calls.
+    async fn policies(&self, target: &Target) -> Result<Arc<Policies>, ApiError> {
+        Ok(self
+            .state
+            .store
+            .policies(&target.project_id, Some(&target.account.id))
+            .await?)
     }
 
     /// Runs an action through the engine, exactly as `/actions/rpc` does. `under` names where
@@ -157,42 +170,153 @@ impl McpHandler {
         &self,
         target: &Target,
         action: &Action,
-        input: Value,
-        idempotency_key: Option<&str>,
+        mut input: Value,
+        call: &CallContext<'_>,
         under: &str,
     ) -> CallToolResult {
+        let presentation = match Presentation::take(&mut input) {
+            Ok(presentation) => presentation,
+            Err(message) => return tool_error(format!("{}: {message}", action.id)),
+        };
         let request = ActionRequest {
             project_id: &target.project_id,
             account_id: &target.account.id,
             action_id: &action.id,
             style: target.options.style,
             input,
-            idempotency_key,
+            idempotency_key: call.idempotency_key,
             dry_run: false,
             source: RunSource::Mcp,
-            api_key_id: None,
+            api_key_id: target.api_key_id.as_deref(),
         };
         match run_action(&self.state, request).await {
             Ok(ActionResponse::File(file)) => file_result(action, &file),
-            // The text is written straight from Front's JSON; only the structured copy is
-            // parsed into a tree.
-            Ok(response) => match response
-                .json_text()
-                .and_then(|text| Ok((serde_json::from_str::<Value>(&text)?, text)))
-            {
-                Ok((value, text)) => {
-                    let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-                    result.structured_content = Some(value);
-                    result
+            Ok(ActionResponse::Held(held)) => {
+                let asked = match call.asker {
+                    Some(peer) => {
+                        approval::ask(&self.state, peer, target, action, &held, &presentation).await
+                    }
+                    None => None,
+                };
+                match (asked, tools::connector(target)) {
+                    (Some(answered), _) => answered,
+                    (None, Some(connector)) => approval::pending_result(connector, action, &held),
+                    (None, None) => tool_error(format!("{}: internal error", action.id)),
                 }
-                Err(error) => {
+            }
+            Ok(response) => {
+                data_result(target, action, &response, &presentation).unwrap_or_else(|error| {
                     tracing::error!(%error, "cannot serialise an action response");
                     tool_error(format!("{}: internal error", action.id))
-                }
-            },
+                })
+            }
             Err(error) => engine_error(target, &error, under),
         }
     }
+}
+
+/// What a tool call brings besides its name and arguments.
+pub(super) struct CallContext<'a> {
+    idempotency_key: Option<&'a str>,
+    /// Who can be asked to approve a held call: the stdio client (HTTP here is stateless, so
+    /// the hub cannot send it a request).
+    asker: Option<&'a Peer<RoleServer>>,
+}
+
+/// How much of an answer a call wants: `_view` and `_fields`.
+#[derive(Debug, Default)]
+pub(super) struct Presentation {
+    full: bool,
+    fields: Option<FieldSelection>,
+}
+
+impl Presentation {
+    /// Takes `_view` and `_fields` out of a tool's arguments (the rest is the action's input).
+    pub(super) fn take(arguments: &mut Value) -> Result<Presentation, String> {
+        let Value::Object(object) = arguments else {
+            return Ok(Presentation::default());
+        };
+        let full = match object.remove(tools::VIEW_ARGUMENT) {
+            None | Some(Value::Null) => false,
+            Some(Value::String(view)) if view == "compact" => false,
+            Some(Value::String(view)) if view == "full" => true,
+            Some(_) => {
+                return Err(format!(
+                    "`{}` must be \"compact\" (the default) or \"full\"",
+                    tools::VIEW_ARGUMENT
+                ));
+            }
+        };
+        let fields = match object.remove(tools::FIELDS_ARGUMENT) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(list)) => Some(FieldSelection::parse_list(&list)),
+            Some(Value::Array(items)) => {
+                let paths = items
+                    .iter()
+                    .map(|item| {
+                        item.as_str()
+                            .ok_or("each entry must be a string (a dotted path)")
+                    })
+                    .collect::<Result<Vec<&str>, _>>()
+                    .map_err(|reason| format!("`{}`: {reason}", tools::FIELDS_ARGUMENT))?;
+                Some(FieldSelection::parse(paths))
+            }
+            Some(_) => {
+                return Err(format!(
+                    "`{}` must be an array of dotted paths, e.g. [\"id\", \"assignee.email\"]",
+                    tools::FIELDS_ARGUMENT
+                ));
+            }
+        }
+        .transpose()
+        .map_err(|reason| format!("`{}`: {reason}", tools::FIELDS_ARGUMENT))?;
+        Ok(Presentation { full, fields })
+    }
+}
+
+/// A JSON answer as a tool result: `{"data": …, "next": …}` as one text block, and nothing
+/// else. The data goes to the agent once, in the form every client reads (hosts put text
+/// content in the model's context; several never look at `structuredContent`), so the tools
+/// declare no output schema and the result carries no structured copy (docs/mcp.md).
+///
+/// The full view is Front's bytes as they came, as `/actions/rpc` answers them. The compact
+/// view (the default) keeps the action's resource view (`views` in connector.json), or the
+/// call's `_fields`, and drops `_links`, nulls and empty values.
+pub(super) fn data_result(
+    target: &Target,
+    action: &Action,
+    response: &ActionResponse,
+    presentation: &Presentation,
+) -> Result<CallToolResult, serde_json::Error> {
+    let ActionResponse::Data { data, next } = response else {
+        return Ok(CallToolResult::success(vec![ContentBlock::text(
+            response.json_text()?,
+        )]));
+    };
+    if presentation.full && presentation.fields.is_none() {
+        return Ok(CallToolResult::success(vec![ContentBlock::text(
+            response.json_text()?,
+        )]));
+    }
+    let view = if presentation.full {
+        None
+    } else {
+        tools::connector(target)
+            .and_then(|connector| connector.view_of(&action.id))
+            .map(View::selection)
+    };
+    let shaping = Shaping {
+        fields: presentation.fields.as_ref().or(view),
+        compact: !presentation.full,
+    };
+    let mut answer = JsonObject::new();
+    answer.insert("data".to_owned(), shape(data.as_bytes(), shaping)?);
+    if next.is_some() || presentation.full {
+        answer.insert("next".to_owned(), json!(next));
+    }
+    Ok(CallToolResult::success(vec![ContentBlock::text(
+        serde_json::to_string(&answer)?,
+    )]))
 }
 
 impl ServerHandler for McpHandler {
@@ -221,8 +345,15 @@ impl ServerHandler for McpHandler {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let target = self.target(&context).await?;
+        let policies = self.policies(&target).await.map_err(|error| {
+            tracing::error!(%error, "policies could not be read");
+            ErrorData::internal_error("internal error", None)
+        })?;
+        let decide = |action: &Action| policies.decide(&approvals::action_facts(action)).decision;
         // Every tool in one page: StackOne's Node SDK never asks for a second one.
-        Ok(ListToolsResult::with_all_items(tools::list(&target)))
+        Ok(ListToolsResult::with_all_items(tools::list(
+            &target, &decide,
+        )))
     }
 
     async fn on_custom_request(
@@ -257,8 +388,12 @@ impl ServerHandler for McpHandler {
         };
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let key = Self::idempotency_key(&context);
+        let call = CallContext {
+            idempotency_key: key.as_deref(),
+            asker: self.fixed.is_some().then_some(&context.peer),
+        };
         Ok(self
-            .call(&target, &request.name, arguments, key.as_deref())
+            .call(&target, &request.name, arguments, &call)
             .await
             .into())
     }
@@ -303,7 +438,9 @@ fn instructions(target: &Target) -> String {
         "actionhub runs {provider} actions for the linked account {id} ({company}).{restricted} \
          {usage} Inputs use the {style} parameter style. readOnlyHint and destructiveHint tell \
          which actions only read and which delete; list results carry a `next` cursor to pass \
-         back for the following page.",
+         back for the following page. Answers are compact (the usual fields, no links or empty \
+         values): pass `_fields` (dotted paths) to choose, or `_view: \"full\"` for Front's \
+         whole answer.",
         id = account.id,
         company = account.provider_account_name,
         style = target.options.style,
@@ -346,15 +483,13 @@ fn file_result(action: &Action, file: &FileAnswer) -> CallToolResult {
 }
 
 /// A tool result with `isError: true` and one text block.
-fn tool_error(message: String) -> CallToolResult {
+pub(super) fn tool_error(message: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
 /// A failed run as a tool result: the engine's message (which names the action and, for bad
 /// input, every field at fault with its JSON pointer in the caller's style) with Front's own
-/// answer when Front refused, and what to do about it. Text only: `structuredContent` must
-/// conform to the tool's output schema (an answer with `data`), and official clients (MCP's
-/// TypeScript SDK) reject a result whose structured content does not, errors included.
+/// answer when Front refused, and what to do about it, as text (like every answer).
 fn engine_error(target: &Target, error: &ApiError, under: &str) -> CallToolResult {
     let mut text = error.to_string();
     let provider_errors = error.provider_errors();
@@ -385,7 +520,13 @@ fn engine_error(target: &Target, error: &ApiError, under: &str) -> CallToolResul
 }
 
 /// `<connector>_search_actions`: the best matching allowed actions for a query.
-fn search(target: &Target, connector: &Connector, arguments: &Value) -> CallToolResult {
+/// A denied action is never offered.
+fn search(
+    target: &Target,
+    connector: &Connector,
+    arguments: &Value,
+    policies: &Policies,
+) -> CallToolResult {
     let (query, limit) = match search_arguments(arguments) {
         Ok(parsed) => parsed,
         Err(message) => return tool_error(format!("{}: {message}", tools::search_name(connector))),
@@ -393,6 +534,12 @@ fn search(target: &Target, connector: &Connector, arguments: &Value) -> CallTool
     let results: Vec<Value> = actionhub_catalog::search_actions(connector, &query)
         .into_iter()
         .filter(|hit| target.allows(&hit.action.id))
+        .filter(|hit| {
+            policies
+                .decide(&approvals::action_facts(hit.action))
+                .decision
+                != Decision::Deny
+        })
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .map(|hit| {
             let action = hit.action;
@@ -448,7 +595,16 @@ fn execute_arguments(
     let Value::Object(mut object) = arguments else {
         return Err(format!("{name}: the arguments must be an object"));
     };
-    check_known(&object, &["action_id", "arguments"]).map_err(|m| format!("{name}: {m}"))?;
+    check_known(
+        &object,
+        &[
+            "action_id",
+            "arguments",
+            tools::VIEW_ARGUMENT,
+            tools::FIELDS_ARGUMENT,
+        ],
+    )
+    .map_err(|m| format!("{name}: {m}"))?;
     let id = match object.remove("action_id") {
         Some(Value::String(id)) => id,
         Some(_) => return Err(format!("{name}: `action_id` must be a string")),
@@ -461,9 +617,9 @@ fn execute_arguments(
     };
     let action = tools::known_action(target, connector, id.trim(), "action")
         .map_err(|message| format!("{name}: {message}"))?;
-    let input = match object.remove("arguments") {
-        None | Some(Value::Null) => Value::Object(JsonObject::new()),
-        Some(input @ Value::Object(_)) => input,
+    let mut input = match object.remove("arguments") {
+        None | Some(Value::Null) => JsonObject::new(),
+        Some(Value::Object(input)) => input,
         Some(_) => {
             return Err(format!(
                 "{name}: `arguments` must be an object with the action's input in the {} parameter style",
@@ -471,7 +627,14 @@ fn execute_arguments(
             ));
         }
     };
-    Ok((action, input))
+    // `_view` and `_fields` may sit beside `action_id` or inside `arguments`, as in the
+    // action's own tool; the run takes them out of the input.
+    for key in [tools::VIEW_ARGUMENT, tools::FIELDS_ARGUMENT] {
+        if let Some(value) = object.remove(key) {
+            input.insert(key.to_owned(), value);
+        }
+    }
+    Ok((action, Value::Object(input)))
 }
 
 fn check_known(object: &JsonObject, known: &[&str]) -> Result<(), String> {

@@ -422,6 +422,7 @@ async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError
         project_id: principal.project_id,
         account,
         options,
+        api_key_id: Some(principal.key_id),
     })
 }
 

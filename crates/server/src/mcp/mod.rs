@@ -19,6 +19,7 @@
 //! log a credential or API key, or answer a bad call with anything but a tool result whose
 //! `isError` is true and whose text says what to change.
 
+mod approval;
 mod handler;
 pub(crate) mod http;
 mod tools;
@@ -189,6 +190,8 @@ pub struct Target {
     pub project_id: String,
     pub account: Account,
     pub options: McpOptions,
+    /// The API key of an HTTP request (who asked, should a call be held); none over stdio.
+    pub api_key_id: Option<String>,
 }
 
 impl Target {

@@ -6,6 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use actionhub_catalog::{Action, Catalog, Connector, DRAFT_2020_12, ParamStyle, Returns};
+use actionhub_store::Decision;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
@@ -25,6 +26,8 @@ pub enum Called<'a> {
     Search(&'a Connector),
     /// `<connector>_execute_action` (`search_execute` mode).
     Execute(&'a Connector),
+    /// `<connector>_get_approval` (either mode): a held call's approval, and its result.
+    GetApproval(&'a Connector),
 }
 
 /// The tools of one connector in one style, built once.
@@ -38,6 +41,7 @@ struct ConnectorTools {
     key: &'static str,
     /// Indexed like [`ParamStyle::ALL`].
     styles: Vec<StyleTools>,
+    approval: Tool,
 }
 
 fn built() -> &'static [ConnectorTools] {
@@ -60,17 +64,19 @@ fn built() -> &'static [ConnectorTools] {
                         execute: execute_tool(connector, style),
                     })
                     .collect(),
+                approval: approval_tool(connector),
             })
             .collect()
     })
 }
 
+fn connector_tools(connector: &str) -> Option<&'static ConnectorTools> {
+    built().iter().find(|tools| tools.key == connector)
+}
+
 fn style_tools(connector: &str, style: ParamStyle) -> Option<&'static StyleTools> {
     let index = ParamStyle::ALL.iter().position(|s| *s == style)?;
-    built()
-        .iter()
-        .find(|tools| tools.key == connector)
-        .and_then(|tools| tools.styles.get(index))
+    connector_tools(connector).and_then(|tools| tools.styles.get(index))
 }
 
 /// The connector of the account's provider.
@@ -78,25 +84,36 @@ pub fn connector(target: &Target) -> Option<&'static Connector> {
     Catalog::builtin().connector(&target.account.provider)
 }
 
-/// Every tool the target lists, in catalogue order.
-pub fn list(target: &Target) -> Vec<Tool> {
-    let (Some(connector), Some(tools)) = (
+/// Every tool the target lists, in catalogue order, given what the policies decide for each
+/// action: a denied action is never listed, and `<connector>_get_approval` is listed when some
+/// action the account may run needs approval.
+pub fn list(target: &Target, decide: &dyn Fn(&Action) -> Decision) -> Vec<Tool> {
+    let (Some(connector), Some(tools), Some(shared)) = (
         connector(target),
         style_tools(&target.account.provider, target.options.style),
+        connector_tools(&target.account.provider),
     ) else {
         return Vec::new();
     };
-    match target.options.mode {
+    let mut listed: Vec<Tool> = match target.options.mode {
         // The tools were built from the connector's actions, in the same order.
         ToolMode::Individual => connector
             .actions()
             .iter()
             .zip(&tools.actions)
-            .filter(|(action, _)| target.lists(action))
+            .filter(|(action, _)| target.lists(action) && decide(action) != Decision::Deny)
             .map(|(_, tool)| tool.clone())
             .collect(),
         ToolMode::SearchExecute => vec![tools.search.clone(), tools.execute.clone()],
+    };
+    let needs_approval = connector
+        .actions()
+        .iter()
+        .any(|action| target.allows(&action.id) && decide(action) == Decision::Approve);
+    if needs_approval {
+        listed.push(shared.approval.clone());
     }
+    listed
 }
 
 /// The name of `<connector>_search_actions`.
@@ -109,6 +126,11 @@ pub fn execute_name(connector: &Connector) -> String {
     format!("{}_execute_action", connector.key)
 }
 
+/// The name of `<connector>_get_approval`.
+pub fn approval_name(connector: &Connector) -> String {
+    format!("{}_get_approval", connector.key)
+}
+
 /// Resolves a tool name for the target, or explains (for the agent) why it cannot be called.
 pub fn resolve(target: &Target, name: &str) -> Result<Called<'static>, String> {
     let Some(connector) = connector(target) else {
@@ -117,6 +139,10 @@ pub fn resolve(target: &Target, name: &str) -> Result<Called<'static>, String> {
             target.account.provider
         ));
     };
+    // Reachable in both modes, listed or not: a pending answer names it.
+    if name == approval_name(connector) {
+        return Ok(Called::GetApproval(connector));
+    }
     match target.options.mode {
         ToolMode::SearchExecute => {
             if name == search_name(connector) {
@@ -189,33 +215,60 @@ fn object(value: Value) -> Arc<JsonObject> {
     }
 }
 
-/// What every action tool answers: the `/actions/rpc` envelope.
-fn output_schema() -> Arc<JsonObject> {
-    object(json!({
-        "$schema": DRAFT_2020_12,
-        "type": "object",
-        "properties": {
-            "data": {
-                "description": "Front's answer: one object, a list of objects, or null for an action without a body in return; for an action that returns a file, its filename, content_type and size (the file itself is in the content)"
-            },
-            "next": {
-                "type": ["string", "null"],
-                "description": "Cursor of the next page; pass it back as the `next` query input to continue"
-            }
-        },
-        "required": ["data"]
-    }))
+/// The tool arguments that choose how much of an answer comes back, beside the action's input.
+pub const VIEW_ARGUMENT: &str = "_view";
+pub const FIELDS_ARGUMENT: &str = "_fields";
+
+/// The schemas of [`VIEW_ARGUMENT`] and [`FIELDS_ARGUMENT`].
+fn presentation_properties() -> [(&'static str, Value); 2] {
+    [
+        (
+            VIEW_ARGUMENT,
+            json!({
+                "type": "string",
+                "enum": ["compact", "full"],
+                "default": "compact",
+                "description": "compact: the fields usually needed, without links or empty values; full: Front's whole answer"
+            }),
+        ),
+        (
+            FIELDS_ARGUMENT,
+            json!({
+                "type": "array",
+                "items": {"type": "string", "minLength": 1, "maxLength": actionhub_catalog::MAX_FIELD_PATH_CHARS},
+                "minItems": 1,
+                "maxItems": actionhub_catalog::MAX_FIELD_PATHS,
+                "description": "Only these dotted paths of each item, e.g. [\"id\", \"assignee.email\", \"tags.name\"]"
+            }),
+        ),
+    ]
+}
+
+/// Adds the presentation arguments to a tool's input schema.
+fn with_presentation(schema: &mut JsonObject) {
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        for (name, property) in presentation_properties() {
+            properties.insert(name.to_owned(), property);
+        }
+    }
 }
 
 fn action_tool(action: &'static Action, style: ParamStyle) -> Tool {
     let hints = action.hints;
     let mut schema = object(action.input_schema(style).clone());
+    let editable = Arc::make_mut(&mut schema);
     // The catalogue's schema repeats the action's description at its top; the tool already
     // carries it, and every repeated word costs an agent context.
-    if schema.get("description").and_then(Value::as_str) == Some(action.description.as_str()) {
-        Arc::make_mut(&mut schema).remove("description");
+    if editable.get("description").and_then(Value::as_str) == Some(action.description.as_str()) {
+        editable.remove("description");
     }
-    let tool = Tool::new(action.id.as_str(), action.description.as_str(), schema)
+    // A file comes back as content (an image or an embedded resource), not as a JSON answer
+    // to narrow.
+    if action.returns == Returns::Json {
+        with_presentation(editable);
+    }
+    // No output schema: the answer is JSON text only (see `handler::data_result`).
+    Tool::new(action.id.as_str(), action.description.as_str(), schema)
         .with_title(action.label.as_str())
         .with_annotations(
             ToolAnnotations::with_title(action.label.as_str())
@@ -223,12 +276,39 @@ fn action_tool(action: &'static Action, style: ParamStyle) -> Tool {
                 .destructive(hints.destructive)
                 .idempotent(hints.idempotent)
                 .open_world(true),
-        );
-    // A file comes back as content (an image or an embedded resource), not as a JSON answer.
-    match action.returns {
-        Returns::Json => tool.with_raw_output_schema(output_schema()),
-        Returns::File => tool,
-    }
+        )
+}
+
+fn approval_tool(connector: &Connector) -> Tool {
+    let description = format!(
+        "Check a {name} call that is waiting for a person's approval (a tool answered that it \
+         is pending, with its approval_id). Answers its status; once it has run, the call's \
+         own answer; if it was rejected or expired, that it did not run.",
+        name = connector.name,
+    );
+    let mut schema = object(json!({
+        "$schema": DRAFT_2020_12,
+        "type": "object",
+        "properties": {
+            "approval_id": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The approval's id (apr_…), from the pending answer"
+            }
+        },
+        "required": ["approval_id"],
+        "additionalProperties": false
+    }));
+    with_presentation(Arc::make_mut(&mut schema));
+    Tool::new(approval_name(connector), description, schema)
+        .with_title(format!("Check a {} approval", connector.name))
+        .with_annotations(
+            ToolAnnotations::with_title(format!("Check a {} approval", connector.name))
+                .read_only(true)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(false),
+        )
 }
 
 fn search_tool(connector: &Connector, style: ParamStyle) -> Tool {
@@ -275,12 +355,12 @@ fn execute_tool(connector: &Connector, style: ParamStyle) -> Tool {
     let description = format!(
         "Run one {name} action by its action_id (find it with {search}) with its arguments in \
          the {style} parameter style, as the action's input_schema describes. Answers \
-         {{\"data\": …, \"next\": …}} like the action's own tool. Some actions change or \
-         delete data: check the risk hints {search} returns.",
+         {{\"data\": …, \"next\": …}} like the action's own tool, compact unless `_view` is \
+         \"full\". Some actions change or delete data: check the risk hints {search} returns.",
         name = connector.name,
         search = search_name(connector),
     );
-    let schema = json!({
+    let mut schema = json!({
         "$schema": DRAFT_2020_12,
         "type": "object",
         "properties": {
@@ -298,9 +378,11 @@ fn execute_tool(connector: &Connector, style: ParamStyle) -> Tool {
         "required": ["action_id"],
         "additionalProperties": false
     });
+    if let Value::Object(schema) = &mut schema {
+        with_presentation(schema);
+    }
     Tool::new(execute_name(connector), description, object(schema))
         .with_title(format!("Run a {} action", connector.name))
-        .with_raw_output_schema(output_schema())
         .with_annotations(
             ToolAnnotations::with_title(format!("Run a {} action", connector.name))
                 .read_only(false)

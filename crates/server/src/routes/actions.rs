@@ -7,7 +7,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actionhub_catalog::{Action, Catalog, Connector, Hints, Method, ParamStyle, search_actions};
+use actionhub_catalog::{
+    Action, Catalog, Connector, FieldSelection, Hints, Method, ParamStyle, Shaping, search_actions,
+    shape,
+};
+use actionhub_engine::JsonText;
 use actionhub_store::ApprovalStatus;
 use axum::Json;
 use axum::body::Body;
@@ -70,6 +74,11 @@ pub struct RpcBody {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     body: Option<Value>,
+    /// Keep only these dotted paths of each item (or of the object): a comma-separated list
+    /// or an array, as the `fields` query parameter (both given: both kept).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>, example = "id,subject,assignee.email,tags.name")]
+    fields: Option<Value>,
     /// Other top-level keys: merged into `body` (as StackOne's Node SDK sends a tool's
     /// arguments); `defender_enabled` and `defender_config` are accepted and ignored.
     #[serde(flatten)]
@@ -102,6 +111,7 @@ const IGNORED_FIELDS: [&str; 2] = ["defender_enabled", "defender_config"];
         ("x-account-id" = Option<String>, Header, description = "The linked account to run the action for (or `headers.x-account-id` in the body)", example = "acc_4Zp0qL8sT2vX6nB1cR9e"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried write safe: the same key and request replay the first answer"),
         ("dry_run" = Option<bool>, Query, description = "Answer the Front request that would be sent, without sending it, and what the policies decide (`policy`)"),
+        ("fields" = Option<String>, Query, description = "Keep only these dotted paths of each item of a list (or of the object), comma-separated; arrays along a path are mapped (`tags.name`); unknown paths are absent. At most 50 paths of 200 characters", example = "id,subject,assignee.email,tags.name"),
         ("Prefer" = Option<String>, Header, description = "`wait=N` (1 to 60): for a call held for approval, wait up to N seconds for the decision and the call's answer", example = "wait=30"),
     ),
     request_body = RpcBody,
@@ -141,6 +151,7 @@ pub async fn rpc(
             ));
         }
     };
+    let fields = requested_fields(query.single("fields")?, rpc.fields.as_ref())?;
     let mut extra = rpc.extra;
     extra.retain(|key, _| !IGNORED_FIELDS.contains(&key.as_str()));
     let input = rpc_input(rpc.path, rpc.query, rpc.body, extra)?;
@@ -156,6 +167,11 @@ pub async fn rpc(
         api_key_id: Some(&principal.key_id),
     };
     let response = run_action(&state, request).await?;
+    let response = match fields {
+        // Without `fields`, Front's bytes go out untouched.
+        None => response,
+        Some(fields) => select_fields(response, &fields)?,
+    };
     match (response, wait) {
         (ActionResponse::Held(held), Some(wait)) => {
             held_answer(&state, &principal.project_id, &held.approval.id, wait).await
@@ -236,6 +252,66 @@ async fn held_answer(
         );
     }
     Ok(response)
+}
+
+/// The selection of `fields` (query parameter, body field, or both), checked before anything
+/// runs.
+fn requested_fields(
+    query: Option<&str>,
+    body: Option<&Value>,
+) -> Result<Option<FieldSelection>, ApiError> {
+    let mut paths: Vec<&str> = query
+        .map(|list| list.split(',').collect())
+        .unwrap_or_default();
+    match body {
+        None | Some(Value::Null) => {}
+        Some(Value::String(list)) => paths.extend(list.split(',')),
+        Some(Value::Array(items)) => {
+            for item in items {
+                paths.push(item.as_str().ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "`fields`: each entry must be a string (a dotted path)".to_owned(),
+                    )
+                })?);
+            }
+        }
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "`fields`: must be a comma-separated string or an array of dotted paths".to_owned(),
+            ));
+        }
+    }
+    if query.is_none() && body.is_none_or(Value::is_null) {
+        return Ok(None);
+    }
+    FieldSelection::parse(paths)
+        .map(Some)
+        .map_err(|reason| ApiError::BadRequest(format!("`fields`: {reason}")))
+}
+
+/// A JSON answer with only the selected fields; files and dry runs are answered whole.
+fn select_fields(
+    response: ActionResponse,
+    fields: &FieldSelection,
+) -> Result<ActionResponse, ApiError> {
+    let ActionResponse::Data { data, next } = response else {
+        return Ok(response);
+    };
+    let shaping = Shaping {
+        fields: Some(fields),
+        compact: false,
+    };
+    let selected = shape(data.as_bytes(), shaping)
+        .and_then(|value| serde_json::to_vec(&value))
+        .and_then(|bytes| JsonText::parse(Bytes::from(bytes)))
+        .map_err(|error| {
+            tracing::error!(%error, "an answer could not be narrowed to its fields");
+            ApiError::Internal
+        })?;
+    Ok(ActionResponse::Data {
+        data: selected,
+        next,
+    })
 }
 
 /// The answer written around Front's bytes rather than re-encoding them: the page Front sent
