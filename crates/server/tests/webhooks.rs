@@ -309,6 +309,19 @@ impl Bench {
         .unwrap()
     }
 
+    /// The delivery log at `path` once its newest delivery is no longer pending: a receiver's
+    /// answer is recorded by the worker just after the receiver has seen the message.
+    async fn settled_deliveries(&self, path: &str) -> (u16, Value) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let (status, log) = self.call(reqwest::Method::GET, path, None).await;
+            if log["data"][0]["status"] != "pending" || Instant::now() > deadline {
+                return (status, log);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
         let mut request = self
             .http
@@ -546,11 +559,7 @@ async fn writes_reach_the_receiver_once_each_signed_with_account_events() {
 
     // The delivery log shows each attempt; nothing in it (or in the database) is a secret.
     let (status, log) = bench
-        .call(
-            reqwest::Method::GET,
-            &format!("/webhooks/{endpoint}/deliveries?limit=5"),
-            None,
-        )
+        .settled_deliveries(&format!("/webhooks/{endpoint}/deliveries?limit=5"))
         .await;
     assert_eq!(status, 200, "{log}");
     let first = &log["data"][0];
@@ -605,21 +614,9 @@ async fn a_failing_receiver_gets_the_message_on_the_fourth_attempt() {
         "the webhook-id changed"
     );
     assert!(got.iter().all(|r| verify(&secret, r)));
-    // The receiver has answered the fourth attempt; the worker records it just after.
-    let mut log = Value::Null;
-    for _ in 0..100 {
-        (_, log) = bench
-            .call(
-                reqwest::Method::GET,
-                &format!("/webhooks/{endpoint}/deliveries"),
-                None,
-            )
-            .await;
-        if log["data"][0]["status"] != "pending" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (_, log) = bench
+        .settled_deliveries(&format!("/webhooks/{endpoint}/deliveries"))
+        .await;
     let delivery = &log["data"][0];
     assert_eq!(delivery["id"], got[0].id.as_str());
     assert_eq!(delivery["status"], "delivered");
