@@ -1042,20 +1042,26 @@ impl Listening {
                 let _ = send.send(line);
             }
         });
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !listening.stderr().contains("Ctrl-C stops") {
-            assert!(
-                Instant::now() < deadline,
-                "listen did not start: {}",
-                listening.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        listening.wait_for_stderr("Ctrl-C stops");
         listening
     }
 
     fn stderr(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until listen's stderr says `text`: what it notes there may come a moment after
+    /// what it prints on stdout.
+    fn wait_for_stderr(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.stderr().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "listen never said {text:?}: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The next event printed on stdout, as JSON.
@@ -1116,7 +1122,7 @@ async fn listen_prints_events_and_removes_its_endpoint() {
     assert_eq!(event["account_id"], account.as_str());
     assert_eq!(event["event"]["id"], account.as_str());
     assert!(event["webhook_id"].as_str().unwrap().starts_with("msg_"));
-    assert!(listening.stderr().contains("account.created"));
+    listening.wait_for_stderr("account.created");
 
     // Front's events: a write through the hub, followed from Front's event stream.
     let first_id = |action: &str| {
@@ -1249,7 +1255,7 @@ async fn listen_forwards_and_answers_with_the_forward_status() {
     );
     let printed = listening.next_event();
     assert_eq!(printed["type"], "account.created");
-    assert!(listening.stderr().contains("500"), "{}", listening.stderr());
+    listening.wait_for_stderr("500");
     assert!(listening.stop("TERM"), "{}", listening.stderr());
     assert!(!env.ok(&["webhooks", "list"]).contains("actionhub listen"));
 }
