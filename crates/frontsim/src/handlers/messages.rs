@@ -162,14 +162,9 @@ impl Outgoing {
 /// Answers 202 with the message uid; the message is readable at once at
 /// `GET /messages/alt:uid:{uid}` (Front creates it asynchronously; the simulator does not
 /// make callers wait).
-pub fn send(world: &mut World, call: &Call<'_>) -> Outcome {
-    let outgoing = Outgoing::check(world, call, None)?;
-    if outgoing.to.is_empty() && outgoing.cc.is_empty() && outgoing.bcc.is_empty() {
-        return Err(ApiError::invalid_field(
-            "body.to",
-            "one of to, cc or bcc must name a recipient",
-        ));
-    }
+/// A send's `options`: the tags to add (checked to exist) and whether to archive the
+/// conversation afterwards (the spec's default: yes).
+pub fn send_options(world: &World, call: &Call<'_>) -> Result<(Vec<String>, bool), ApiError> {
     let options = call.body_field("options").and_then(Value::as_object);
     let tags = options
         .and_then(|o| o.get("tag_ids"))
@@ -184,11 +179,22 @@ pub fn send(world: &mut World, call: &Call<'_>) -> Outcome {
         })
         .transpose()?
         .unwrap_or_default();
-    // The spec's default for `options.archive` is true.
     let archive = options
         .and_then(|o| o.get("archive"))
         .and_then(Value::as_bool)
         .unwrap_or(true);
+    Ok((tags, archive))
+}
+
+pub fn send(world: &mut World, call: &Call<'_>) -> Outcome {
+    let outgoing = Outgoing::check(world, call, None)?;
+    if outgoing.to.is_empty() && outgoing.cc.is_empty() && outgoing.bcc.is_empty() {
+        return Err(ApiError::invalid_field(
+            "body.to",
+            "one of to, cc or bcc must name a recipient",
+        ));
+    }
+    let (tags, archive) = send_options(world, call)?;
 
     let (conversation_id, message_id) = outgoing.create(world, call, None);
     let now = call.now;

@@ -4,8 +4,8 @@
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::messages::{check_signature, plain_text};
-use super::{Outcome, Reply, conversations, ok, tag_ids, teammate_id};
+use super::messages::{check_signature, plain_text, send_options};
+use super::{Outcome, Reply, conversations, ok, teammate_id};
 use crate::error::ApiError;
 use crate::paging::paginate;
 use crate::render::paged_list;
@@ -145,25 +145,7 @@ pub fn reply(world: &mut World, call: &Call<'_>) -> Outcome {
     let channel = reply_channel(world, &conversation_id, call)?;
     check_signature(world, &channel, call)?;
     let author_id = author(world, call)?;
-    let options = call.body_field("options").and_then(Value::as_object);
-    let tags = options
-        .and_then(|o| o.get("tag_ids"))
-        .and_then(Value::as_array)
-        .map(|ids| {
-            let ids: Vec<String> = ids
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect();
-            tag_ids(world, &ids, "body.options.tag_ids")
-        })
-        .transpose()?
-        .unwrap_or_default();
-    // The spec's default for `options.archive` is true.
-    let archive = options
-        .and_then(|o| o.get("archive"))
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
+    let (tags, archive) = send_options(world, call)?;
 
     let message_id = write_in(world, &conversation_id, &channel, author_id, None, call);
     let now = call.now;
