@@ -6,12 +6,9 @@
 //! item; [`shape`] applies it (and, for the compact view, drops `_links`, nulls and empty values)
 //! while reading the answer's bytes, skipping what is not kept without building it.
 
-use std::fmt;
-
 use indexmap::IndexMap;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Map, Value};
+use serde::de;
+use serde::{Deserialize, Serialize};
 
 /// The most paths one selection may hold.
 pub const MAX_FIELD_PATHS: usize = 50;
@@ -188,17 +185,32 @@ pub struct Shaping<'a> {
     pub compact: bool,
 }
 
-/// Reads an answer's `data` (a list of objects, an object, or anything else) and keeps what
-/// `shaping` says. A list keeps one entry per item (an item with none of the fields is `{}`).
-pub fn shape(data: &[u8], shaping: Shaping<'_>) -> Result<Value, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(data);
-    let shaped = TopLevel(Shape {
+/// Reads an answer's `data` (a list of objects, an object, or anything else) and writes, as
+/// JSON text, what `shaping` keeps. A list keeps one entry per item (an item with none of the
+/// fields is `{}`).
+///
+/// `data` is JSON the engine has already checked, so this is a plain byte scanner rather than a
+/// parser: what is kept is copied as Front wrote it (keys and scalars are neither decoded nor
+/// encoded again), what is not is skipped, and a member that turns out to keep nothing is cut
+/// off again. An answer is read twice over MCP (the engine, then this), so this pass is kept
+/// lean (BENCHMARKS.md). Anything unexpected is an error, never a panic.
+pub fn shape(data: &[u8], shaping: Shaping<'_>) -> Result<Vec<u8>, serde_json::Error> {
+    let shape = Shape {
         keep: shaping.fields.map(|fields| &fields.root),
         compact: shaping.compact,
-    })
-    .deserialize(&mut deserializer)?;
-    deserializer.end()?;
-    Ok(shaped)
+    };
+    let mut reader = Reader {
+        bytes: data,
+        at: 0,
+        depth: 0,
+    };
+    let mut out = Vec::with_capacity(data.len() / 2);
+    reader.top_level(shape, &mut out)?;
+    reader.skip_blanks();
+    if reader.at != data.len() {
+        return Err(reader.unexpected());
+    }
+    Ok(out)
 }
 
 /// What to keep of one value: `keep` is the selection below it (`None`: all of it).
@@ -210,14 +222,18 @@ struct Shape<'n> {
 
 impl<'n> Shape<'n> {
     /// The shape of the value under `key`, or `None` when it is not kept.
-    fn under(self, key: &str) -> Option<Shape<'n>> {
-        if self.compact && key == LINKS_KEY {
+    fn under(self, key: &[u8]) -> Option<Shape<'n>> {
+        if self.compact && key == LINKS_KEY.as_bytes() {
             return None;
         }
         let keep = match self.keep {
             None => None,
             Some(node) => {
-                let child = node.children.get(key)?;
+                // A handful of names: a scan beats hashing every key of the answer.
+                let (_, child) = node
+                    .children
+                    .iter()
+                    .find(|(name, _)| name.as_bytes() == key)?;
                 (!child.children.is_empty()).then_some(child)
             }
         };
@@ -227,172 +243,317 @@ impl<'n> Shape<'n> {
         })
     }
 
-    /// A scalar or null reached: kept only when no path goes on below it, and (compact) when
+    /// Whether a scalar or null is kept: only when no path goes on below it, and (compact) when
     /// it says something.
-    fn scalar(self, value: Value) -> Option<Value> {
-        let empty = match &value {
-            Value::Null => true,
-            Value::String(text) => text.is_empty(),
-            _ => false,
-        };
-        (self.keep.is_none() && !(self.compact && empty)).then_some(value)
+    fn keeps_scalar(self, empty: bool) -> bool {
+        self.keep.is_none() && !(self.compact && empty)
     }
 
-    /// An object built from kept parts: dropped when nothing was kept of it and it was
-    /// filtered, or (compact) when it is empty.
-    fn filtered(self, value: Value, empty: bool) -> Option<Value> {
-        (!empty || (self.keep.is_none() && !self.compact)).then_some(value)
+    /// Whether an object is kept: not when nothing was kept of it and it was filtered, nor
+    /// (compact) when it is empty.
+    fn keeps_object(self, empty: bool) -> bool {
+        !empty || (self.keep.is_none() && !self.compact)
     }
-}
 
-impl<'de> DeserializeSeed<'de> for Shape<'_> {
-    type Value = Option<Value>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
+    /// Whether an array is kept: even when no item kept anything (`tags.name` of no tags is
+    /// `[]`), unless the view is compact.
+    fn keeps_array(self, empty: bool) -> bool {
+        !(self.compact && empty)
     }
 }
 
-impl<'de> Visitor<'de> for Shape<'_> {
-    type Value = Option<Value>;
+/// The deepest nesting read, as serde_json allows.
+const MAX_DEPTH: usize = 128;
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
+/// A cursor over JSON text.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    depth: usize,
+}
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut kept = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            match self.under(&key) {
-                Some(shape) => {
-                    if let Some(value) = map.next_value_seed(shape)? {
-                        kept.insert(key, value);
+impl<'a> Reader<'a> {
+    /// The answer's top level: a list keeps one entry per item (`{}` for an item that kept
+    /// nothing), an object stays an object and anything else is written as it is, so that a
+    /// selection never changes what kind of answer it is.
+    fn top_level(&mut self, shape: Shape<'_>, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        match self.peek()? {
+            b'[' => {
+                self.enter()?;
+                out.push(b'[');
+                let mut first = true;
+                while self.next_item(first)? {
+                    if !first {
+                        out.push(b',');
                     }
+                    if !self.value(shape, out)? {
+                        out.extend_from_slice(b"{}");
+                    }
+                    first = false;
                 }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
+                out.push(b']');
+                self.depth -= 1;
+            }
+            b'{' => {
+                if !self.object(shape, out)? {
+                    out.extend_from_slice(b"{}");
                 }
             }
+            _ => out.extend_from_slice(self.scalar()?),
         }
-        let empty = kept.is_empty();
-        Ok(self.filtered(Value::Object(kept), empty))
+        Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut kept = Vec::new();
-        while let Some(item) = seq.next_element_seed(self)? {
-            kept.push(item);
+    /// Writes what `shape` keeps of the next value; answers whether it wrote anything (when
+    /// not, `out` is as it was).
+    fn value(&mut self, shape: Shape<'_>, out: &mut Vec<u8>) -> Result<bool, serde_json::Error> {
+        match self.peek()? {
+            b'{' => self.object(shape, out),
+            b'[' => self.array(shape, out),
+            _ => {
+                let scalar = self.scalar()?;
+                let empty = scalar == b"null" || scalar == b"\"\"";
+                let kept = shape.keeps_scalar(empty);
+                if kept {
+                    out.extend_from_slice(scalar);
+                }
+                Ok(kept)
+            }
         }
-        // An array is kept even when no item kept anything (`tags.name` of no tags is `[]`),
-        // unless the view is compact.
-        let kept: Vec<Value> = kept.into_iter().flatten().collect();
-        Ok((!(self.compact && kept.is_empty())).then_some(Value::Array(kept)))
     }
 
-    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(self.scalar(Value::Bool(value)))
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(self.scalar(Value::from(value)))
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(self.scalar(Value::from(value)))
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(self.scalar(Value::from(value)))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(self.scalar(Value::String(value.to_owned())))
-    }
-
-    fn visit_string<E>(self, value: String) -> Result<Self::Value, E> {
-        Ok(self.scalar(Value::String(value)))
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(self.scalar(Value::Null))
-    }
-}
-
-/// The answer's top level: a list keeps one entry per item and an object stays an object, so
-/// that a selection never changes what kind of answer it is.
-struct TopLevel<'n>(Shape<'n>);
-
-impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TopLevel<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(self.0)? {
-            items.push(item.unwrap_or_else(|| Value::Object(Map::new())));
+    fn object(&mut self, shape: Shape<'_>, out: &mut Vec<u8>) -> Result<bool, serde_json::Error> {
+        self.enter()?;
+        let start = out.len();
+        out.push(b'{');
+        let mut kept_any = false;
+        let mut first = true;
+        while self.next_member(first)? {
+            first = false;
+            let key = self.string()?;
+            self.expect(b':')?;
+            let Some(child) = self.member_shape(shape, key)? else {
+                self.skip_value()?;
+                continue;
+            };
+            let member = out.len();
+            if kept_any {
+                out.push(b',');
+            }
+            out.extend_from_slice(key);
+            out.push(b':');
+            if self.value(child, out)? {
+                kept_any = true;
+            } else {
+                out.truncate(member);
+            }
         }
-        Ok(Value::Array(items))
+        out.push(b'}');
+        self.depth -= 1;
+        let kept = shape.keeps_object(!kept_any);
+        if !kept {
+            out.truncate(start);
+        }
+        Ok(kept)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        Ok(self
-            .0
-            .visit_map(map)?
-            .unwrap_or_else(|| Value::Object(Map::new())))
+    fn array(&mut self, shape: Shape<'_>, out: &mut Vec<u8>) -> Result<bool, serde_json::Error> {
+        self.enter()?;
+        let start = out.len();
+        out.push(b'[');
+        let mut kept_any = false;
+        let mut first = true;
+        while self.next_item(first)? {
+            first = false;
+            let item = out.len();
+            if kept_any {
+                out.push(b',');
+            }
+            if self.value(shape, out)? {
+                kept_any = true;
+            } else {
+                out.truncate(item);
+            }
+        }
+        out.push(b']');
+        self.depth -= 1;
+        let kept = shape.keeps_array(!kept_any);
+        if !kept {
+            out.truncate(start);
+        }
+        Ok(kept)
     }
 
-    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
-        Ok(Value::Bool(value))
+    /// The shape of the member named by the JSON string `key` (quotes included). A key with
+    /// escapes is decoded to be compared.
+    fn member_shape<'n>(
+        &self,
+        shape: Shape<'n>,
+        key: &[u8],
+    ) -> Result<Option<Shape<'n>>, serde_json::Error> {
+        let name = &key[1..key.len() - 1];
+        if !name.contains(&b'\\') {
+            return Ok(shape.under(name));
+        }
+        let decoded: String = serde_json::from_slice(key)?;
+        Ok(shape.under(decoded.as_bytes()))
     }
 
-    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
-        Ok(Value::from(value))
+    /// Moves past an opening `{` or `[`, one level deeper.
+    fn enter(&mut self) -> Result<(), serde_json::Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(de::Error::custom(format!(
+                "the answer nests deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        self.at += 1;
+        Ok(())
     }
 
-    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
-        Ok(Value::from(value))
+    /// Whether another member follows in an object (the opening `{` read): reads the `,`
+    /// before it, or the closing `}`.
+    fn next_member(&mut self, first: bool) -> Result<bool, serde_json::Error> {
+        self.next_in(first, b'}')
     }
 
-    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
-        Ok(Value::from(value))
+    /// Whether another item follows in an array (the opening `[` read).
+    fn next_item(&mut self, first: bool) -> Result<bool, serde_json::Error> {
+        self.next_in(first, b']')
     }
 
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Value, E> {
-        Ok(Value::String(value.to_owned()))
+    fn next_in(&mut self, first: bool, close: u8) -> Result<bool, serde_json::Error> {
+        let byte = self.peek()?;
+        if byte == close {
+            self.at += 1;
+            return Ok(false);
+        }
+        if !first {
+            if byte != b',' {
+                return Err(self.unexpected());
+            }
+            self.at += 1;
+            self.peek()?;
+        }
+        Ok(true)
     }
 
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn expect(&mut self, byte: u8) -> Result<(), serde_json::Error> {
+        if self.peek()? != byte {
+            return Err(self.unexpected());
+        }
+        self.at += 1;
+        Ok(())
+    }
+
+    /// The next value, skipped.
+    fn skip_value(&mut self) -> Result<(), serde_json::Error> {
+        match self.peek()? {
+            b'{' => {
+                self.enter()?;
+                let mut first = true;
+                while self.next_member(first)? {
+                    first = false;
+                    self.string()?;
+                    self.expect(b':')?;
+                    self.skip_value()?;
+                }
+                self.depth -= 1;
+            }
+            b'[' => {
+                self.enter()?;
+                let mut first = true;
+                while self.next_item(first)? {
+                    first = false;
+                    self.skip_value()?;
+                }
+                self.depth -= 1;
+            }
+            _ => {
+                self.scalar()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next string, number, `true`, `false` or `null`, as written.
+    fn scalar(&mut self) -> Result<&'a [u8], serde_json::Error> {
+        if self.peek()? == b'"' {
+            return self.string();
+        }
+        let start = self.at;
+        let length = self.bytes[start..]
+            .iter()
+            .position(|byte| !matches!(byte, b'0'..=b'9' | b'a'..=b'z' | b'+' | b'-' | b'.' | b'E'))
+            .unwrap_or(self.bytes.len() - start);
+        if length == 0 {
+            return Err(self.unexpected());
+        }
+        self.at += length;
+        Ok(&self.bytes[start..self.at])
+    }
+
+    /// The next string, quotes included, as written.
+    fn string(&mut self) -> Result<&'a [u8], serde_json::Error> {
+        if self.peek()? != b'"' {
+            return Err(self.unexpected());
+        }
+        let start = self.at;
+        let mut at = start + 1;
+        loop {
+            let rest = self.bytes.get(at..).unwrap_or_default();
+            let found = memchr::memchr2(b'"', b'\\', rest).ok_or_else(|| self.unexpected())?;
+            at += found;
+            if self.bytes[at] == b'"' {
+                self.at = at + 1;
+                return Ok(&self.bytes[start..self.at]);
+            }
+            // A backslash escapes the byte after it (`\"`, `\\\\`, `\u…`).
+            at += 2;
+        }
+    }
+
+    /// The next byte that is not a blank, not consumed.
+    fn peek(&mut self) -> Result<u8, serde_json::Error> {
+        self.skip_blanks();
+        self.bytes
+            .get(self.at)
+            .copied()
+            .ok_or_else(|| self.unexpected())
+    }
+
+    fn skip_blanks(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    fn unexpected(&self) -> serde_json::Error {
+        de::Error::custom(format!(
+            "the answer is not the JSON expected at byte {}",
+            self.at
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
 
     use super::*;
 
     fn shaped(data: Value, fields: Option<&str>, compact: bool) -> Value {
         let selection = fields.map(|list| FieldSelection::parse_list(list).unwrap());
-        shape(
+        let text = shape(
             data.to_string().as_bytes(),
             Shaping {
                 fields: selection.as_ref(),
                 compact,
             },
         )
-        .unwrap()
+        .unwrap();
+        serde_json::from_slice(&text).unwrap()
     }
 
     fn conversation() -> Value {
@@ -440,6 +601,171 @@ mod tests {
             })
         );
         assert_eq!(shaped(json!([]), None, true), json!([]));
+    }
+
+    #[test]
+    fn what_is_cut_leaves_valid_json_and_the_rest_is_written_as_read() {
+        let answer = json!({
+            "a\"b": "quote in a key",
+            "é": "ünïcode",
+            "n": 1.5,
+            "big": 18446744073709551615u64,
+            "neg": -3,
+            "nested": {"only": null, "deeper": {"gone": "", "links": {"_links": {"x": 1}}}},
+            "list": [[], [null], [1, null], {"_links": {}}],
+            "kept_empty": {},
+        });
+        assert_eq!(
+            shaped(answer.clone(), None, true),
+            json!({
+                "a\"b": "quote in a key",
+                "é": "ünïcode",
+                "n": 1.5,
+                "big": 18446744073709551615u64,
+                "neg": -3,
+                "list": [[1]],
+            })
+        );
+        assert_eq!(shaped(answer.clone(), None, false), answer);
+        assert_eq!(
+            shaped(answer.clone(), Some("nested.deeper.gone,list,é"), false),
+            json!({"é": "ünïcode", "nested": {"deeper": {"gone": ""}}, "list": [[], [null], [1, null], {"_links": {}}]})
+        );
+        assert_eq!(shaped(json!("text"), Some("id"), true), json!("text"));
+        assert_eq!(
+            shaped(json!([1, {"id": 2}]), Some("id"), true),
+            json!([{}, {"id": 2}])
+        );
+        assert_eq!(shaped(json!({"x": 1}), Some("id"), true), json!({}));
+    }
+
+    /// What `shape` must give, computed on a tree of values.
+    fn reference(value: &Value, shape: Shape<'_>) -> Option<Value> {
+        match value {
+            Value::Object(members) => {
+                let kept: serde_json::Map<String, Value> = members
+                    .iter()
+                    .filter_map(|(key, member)| {
+                        let child = shape.under(key.as_bytes())?;
+                        Some((key.clone(), reference(member, child)?))
+                    })
+                    .collect();
+                let empty = kept.is_empty();
+                shape.keeps_object(empty).then_some(Value::Object(kept))
+            }
+            Value::Array(items) => {
+                let kept: Vec<Value> = items
+                    .iter()
+                    .filter_map(|item| reference(item, shape))
+                    .collect();
+                shape
+                    .keeps_array(kept.is_empty())
+                    .then_some(Value::Array(kept))
+            }
+            scalar => {
+                let empty = scalar.is_null() || scalar.as_str() == Some("");
+                shape.keeps_scalar(empty).then(|| scalar.clone())
+            }
+        }
+    }
+
+    fn top_level_reference(value: &Value, shape: Shape<'_>) -> Value {
+        let or_empty = |kept: Option<Value>| kept.unwrap_or_else(|| json!({}));
+        match value {
+            Value::Array(items) => items
+                .iter()
+                .map(|item| or_empty(reference(item, shape)))
+                .collect(),
+            Value::Object(_) => or_empty(reference(value, shape)),
+            scalar => scalar.clone(),
+        }
+    }
+
+    const KEYS: [&str; 6] = ["id", "_links", "name", "a\"b", "é", "tags"];
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            Just(json!("")),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-z\"\\\\\n\u{e9}\u{1F600} ]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec((prop::sample::select(KEYS.to_vec()), inner), 0..6).prop_map(
+                    |members| {
+                        Value::Object(
+                            members
+                                .into_iter()
+                                .map(|(k, v)| (k.to_owned(), v))
+                                .collect(),
+                        )
+                    }
+                ),
+            ]
+        })
+    }
+
+    fn any_selection() -> impl Strategy<Value = Option<FieldSelection>> {
+        let path = prop::collection::vec(prop::sample::select(KEYS.to_vec()), 1..4)
+            .prop_map(|segments| segments.join("."));
+        prop::option::of(
+            prop::collection::vec(path, 1..5)
+                .prop_map(|paths| FieldSelection::parse(&paths).unwrap()),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn shaping_keeps_what_the_rules_say_for_any_answer(
+            value in any_json(),
+            selection in any_selection(),
+            compact in any::<bool>(),
+            pretty in any::<bool>(),
+        ) {
+            let text = if pretty {
+                serde_json::to_vec_pretty(&value).unwrap()
+            } else {
+                serde_json::to_vec(&value).unwrap()
+            };
+            let shaping = Shaping { fields: selection.as_ref(), compact };
+            let written = shape(&text, shaping).unwrap();
+            let read: Value = serde_json::from_slice(&written).unwrap();
+            let rules = Shape { keep: selection.as_ref().map(|s| &s.root), compact };
+            prop_assert_eq!(read, top_level_reference(&value, rules));
+        }
+
+        /// The scanner trusts the engine to have checked the JSON, but broken text must still
+        /// give an error or some answer, never a panic.
+        #[test]
+        fn broken_text_never_panics(
+            value in any_json(),
+            cut in 0usize..200,
+            noise in prop::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let mut text = serde_json::to_vec(&value).unwrap();
+            text.truncate(cut.min(text.len()));
+            for compact in [false, true] {
+                let shaping = Shaping { fields: None, compact };
+                let _ = shape(&text, shaping);
+                let _ = shape(&noise, shaping);
+            }
+        }
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_an_error() {
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        let shaping = Shaping {
+            fields: None,
+            compact: false,
+        };
+        assert!(shape(deep.as_bytes(), shaping).is_err());
+        let fine = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(shape(fine.as_bytes(), shaping).is_ok());
     }
 
     #[test]

@@ -1044,6 +1044,62 @@ async fn a_browser_origin_from_elsewhere_is_refused() {
     );
 }
 
+/// The hub answers a plain `tools/call` itself and leaves the rest to `rmcp` (a browser
+/// `Origin`, an SSE answer): the answer must not depend on which of them served it.
+#[tokio::test]
+async fn a_tools_call_answers_the_same_whichever_path_serves_it() {
+    let hub = Hub::start().await;
+    let key = hub.key("default").await;
+    let account = hub.link(&key, "acme", None).await;
+    let calls = [
+        ("front_list_tags", json!({"query": {"limit": 3}})),
+        (
+            "front_list_tags",
+            json!({"query": {"limit": 3}, "_view": "full"}),
+        ),
+        (
+            "front_list_tags",
+            json!({"query": {"limit": 3}, "_fields": ["name"]}),
+        ),
+        ("front_list_tags", json!({"query": {"limit": "three"}})),
+        ("front_no_such_tool", json!({})),
+    ];
+    for (name, arguments) in calls {
+        let message = json!({
+            "jsonrpc": "2.0", "id": "call-1", "method": "tools/call",
+            "params": {"name": name, "arguments": arguments},
+        });
+        let send = |origin: Option<&'static str>, accept: &'static str| {
+            let mut request = hub
+                .http
+                .post(format!("{}/mcp", hub.url))
+                .basic_auth(&key, Some(""))
+                .header("x-account-id", &account)
+                .header("accept", accept)
+                .header("content-type", "application/json")
+                .body(message.to_string());
+            if let Some(origin) = origin {
+                request = request.header("origin", origin);
+            }
+            request.send()
+        };
+        let direct = hub.read(send(None, BOTH).await.unwrap()).await;
+        let from_a_browser = hub
+            .read(send(Some("http://localhost:6274"), BOTH).await.unwrap())
+            .await;
+        let as_sse = hub
+            .read(send(None, "text/event-stream").await.unwrap())
+            .await;
+        assert_eq!(direct.status, StatusCode::OK);
+        assert!(direct.content_type.starts_with("application/json"));
+        assert_eq!(direct.body["id"], "call-1", "{:?}", direct.body);
+        for other in [&from_a_browser, &as_sse] {
+            assert_eq!(other.status, direct.status, "{name} {arguments}");
+            assert_eq!(other.body, direct.body, "{name} {arguments}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn calls_share_the_engine_run_log_and_idempotency() {
     let hub = Hub::start().await;

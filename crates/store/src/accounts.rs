@@ -296,6 +296,23 @@ impl Store {
         row.ok_or(StoreError::NotFound)?.try_into()
     }
 
+    /// One account of a project, as read within the last [`crate::CACHE_TTL`]: MCP reads the
+    /// account it serves on every request, like the reads of an execution
+    /// ([`Store::account_for_run`]) and cached the same way.
+    pub async fn account_for_calls(
+        &self,
+        project_id: &str,
+        id: &str,
+    ) -> Result<std::sync::Arc<Account>, StoreError> {
+        let key = format!("{project_id}\0{id}\0");
+        if let Some(cached) = self.inner.accounts.get(key.as_str()) {
+            return Ok(cached);
+        }
+        let account = std::sync::Arc::new(self.account(project_id, id).await?);
+        self.inner.accounts.insert(key, account.clone());
+        Ok(account)
+    }
+
     /// A page of a project's accounts, oldest first.
     pub async fn list_accounts(
         &self,

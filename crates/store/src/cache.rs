@@ -1,6 +1,6 @@
-//! A small time-bounded cache for the two reads every action execution makes (the API key's
-//! project, the account with its opened token), so that the request path does not wait on the
-//! database. Entries live [`TTL`]; this process drops them at once when it changes the row
+//! A small time-bounded cache for the reads every action call makes (the API key's project, the
+//! account with its opened token, its policies; over MCP, the account served), so that the
+//! request path does not wait on the database. Entries live [`TTL`]; this process drops them at once when it changes the row
 //! (relink, update, removal, status, rotation), and other processes' changes are seen within
 //! the TTL. Values are never logged (`Debug` shows the entry count only).
 

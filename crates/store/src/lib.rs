@@ -39,7 +39,7 @@
 //!   [`Store::purge`] deletes runs past their retention (with old webhook events and settled
 //!   approvals) and long-expired connect sessions.
 //! - The reads of every action execution (an API key's project; an account with its opened
-//!   token; the policies deciding the call) are cached for [`CACHE_TTL`]: this process forgets
+//!   token; the policies deciding the call), and MCP's read of the account it serves, are cached for [`CACHE_TTL`]: this process forgets
 //!   an entry as soon as it changes the row, other hubs see a change within the TTL.
 //! - A write either happens completely or not at all (one transaction per operation); a failed
 //!   operation changes nothing.
@@ -161,6 +161,8 @@ struct Inner {
     pepper: Pepper,
     /// API key hash → who it speaks for (see [`cache`]).
     principals: cache::TtlCache<Vec<u8>, Principal>,
+    /// `project \0 account \0` → the account, as MCP reads it for every call.
+    accounts: cache::TtlCache<String, Arc<Account>>,
     /// `project \0 account \0 field` → what running an action needs, token opened.
     run_accounts: cache::TtlCache<String, std::sync::Arc<RunAccount>>,
     /// `project \0 account \0` (no account: `project \0 \0`) → the policies deciding its
@@ -193,6 +195,7 @@ impl Store {
                 keyring,
                 pepper,
                 principals: cache::TtlCache::new(),
+                accounts: cache::TtlCache::new(),
                 run_accounts: cache::TtlCache::new(),
                 policies: cache::TtlCache::new(),
                 last_used_written: Mutex::new(HashMap::new()),
@@ -222,6 +225,7 @@ impl Store {
     /// Forgets cached reads of an account (with its policy) after this process changed it.
     pub(crate) fn forget_account(&self, project_id: &str, account_id: &str) {
         let prefix = format!("{project_id}\0{account_id}\0");
+        self.inner.accounts.retain(|key| !key.starts_with(&prefix));
         self.inner
             .run_accounts
             .retain(|key| !key.starts_with(&prefix));

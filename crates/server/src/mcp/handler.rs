@@ -9,6 +9,7 @@ use std::sync::Arc;
 use actionhub_catalog::{Action, Connector, FieldSelection, Shaping, View, shape};
 use actionhub_engine::FileAnswer;
 use actionhub_store::{Decision, Policies, StoreError};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -18,8 +19,8 @@ use rmcp::model::{
     ErrorData, GetPromptRequestMethod, Implementation, InitializeRequestParams, InitializeResult,
     InitializeResultMethod, JsonObject, ListPromptsRequestMethod, ListResourcesRequestMethod,
     ListToolsRequestMethod, ListToolsResult, PaginatedRequestParams, PingRequestMethod,
-    ReadResourceRequestMethod, ResourceContents, ServerCapabilities, ServerConfig,
-    SetLevelRequestMethod,
+    ReadResourceRequestMethod, RequestMetaObject, ResourceContents, ServerCapabilities,
+    ServerConfig, SetLevelRequestMethod,
 };
 use rmcp::service::{Peer, RequestContext, RoleServer};
 use rmcp::{ServerHandler, ServiceExt};
@@ -93,7 +94,7 @@ impl McpHandler {
                     })?;
                 Ok(Arc::new(Target {
                     project_id: fixed.project_id.clone(),
-                    account,
+                    account: Arc::new(account),
                     options: fixed.options.clone(),
                     api_key_id: None,
                 }))
@@ -108,24 +109,6 @@ impl McpHandler {
                     ErrorData::internal_error("internal error", None)
                 }),
         }
-    }
-
-    /// The idempotency key of a call: `_meta.idempotency_key`, else the HTTP
-    /// `Idempotency-Key` header.
-    fn idempotency_key(context: &RequestContext<RoleServer>) -> Option<String> {
-        let from_meta = context
-            .meta
-            .get(IDEMPOTENCY_META)
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        from_meta.or_else(|| {
-            context
-                .extensions
-                .get::<Parts>()
-                .and_then(|parts| parts.headers.get(IDEMPOTENCY_HEADER))
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned)
-        })
     }
 
     async fn call(
@@ -153,6 +136,30 @@ impl McpHandler {
                 approval::get(&self.state, target, connector, arguments).await
             }
         }
+    }
+
+    /// A `tools/call`: its idempotency key is `_meta.idempotency_key`, else the HTTP
+    /// `Idempotency-Key` header.
+    pub(super) async fn answer_call(
+        &self,
+        target: &Target,
+        request: CallToolRequestParams,
+        meta: &RequestMetaObject,
+        headers: Option<&HeaderMap>,
+        asker: Option<&Peer<RoleServer>>,
+    ) -> CallToolResult {
+        let from_meta = meta.get(IDEMPOTENCY_META).and_then(Value::as_str);
+        let from_header = || {
+            headers
+                .and_then(|headers| headers.get(IDEMPOTENCY_HEADER))
+                .and_then(|value| value.to_str().ok())
+        };
+        let call = CallContext {
+            idempotency_key: from_meta.or_else(from_header),
+            asker,
+        };
+        let arguments = Value::Object(request.arguments.unwrap_or_default());
+        self.call(target, &request.name, arguments, &call).await
     }
 
     /// The policies deciding the target account's calls.
@@ -218,8 +225,7 @@ impl McpHandler {
 /// What a tool call brings besides its name and arguments.
 pub(super) struct CallContext<'a> {
     idempotency_key: Option<&'a str>,
-    /// Who can be asked to approve a held call: the stdio client (HTTP here is stateless, so
-    /// the hub cannot send it a request).
+    /// Who can be asked to approve a held call.
     asker: Option<&'a Peer<RoleServer>>,
 }
 
@@ -309,14 +315,16 @@ pub(super) fn data_result(
         fields: presentation.fields.as_ref().or(view),
         compact: !presentation.full,
     };
-    let mut answer = JsonObject::new();
-    answer.insert("data".to_owned(), shape(data.as_bytes(), shaping)?);
+    let mut text = b"{\"data\":".to_vec();
+    text.extend(shape(data.as_bytes(), shaping)?);
     if next.is_some() || presentation.full {
-        answer.insert("next".to_owned(), json!(next));
+        text.extend_from_slice(b",\"next\":");
+        serde_json::to_writer(&mut text, next)?;
     }
-    Ok(CallToolResult::success(vec![ContentBlock::text(
-        serde_json::to_string(&answer)?,
-    )]))
+    text.push(b'}');
+    // UTF-8 throughout: the shaped data is written by serde from a checked answer.
+    let text = String::from_utf8(text).map_err(serde::ser::Error::custom)?;
+    Ok(CallToolResult::success(vec![ContentBlock::text(text)]))
 }
 
 impl ServerHandler for McpHandler {
@@ -386,14 +394,15 @@ impl ServerHandler for McpHandler {
             Ok(target) => target,
             Err(error) => return Ok(tool_error(error.message.into_owned()).into()),
         };
-        let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let key = Self::idempotency_key(&context);
-        let call = CallContext {
-            idempotency_key: key.as_deref(),
-            asker: self.fixed.is_some().then_some(&context.peer),
-        };
+        let headers = context
+            .extensions
+            .get::<Parts>()
+            .map(|parts| &parts.headers);
+        // Only the stdio client can be asked to approve a held call: HTTP here is stateless,
+        // so the hub cannot send it a request.
+        let asker = self.fixed.is_some().then_some(&context.peer);
         Ok(self
-            .call(&target, &request.name, arguments, &call)
+            .answer_call(&target, request, &context.meta, headers, asker)
             .await
             .into())
     }

@@ -1,8 +1,10 @@
 //! `/mcp`: MCP's streamable HTTP transport, stateless like StackOne's (every POST stands alone,
 //! no `Mcp-Session-Id`, no GET stream).
 //!
-//! `rmcp`'s `StreamableHttpService` runs the JSON-RPC exchange. Around it, this module does what
-//! the SDK has no hook for:
+//! `rmcp`'s `StreamableHttpService` runs the JSON-RPC exchange, except for the plain
+//! `tools/call`, which is answered here through the same handler without `rmcp`'s per-request
+//! service (`DirectCall`: the hot path, measured in BENCHMARKS.md). Around it, this module does
+//! what the SDK has no hook for:
 //!
 //! - authentication (HTTP Basic with an API key) and the account: `x-account-id` header, else
 //!   the `x-account-id` or `account_id` query parameter; it must belong to the key's project.
@@ -30,15 +32,20 @@ use std::sync::Arc;
 use actionhub_catalog::ParamStyle;
 use actionhub_store::StoreError;
 use axum::Extension;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_TYPE, ORIGIN, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use rmcp::model::ClientJsonRpcMessage;
+use rmcp::model::{
+    CallToolRequestMethod, CallToolRequestParams, CallToolResponse, ClientJsonRpcMessage,
+    JsonRpcVersion2_0, ProtocolVersion, RequestId, RequestMetaObject, ServerJsonRpcMessage,
+    ServerResult,
+};
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -67,6 +74,10 @@ const INVALID_PARAMS: i64 = -32602;
 const MAX_REFUSAL_CHARS: usize = 200;
 /// The longest string id of a refused request that its error answer repeats (else `null`).
 const MAX_ID_BYTES: usize = 256;
+/// The header naming the client's MCP revision.
+const PROTOCOL_VERSION_HEADER: &str = "mcp-protocol-version";
+/// Where `_meta` carries per-request protocol negotiation (a revision, client info, …).
+const NEGOTIATION_META_PREFIX: &str = "io.modelcontextprotocol/";
 /// Largest request body (as `rmcp`'s default): tool arguments are small.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
@@ -207,10 +218,16 @@ impl Services {
             Ok(target) => target,
             Err(error) => return api_error(&error),
         };
-        let body = match checked_body(body).await {
-            Ok(body) => body,
+        let bytes = match read_body(body).await {
+            Ok(bytes) => bytes,
             Err(refusal) => return refusal,
         };
+        if let Some(call) = DirectCall::read(format, &parts.headers, &bytes) {
+            return call.answer(state, &target, &parts.headers).await;
+        }
+        if let Some(refusal) = refused_message(&bytes) {
+            return refusal;
+        }
         parts.extensions.insert(Arc::new(target));
         parts.headers.insert(
             ACCEPT,
@@ -221,10 +238,109 @@ impl Services {
             Format::Sse => &self.sse,
         };
         let response = service
-            .handle(Request::from_parts(parts, body))
+            .handle(Request::from_parts(parts, Body::from(bytes)))
             .await
             .map(Body::new);
         json_rpc_refusal(response).await
+    }
+}
+
+/// A `tools/call` the hub answers itself. `rmcp`'s stateless service builds a peer, channels
+/// and a task for every request; on the hot path that cost more than twice the hub CPU of
+/// `/actions/rpc` for the same action (BENCHMARKS.md). The call runs through the same
+/// [`McpHandler::answer_call`] either way; only the plain case is taken here (a JSON answer, no
+/// browser `Origin`, a JSON `Content-Type`, no protocol revision that wants per-request
+/// negotiation or standard headers), so every check `rmcp` makes on the others still applies.
+struct DirectCall {
+    id: RequestId,
+    params: CallToolRequestParams,
+    meta: RequestMetaObject,
+}
+
+/// A `tools/call` request, read with `rmcp`'s types for its parts but not through its message
+/// enum, which buffers every message to try each kind in turn (about a tenth of a call's CPU).
+#[derive(Deserialize)]
+struct ToolCallMessage {
+    #[serde(rename = "jsonrpc")]
+    _version: JsonRpcVersion2_0,
+    id: RequestId,
+    #[serde(rename = "method")]
+    _method: CallToolRequestMethod,
+    params: CallToolRequestParams,
+}
+
+impl DirectCall {
+    /// The call in `body`, when it is one answered here.
+    fn read(format: Format, headers: &HeaderMap, body: &[u8]) -> Option<DirectCall> {
+        if format != Format::Json
+            || headers.contains_key(ORIGIN)
+            || !has_json_content_type(headers)
+            || !has_plain_protocol_version(headers)
+        {
+            return None;
+        }
+        let ToolCallMessage { id, mut params, .. } = serde_json::from_slice(body).ok()?;
+        let meta = params.meta.take().unwrap_or_default();
+        if meta
+            .keys()
+            .any(|key| key.starts_with(NEGOTIATION_META_PREFIX))
+        {
+            return None;
+        }
+        Some(DirectCall { id, params, meta })
+    }
+
+    async fn answer(self, state: AppState, target: &Target, headers: &HeaderMap) -> Response {
+        let result = McpHandler::per_request(state)
+            .answer_call(target, self.params, &self.meta, Some(headers), None)
+            .await;
+        // Room for the text blocks with their escapes, so that a large answer is not copied
+        // over and over as the buffer grows.
+        let text_bytes: usize = result
+            .content
+            .iter()
+            .filter_map(|block| block.as_text())
+            .map(|text| text.text.len())
+            .sum();
+        let mut body = Vec::with_capacity(text_bytes + text_bytes / 4 + 256);
+        let mut result = ServerResult::from(CallToolResponse::from(result));
+        // Only revisions before 2026-07-28 come this way: their results keep the older shape,
+        // as `rmcp`'s handler gives it to them.
+        result.strip_result_type_for_legacy_peer();
+        result.strip_non_object_output_for_legacy_peer();
+        let message = ServerJsonRpcMessage::response(result, self.id);
+        match serde_json::to_writer(&mut body, &message) {
+            Ok(()) => ([(CONTENT_TYPE, "application/json")], body).into_response(),
+            Err(error) => {
+                tracing::error!(%error, "cannot serialise a tools/call answer");
+                rpc_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
+        }
+    }
+}
+
+/// `Content-Type` is JSON (what `rmcp` requires of a POST).
+fn has_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            let essence = value.split(';').next().unwrap_or_default();
+            essence.trim().eq_ignore_ascii_case("application/json")
+        })
+}
+
+/// No `MCP-Protocol-Version`, or a known revision older than the one that brought standard
+/// headers (whose checks `rmcp` makes).
+fn has_plain_protocol_version(headers: &HeaderMap) -> bool {
+    match headers.get(PROTOCOL_VERSION_HEADER) {
+        None => true,
+        Some(value) => value.to_str().is_ok_and(|version| {
+            version < ProtocolVersion::STANDARD_HEADERS.as_str()
+                && ProtocolVersion::KNOWN_VERSIONS
+                    .iter()
+                    .any(|known| known.as_str() == version)
+        }),
     }
 }
 
@@ -255,11 +371,9 @@ async fn json_rpc_refusal(response: Response) -> Response {
     refusal(status, &message)
 }
 
-/// The request body, once it is known to be one JSON-RPC message: `rmcp` answers malformed
-/// JSON and other JSON with a plain-text 415, where JSON-RPC says "parse error" or "invalid
-/// request". (The message is parsed again by `rmcp`; tool calls are small.)
-async fn checked_body(body: Body) -> Result<Body, Response> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+/// The request body, at most [`MAX_BODY_BYTES`].
+async fn read_body(body: Body) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|error| match unreadable_body(&error) {
             stalled @ ApiError::Refused { .. } => refusal(stalled.status(), &stalled.to_string()),
@@ -267,20 +381,37 @@ async fn checked_body(body: Body) -> Result<Body, Response> {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "the request body is too large or could not be read",
             ),
-        })?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|error| {
-        rpc_error_code(
-            StatusCode::BAD_REQUEST,
-            PARSE_ERROR,
-            &format!("Parse error: {error}"),
-        )
-    })?;
+        })
+}
+
+/// The refusal of a `body` that is not one JSON-RPC message `rmcp` reads (`None` when it is
+/// one). `rmcp` would answer malformed JSON and other JSON with a plain-text 415, where
+/// JSON-RPC says "parse error" or "invalid request", so the refusal is made here, with the
+/// request's id where it has one.
+fn refused_message(body: &[u8]) -> Option<Response> {
+    serde_json::from_slice::<ClientJsonRpcMessage>(body)
+        .is_err()
+        .then(|| message_refusal(body))
+}
+
+/// Why a body is no JSON-RPC message `rmcp` reads, as JSON-RPC's error.
+fn message_refusal(bytes: &[u8]) -> Response {
+    let value: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(error) => {
+            return rpc_error_code(
+                StatusCode::BAD_REQUEST,
+                PARSE_ERROR,
+                &format!("Parse error: {error}"),
+            );
+        }
+    };
     if value.is_array() {
-        return Err(rpc_error_code(
+        return rpc_error_code(
             StatusCode::BAD_REQUEST,
             INVALID_REQUEST,
             "JSON-RPC batches are not supported: send one message per request",
-        ));
+        );
     }
     // Kept for the answer: a request's id, if it is one JSON-RPC allows and short enough to
     // send back.
@@ -299,10 +430,7 @@ async fn checked_body(body: Body) -> Result<Body, Response> {
         && value
             .get("id")
             .is_none_or(|id| id.is_string() || id.is_number() || id.is_null());
-    if serde_json::from_value::<ClientJsonRpcMessage>(value).is_ok() {
-        return Ok(Body::from(bytes));
-    }
-    Err(match method {
+    match method {
         Some(method) if is_json_rpc && TYPED_METHODS.contains(&method.as_str()) => {
             rpc_error_with_id(
                 StatusCode::BAD_REQUEST,
@@ -325,7 +453,7 @@ async fn checked_body(body: Body) -> Result<Body, Response> {
             "Invalid Request: send one JSON-RPC 2.0 message (`jsonrpc`: \"2.0\", a string `method`, an `id` for requests)",
             id,
         ),
-    })
+    }
 }
 
 /// Loopback origins on any port, and the hub's own.
@@ -409,7 +537,7 @@ async fn resolve(state: &AppState, parts: &mut Parts) -> Result<Target, ApiError
     }
     let account = state
         .store
-        .account(&principal.project_id, &account_id)
+        .account_for_calls(&principal.project_id, &account_id)
         .await
         .map_err(|error| match error {
             StoreError::NotFound => ApiError::NotFound(format!(

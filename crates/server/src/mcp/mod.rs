@@ -26,6 +26,7 @@ mod tools;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use actionhub_catalog::{Action, Catalog, ParamStyle};
 use actionhub_store::Account;
@@ -188,7 +189,9 @@ impl Default for McpOptions {
 #[derive(Debug, Clone)]
 pub struct Target {
     pub project_id: String,
-    pub account: Account,
+    /// Over HTTP, read through the store's short cache as an execution's reads are (another
+    /// hub's change shows within [`actionhub_store::CACHE_TTL`]); over stdio, read afresh.
+    pub account: Arc<Account>,
     pub options: McpOptions,
     /// The API key of an HTTP request (who asked, should a call be held); none over stdio.
     pub api_key_id: Option<String>,

@@ -302,7 +302,6 @@ fn select_fields(
         compact: false,
     };
     let selected = shape(data.as_bytes(), shaping)
-        .and_then(|value| serde_json::to_vec(&value))
         .and_then(|bytes| JsonText::parse(Bytes::from(bytes)))
         .map_err(|error| {
             tracing::error!(%error, "an answer could not be narrowed to its fields");
