@@ -193,7 +193,8 @@ pub struct Shaping<'a> {
 /// parser: what is kept is copied as Front wrote it (keys and scalars are neither decoded nor
 /// encoded again), what is not is skipped, and a member that turns out to keep nothing is cut
 /// off again. An answer is read twice over MCP (the engine, then this), so this pass is kept
-/// lean (BENCHMARKS.md). Anything unexpected is an error, never a panic.
+/// lean (BENCHMARKS.md). It does not check the JSON again: broken text gives an error (or goes
+/// through as it is), never a panic.
 pub fn shape(data: &[u8], shaping: Shaping<'_>) -> Result<Vec<u8>, serde_json::Error> {
     let shape = Shape {
         keep: shaping.fields.map(|fields| &fields.root),
