@@ -278,27 +278,18 @@ impl<'a> Reader<'a> {
     /// nothing), an object stays an object and anything else is written as it is, so that a
     /// selection never changes what kind of answer it is.
     fn top_level(&mut self, shape: Shape<'_>, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        let item_or_empty = |reader: &mut Self, out: &mut Vec<u8>| {
+            if !reader.value(shape, out)? {
+                out.extend_from_slice(b"{}");
+            }
+            Ok(true)
+        };
         match self.peek()? {
             b'[' => {
-                self.enter()?;
-                out.push(b'[');
-                let mut first = true;
-                while self.next_item(first)? {
-                    if !first {
-                        out.push(b',');
-                    }
-                    if !self.value(shape, out)? {
-                        out.extend_from_slice(b"{}");
-                    }
-                    first = false;
-                }
-                out.push(b']');
-                self.depth -= 1;
+                self.elements(out, b'[', b']', item_or_empty)?;
             }
             b'{' => {
-                if !self.object(shape, out)? {
-                    out.extend_from_slice(b"{}");
-                }
+                item_or_empty(self, out)?;
             }
             _ => out.extend_from_slice(self.scalar()?),
         }
@@ -308,81 +299,86 @@ impl<'a> Reader<'a> {
     /// Writes what `shape` keeps of the next value; answers whether it wrote anything (when
     /// not, `out` is as it was).
     fn value(&mut self, shape: Shape<'_>, out: &mut Vec<u8>) -> Result<bool, serde_json::Error> {
-        match self.peek()? {
-            b'{' => self.object(shape, out),
-            b'[' => self.array(shape, out),
+        let start = out.len();
+        let kept = match self.peek()? {
+            b'{' => self.object(shape, out)?,
+            b'[' => self.array(shape, out)?,
             _ => {
                 let scalar = self.scalar()?;
                 let empty = scalar == b"null" || scalar == b"\"\"";
-                let kept = shape.keeps_scalar(empty);
-                if kept {
-                    out.extend_from_slice(scalar);
-                }
-                Ok(kept)
+                out.extend_from_slice(scalar);
+                shape.keeps_scalar(empty)
             }
+        };
+        if !kept {
+            out.truncate(start);
         }
+        Ok(kept)
     }
 
     fn object(&mut self, shape: Shape<'_>, out: &mut Vec<u8>) -> Result<bool, serde_json::Error> {
-        self.enter()?;
-        let start = out.len();
-        out.push(b'{');
-        let mut kept_any = false;
-        let mut first = true;
-        while self.next_member(first)? {
-            first = false;
-            let key = self.string()?;
-            self.expect(b':')?;
-            let Some(child) = self.member_shape(shape, key)? else {
-                self.skip_value()?;
-                continue;
+        let kept_any = self.elements(out, b'{', b'}', |reader, out| {
+            let key = reader.string()?;
+            reader.expect(b':')?;
+            let Some(child) = reader.member_shape(shape, key)? else {
+                reader.skip_value()?;
+                return Ok(false);
             };
-            let member = out.len();
-            if kept_any {
-                out.push(b',');
-            }
             out.extend_from_slice(key);
             out.push(b':');
-            if self.value(child, out)? {
-                kept_any = true;
-            } else {
-                out.truncate(member);
-            }
-        }
-        out.push(b'}');
-        self.depth -= 1;
-        let kept = shape.keeps_object(!kept_any);
-        if !kept {
-            out.truncate(start);
-        }
-        Ok(kept)
+            reader.value(child, out)
+        })?;
+        Ok(shape.keeps_object(!kept_any))
     }
 
     fn array(&mut self, shape: Shape<'_>, out: &mut Vec<u8>) -> Result<bool, serde_json::Error> {
-        self.enter()?;
-        let start = out.len();
-        out.push(b'[');
+        let kept_any = self.elements(out, b'[', b']', |reader, out| reader.value(shape, out))?;
+        Ok(shape.keeps_array(!kept_any))
+    }
+
+    /// Reads an object or array (`open` … `close`) and writes it with the members or items
+    /// `element` keeps (it writes one and answers whether it kept it); answers whether any was
+    /// kept. Whether the whole is kept is for the caller ([`Self::value`] cuts it back).
+    fn elements(
+        &mut self,
+        out: &mut Vec<u8>,
+        open: u8,
+        close: u8,
+        mut element: impl FnMut(&mut Self, &mut Vec<u8>) -> Result<bool, serde_json::Error>,
+    ) -> Result<bool, serde_json::Error> {
+        out.push(open);
         let mut kept_any = false;
-        let mut first = true;
-        while self.next_item(first)? {
-            first = false;
-            let item = out.len();
+        self.each(close, |reader| {
+            let mark = out.len();
             if kept_any {
                 out.push(b',');
             }
-            if self.value(shape, out)? {
+            if element(reader, out)? {
                 kept_any = true;
             } else {
-                out.truncate(item);
+                out.truncate(mark);
             }
+            Ok(())
+        })?;
+        out.push(close);
+        Ok(kept_any)
+    }
+
+    /// Reads an object or array whose opening byte is next, calling `element` for each member
+    /// or item, up to `close`.
+    fn each(
+        &mut self,
+        close: u8,
+        mut element: impl FnMut(&mut Self) -> Result<(), serde_json::Error>,
+    ) -> Result<(), serde_json::Error> {
+        self.enter()?;
+        let mut first = true;
+        while self.next_in(first, close)? {
+            first = false;
+            element(self)?;
         }
-        out.push(b']');
         self.depth -= 1;
-        let kept = shape.keeps_array(!kept_any);
-        if !kept {
-            out.truncate(start);
-        }
-        Ok(kept)
+        Ok(())
     }
 
     /// The shape of the member named by the JSON string `key` (quotes included). A key with
@@ -412,17 +408,8 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Whether another member follows in an object (the opening `{` read): reads the `,`
-    /// before it, or the closing `}`.
-    fn next_member(&mut self, first: bool) -> Result<bool, serde_json::Error> {
-        self.next_in(first, b'}')
-    }
-
-    /// Whether another item follows in an array (the opening `[` read).
-    fn next_item(&mut self, first: bool) -> Result<bool, serde_json::Error> {
-        self.next_in(first, b']')
-    }
-
+    /// Whether another member or item follows (the opening byte read): reads the `,` before
+    /// it, or the closing byte.
     fn next_in(&mut self, first: bool, close: u8) -> Result<bool, serde_json::Error> {
         let byte = self.peek()?;
         if byte == close {
@@ -450,31 +437,14 @@ impl<'a> Reader<'a> {
     /// The next value, skipped.
     fn skip_value(&mut self) -> Result<(), serde_json::Error> {
         match self.peek()? {
-            b'{' => {
-                self.enter()?;
-                let mut first = true;
-                while self.next_member(first)? {
-                    first = false;
-                    self.string()?;
-                    self.expect(b':')?;
-                    self.skip_value()?;
-                }
-                self.depth -= 1;
-            }
-            b'[' => {
-                self.enter()?;
-                let mut first = true;
-                while self.next_item(first)? {
-                    first = false;
-                    self.skip_value()?;
-                }
-                self.depth -= 1;
-            }
-            _ => {
-                self.scalar()?;
-            }
+            b'{' => self.each(b'}', |reader| {
+                reader.string()?;
+                reader.expect(b':')?;
+                reader.skip_value()
+            }),
+            b'[' => self.each(b']', Self::skip_value),
+            _ => self.scalar().map(drop),
         }
-        Ok(())
     }
 
     /// The next string, number, `true`, `false` or `null`, as written.
