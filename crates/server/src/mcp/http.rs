@@ -246,8 +246,9 @@ impl Services {
 }
 
 /// A `tools/call` the hub answers itself. `rmcp`'s stateless service builds a peer, channels
-/// and a task for every request; on the hot path that cost more than twice the hub CPU of
-/// `/actions/rpc` for the same action (BENCHMARKS.md). The call runs through the same
+/// and a task for every request and reads the message through an enum that buffers it: on the
+/// hot path, a good part of what `tools/call` cost over `/actions/rpc` (BENCHMARKS.md,
+/// ARCHITECTURE.md). The call runs through the same
 /// [`McpHandler::answer_call`] either way; only the plain case is taken here (a JSON answer, no
 /// browser `Origin`, a JSON `Content-Type`, no protocol revision that wants per-request
 /// negotiation or standard headers), so every check `rmcp` makes on the others still applies.
