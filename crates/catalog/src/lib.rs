@@ -34,7 +34,9 @@ pub use path_value::{ALIAS_MAX_CHARS, ID_MAX_CHARS};
 pub use query_text::QueryTextError;
 pub use schema::{DRAFT_2020_12, InvalidInput, Location, NEXT_CURSOR_FIELD, ParamStyle, Violation};
 pub use search::{SearchHit, search_actions};
-pub use views::{FieldSelection, MAX_FIELD_PATH_CHARS, MAX_FIELD_PATHS, Shaping, View, shape};
+pub use views::{
+    FieldSelection, MAX_FIELD_PATH_CHARS, MAX_FIELD_PATHS, Shaping, View, shape, write_json_string,
+};
 
 /// Declares the embedded files of a connector directory, keeping each file's path for messages.
 macro_rules! embedded {

@@ -231,10 +231,11 @@ impl<'n> Shape<'n> {
             None => None,
             Some(node) => {
                 // A handful of names: a scan beats hashing every key of the answer.
-                let (_, child) = node
-                    .children
-                    .iter()
-                    .find(|(name, _)| name.as_bytes() == key)?;
+                let (_, child) = node.children.iter().find(|(name, _)| {
+                    // Lengths and first bytes settle most comparisons without a call.
+                    let name = name.as_bytes();
+                    name.len() == key.len() && name.first() == key.first() && name == key
+                })?;
                 (!child.children.is_empty()).then_some(child)
             }
         };
@@ -265,6 +266,78 @@ impl<'n> Shape<'n> {
 
 /// The deepest nesting read, as serde_json allows.
 const MAX_DEPTH: usize = 128;
+
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+const QUOTES: u64 = u64::from_le_bytes([b'"'; 8]);
+const BACKSLASHES: u64 = u64::from_le_bytes([b'\\'; 8]);
+
+/// The high bit of each zero byte of `word` set (and possibly of bytes above the lowest one).
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// The high bit of each byte of `word` below 0x20 set (and possibly of bytes above the lowest).
+fn control_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES * 0x20) & !word & HIGHS
+}
+
+/// Writes `text` as a JSON string, byte for byte as serde_json does (`\"`, `\\`, `\b`, `\f`,
+/// `\n`, `\r`, `\t`, other control characters as `\u00xx`), eight bytes at a time between the
+/// characters that need an escape. An MCP answer carries Front's answer as a string of JSON:
+/// escaping it was most of what the full view cost over `/actions/rpc` (BENCHMARKS.md).
+pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + bytes.len() / 8 + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        while let Some(word) = bytes.get(at..at + 8) {
+            let Ok(word) = <[u8; 8]>::try_from(word) else {
+                break;
+            };
+            let word = u64::from_le_bytes(word);
+            let found =
+                zero_bytes(word ^ QUOTES) | zero_bytes(word ^ BACKSLASHES) | control_bytes(word);
+            if found != 0 {
+                at += (found.trailing_zeros() / 8) as usize;
+                break;
+            }
+            at += 8;
+        }
+        let Some(&byte) = bytes.get(at) else {
+            break;
+        };
+        let short = match byte {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x00..=0x1f => b'u',
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[start..at]);
+        if short == b'u' {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(byte >> 4)]);
+            out.push(HEX[usize::from(byte & 0xf)]);
+        } else {
+            out.extend_from_slice(&[b'\\', short]);
+        }
+        at += 1;
+        start = at;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
 
 /// A cursor over JSON text.
 struct Reader<'a> {
@@ -318,9 +391,9 @@ impl<'a> Reader<'a> {
 
     fn object(&mut self, shape: Shape<'_>, out: &mut Vec<u8>) -> Result<bool, serde_json::Error> {
         let kept_any = self.elements(out, b'{', b'}', |reader, out| {
-            let key = reader.string()?;
+            let (key, escaped) = reader.string()?;
             reader.expect(b':')?;
-            let Some(child) = reader.member_shape(shape, key)? else {
+            let Some(child) = reader.member_shape(shape, key, escaped)? else {
                 reader.skip_value()?;
                 return Ok(false);
             };
@@ -387,10 +460,10 @@ impl<'a> Reader<'a> {
         &self,
         shape: Shape<'n>,
         key: &[u8],
+        escaped: bool,
     ) -> Result<Option<Shape<'n>>, serde_json::Error> {
-        let name = &key[1..key.len() - 1];
-        if !name.contains(&b'\\') {
-            return Ok(shape.under(name));
+        if !escaped {
+            return Ok(shape.under(&key[1..key.len() - 1]));
         }
         let decoded: String = serde_json::from_slice(key)?;
         Ok(shape.under(decoded.as_bytes()))
@@ -437,20 +510,41 @@ impl<'a> Reader<'a> {
     /// The next value, skipped.
     fn skip_value(&mut self) -> Result<(), serde_json::Error> {
         match self.peek()? {
-            b'{' => self.each(b'}', |reader| {
-                reader.string()?;
-                reader.expect(b':')?;
-                reader.skip_value()
-            }),
-            b'[' => self.each(b']', Self::skip_value),
+            b'{' | b'[' => self.skip_nested(),
             _ => self.scalar().map(drop),
+        }
+    }
+
+    /// The object or array that opens next, skipped by its brackets alone (strings stepped
+    /// over whole): nothing in it is looked at.
+    fn skip_nested(&mut self) -> Result<(), serde_json::Error> {
+        let mut depth = 0_usize;
+        loop {
+            match self.bytes.get(self.at) {
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b'{' | b'[') => {
+                    depth += 1;
+                    self.at += 1;
+                }
+                Some(b'}' | b']') => {
+                    depth -= 1;
+                    self.at += 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                Some(_) => self.at += 1,
+                None => return Err(self.unexpected()),
+            }
         }
     }
 
     /// The next string, number, `true`, `false` or `null`, as written.
     fn scalar(&mut self) -> Result<&'a [u8], serde_json::Error> {
         if self.peek()? == b'"' {
-            return self.string();
+            return self.string().map(|(text, _)| text);
         }
         let start = self.at;
         let length = self.bytes[start..]
@@ -464,23 +558,47 @@ impl<'a> Reader<'a> {
         Ok(&self.bytes[start..self.at])
     }
 
-    /// The next string, quotes included, as written.
-    fn string(&mut self) -> Result<&'a [u8], serde_json::Error> {
+    /// The next string, quotes included, as written, and whether it holds an escape.
+    fn string(&mut self) -> Result<(&'a [u8], bool), serde_json::Error> {
         if self.peek()? != b'"' {
             return Err(self.unexpected());
         }
         let start = self.at;
         let mut at = start + 1;
+        let mut escaped = false;
         loop {
-            let rest = self.bytes.get(at..).unwrap_or_default();
-            let found = memchr::memchr2(b'"', b'\\', rest).ok_or_else(|| self.unexpected())?;
-            at += found;
-            if self.bytes[at] == b'"' {
-                self.at = at + 1;
-                return Ok(&self.bytes[start..self.at]);
+            // Eight bytes at a time up to the next quote or backslash: most strings are short,
+            // too short for a search routine's setup to pay.
+            while let Some(word) = self.bytes.get(at..at + 8) {
+                let Ok(word) = <[u8; 8]>::try_from(word) else {
+                    break;
+                };
+                let word = u64::from_le_bytes(word);
+                let found = zero_bytes(word ^ QUOTES) | zero_bytes(word ^ BACKSLASHES);
+                if found != 0 {
+                    // The lowest flagged byte is exact (only bytes above a match can be
+                    // flagged wrongly).
+                    at += (found.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                at += 8;
             }
-            // A backslash escapes the byte after it (`\"`, `\\\\`, `\u…`).
-            at += 2;
+            match self.bytes.get(at) {
+                Some(b'"') => {
+                    self.at = at + 1;
+                    return Ok((&self.bytes[start..self.at], escaped));
+                }
+                // A backslash escapes the byte after it (`\"`, `\\\\`, `\u…`).
+                Some(b'\\') => {
+                    escaped = true;
+                    at += 2;
+                }
+                Some(_) => at += 1,
+                None => {
+                    self.at = at;
+                    return Err(self.unexpected());
+                }
+            }
         }
     }
 
@@ -707,6 +825,15 @@ mod tests {
             let read: Value = serde_json::from_slice(&written).unwrap();
             let rules = Shape { keep: selection.as_ref().map(|s| &s.root), compact };
             prop_assert_eq!(read, top_level_reference(&value, rules));
+        }
+
+        #[test]
+        fn strings_are_written_as_serde_json_writes_them(text in any::<String>(), ascii in "[ -~\\x00-\\x1f\\x7f\"\\\\]{0,40}") {
+            for text in [text, ascii] {
+                let mut written = Vec::new();
+                write_json_string(&mut written, &text);
+                prop_assert_eq!(written, serde_json::to_vec(&text).unwrap());
+            }
         }
 
         /// The scanner trusts the engine to have checked the JSON, but broken text must still

@@ -29,7 +29,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use actionhub_catalog::ParamStyle;
+use actionhub_catalog::{ParamStyle, write_json_string};
 use actionhub_store::StoreError;
 use axum::Extension;
 use axum::body::{Body, Bytes};
@@ -39,9 +39,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
-    CallToolRequestMethod, CallToolRequestParams, CallToolResponse, ClientJsonRpcMessage,
-    JsonRpcVersion2_0, ProtocolVersion, RequestId, RequestMetaObject, ServerJsonRpcMessage,
-    ServerResult,
+    CallToolRequestMethod, CallToolRequestParams, CallToolResponse, CallToolResult,
+    ClientJsonRpcMessage, JsonRpcVersion2_0, ProtocolVersion, RequestId, RequestMetaObject,
+    ServerJsonRpcMessage, ServerResult,
 };
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -295,29 +295,71 @@ impl DirectCall {
         let result = McpHandler::per_request(state)
             .answer_call(target, self.params, &self.meta, Some(headers), None)
             .await;
-        // Room for the text blocks with their escapes, so that a large answer is not copied
-        // over and over as the buffer grows.
-        let text_bytes: usize = result
-            .content
-            .iter()
-            .filter_map(|block| block.as_text())
-            .map(|text| text.text.len())
-            .sum();
-        let mut body = Vec::with_capacity(text_bytes + text_bytes / 4 + 256);
+        if let Some(body) = text_answer(&self.id, &result) {
+            return ([(CONTENT_TYPE, "application/json")], body).into_response();
+        }
         let mut result = ServerResult::from(CallToolResponse::from(result));
         // Only revisions before 2026-07-28 come this way: their results keep the older shape,
         // as `rmcp`'s handler gives it to them.
         result.strip_result_type_for_legacy_peer();
         result.strip_non_object_output_for_legacy_peer();
         let message = ServerJsonRpcMessage::response(result, self.id);
-        match serde_json::to_writer(&mut body, &message) {
-            Ok(()) => ([(CONTENT_TYPE, "application/json")], body).into_response(),
+        match serde_json::to_vec(&message) {
+            Ok(body) => ([(CONTENT_TYPE, "application/json")], body).into_response(),
             Err(error) => {
                 tracing::error!(%error, "cannot serialise a tools/call answer");
                 rpc_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
             }
         }
     }
+}
+
+/// The JSON-RPC answer to a call whose result is text blocks alone (every answer but files and
+/// search results), in the shape `rmcp` gives older revisions (no `resultType`), with the text
+/// written by [`write_json_string`]: the text holds Front's whole answer as a string, and
+/// serde_json's escaping of it was most of what the full view cost over `/actions/rpc`.
+/// `None` for any other result, which serde writes. A test holds both to the same answers.
+fn text_answer(id: &RequestId, result: &CallToolResult) -> Option<Vec<u8>> {
+    let complete = result
+        .result_type
+        .as_ref()
+        .is_none_or(|result_type| result_type.is_complete());
+    if !complete || result.structured_content.is_some() || result.meta.is_some() {
+        return None;
+    }
+    let texts = result
+        .content
+        .iter()
+        .map(|block| {
+            block
+                .as_text()
+                .filter(|text| text.meta.is_none() && text.annotations.is_none())
+                .map(|text| text.text.as_str())
+        })
+        .collect::<Option<Vec<&str>>>()?;
+    let text_bytes: usize = texts.iter().map(|text| text.len()).sum();
+    let mut body = Vec::with_capacity(text_bytes + text_bytes / 4 + 128);
+    body.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    serde_json::to_writer(&mut body, id).ok()?;
+    body.extend_from_slice(b",\"result\":{\"content\":[");
+    for (index, text) in texts.iter().enumerate() {
+        if index > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(b"{\"type\":\"text\",\"text\":");
+        write_json_string(&mut body, text);
+        body.push(b'}');
+    }
+    body.push(b']');
+    if let Some(is_error) = result.is_error {
+        body.extend_from_slice(if is_error {
+            b",\"isError\":true"
+        } else {
+            b",\"isError\":false"
+        });
+    }
+    body.extend_from_slice(b"}}");
+    Some(body)
 }
 
 /// `Content-Type` is JSON (what `rmcp` requires of a POST).
