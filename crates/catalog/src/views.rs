@@ -558,7 +558,9 @@ impl<'a> Reader<'a> {
         Ok(&self.bytes[start..self.at])
     }
 
-    /// The next string, quotes included, as written, and whether it holds an escape.
+    /// The next string, quotes included, as written, and whether it holds an escape. Inlined:
+    /// a call for each of the answer's thousands of strings cost a tenth of the scan.
+    #[inline(always)]
     fn string(&mut self) -> Result<(&'a [u8], bool), serde_json::Error> {
         if self.peek()? != b'"' {
             return Err(self.unexpected());
